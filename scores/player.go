@@ -1,0 +1,39 @@
+package scores
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+// PlayerKey returns the form of a player name that comparisons use: trimmed,
+// Unicode case-folded and NFC-normalised, so "Alice", " alice" and "ALICE"
+// are one player, and so are "Zoë" typed with a precomposed or a combining
+// diaeresis. It follows Unicode's canonical caseless matching (fold the NFD
+// form), then composes the result so keys stay short.
+func PlayerKey(name string) string {
+	name = strings.TrimSpace(name)
+	if isASCII(name) {
+		// For ASCII, folding is lowering and normalising changes nothing.
+		return strings.ToLower(name)
+	}
+	if !utf8.ValidString(name) {
+		// Invalid bytes would be replaced by the transformers, merging
+		// different names; NewMatch refuses them anyway.
+		name = strings.ToValidUTF8(name, "\uFFFD")
+	}
+	// A Caser keeps state, so each call takes its own.
+	return norm.NFC.String(cases.Fold().String(norm.NFD.String(name)))
+}
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
