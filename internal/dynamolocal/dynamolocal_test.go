@@ -1,0 +1,144 @@
+package dynamolocal
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+func TestParseJavaMajor(t *testing.T) {
+	tests := []struct {
+		name string
+		out  string
+		want int
+		ok   bool
+	}{
+		{"openjdk 17", `openjdk version "17.0.15" 2025-04-15`, 17, true},
+		{"java 21", `java version "21" 2023-09-19 LTS`, 21, true},
+		{"java 8", `java version "1.8.0_392"`, 8, true},
+		{"java 11", `openjdk version "11.0.2" 2019-01-15`, 11, true},
+		{"garbage", `command not found`, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseJavaMajor(tt.out)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("parseJavaMajor(%q) = %d, %v; want %d, %v", tt.out, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestStartWithoutJava(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("JAVA_HOME", "")
+	_, err := Start(context.Background(), Options{})
+	if err == nil || !strings.Contains(err.Error(), MsgNeedJava) {
+		t.Fatalf("Start without java: got %v, want an error containing %q", err, MsgNeedJava)
+	}
+}
+
+func TestStartWithoutJar(t *testing.T) {
+	_, err := Start(context.Background(), Options{ModuleRoot: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), MsgNeedJar) {
+		t.Fatalf("Start without the jar: got %v, want an error containing %q", err, MsgNeedJar)
+	}
+}
+
+func TestStartOnBusyPort(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	_, err = Start(context.Background(), Options{Port: port})
+	var busy *PortBusyError
+	if !errors.As(err, &busy) || busy.Port != port {
+		t.Fatalf("Start on busy port %d: got %v, want a PortBusyError naming it", port, err)
+	}
+	if !strings.Contains(err.Error(), "port "+itoa(port)) {
+		t.Errorf("error %q does not name port %d", err, port)
+	}
+}
+
+// TestStartStopPersist starts an instance on disk, creates a table, stops it
+// and starts it again: the table is still there, Stop is idempotent and Done
+// tells a supervisor that the process ended.
+func TestStartStopPersist(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "data")
+
+	first, err := Start(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer first.Stop()
+	if !strings.HasPrefix(first.Endpoint(), "http://127.0.0.1:") || first.PID() <= 0 {
+		t.Errorf("Endpoint() = %q, PID() = %d", first.Endpoint(), first.PID())
+	}
+	client := mustClient(t, first)
+	_, err = client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            aws.String("kept"),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("PK"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("PK"), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	if err := first.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if err := first.Stop(); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	select {
+	case <-first.Done():
+	default:
+		t.Fatal("Done is not closed after Stop")
+	}
+	if err := syscallAlive(first.PID()); err == nil {
+		t.Errorf("process %d still alive after Stop", first.PID())
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) == 0 {
+		t.Fatalf("data dir %s is empty (%v); want the database file", dir, err)
+	}
+
+	second, err := Start(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("second Start: %v", err)
+	}
+	defer second.Stop()
+	// Another region and another key see the same tables: -sharedDb.
+	other, err := NewClient(ctx, second.Endpoint(), "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := other.ListTables(ctx, &dynamodb.ListTablesInput{})
+	if err != nil {
+		t.Fatalf("ListTables: %v", err)
+	}
+	if got, want := out.TableNames, []string{"kept"}; len(got) != 1 || got[0] != want[0] {
+		t.Errorf("tables after restart = %v, want %v", got, want)
+	}
+}
+
+func mustClient(t *testing.T, inst *Instance) *dynamodb.Client {
+	t.Helper()
+	c, err := NewClient(context.Background(), inst.Endpoint(), "us-east-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
