@@ -1,0 +1,398 @@
+// Package stackconfig reads and validates the configuration of one Hush stack
+// (the `hush:` keys of a Pulumi.<stack>.yaml) into a typed struct, before any
+// resource is declared. The Pulumi program and the local stack both read it,
+// so the stack files are the one source of truth for a stack's regions.
+package stackconfig
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Namespace is the Pulumi config namespace of Hush (the project name).
+const Namespace = "hush"
+
+// The keys of the hush namespace, without the "hush:" prefix.
+const (
+	KeyRegions             = "regions"
+	KeyLogRetentionDays    = "logRetentionDays"
+	KeyPointInTimeRecovery = "pointInTimeRecovery"
+	KeyDeletionProtection  = "deletionProtection"
+	KeyProtect             = "protect"
+	KeyThrottle            = "throttle"
+	KeyAlarmEmail          = "alarmEmail"
+	KeyDomain              = "domain"
+)
+
+// knownKeys lists every key of the hush namespace; anything else is a typo.
+var knownKeys = []string{
+	KeyRegions, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
+	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain,
+}
+
+// Stack is the validated configuration of one stack.
+type Stack struct {
+	// Name is the Pulumi stack name (dev, stage, prod).
+	Name string
+	// Regions are the AWS regions the stack runs in; the first is the home
+	// region, which holds the table and the user pool.
+	Regions []string
+	// LogRetentionDays is the retention of every log group.
+	LogRetentionDays int
+	// PointInTimeRecovery turns on PITR on the table and every replica.
+	PointInTimeRecovery bool
+	// DeletionProtection turns on the table's and user pool's own deletion protection.
+	DeletionProtection bool
+	// Protect sets Pulumi's protect option on the stateful resources.
+	Protect bool
+	// Throttle is the stage-wide API Gateway throttling.
+	Throttle Throttle
+	// AlarmEmail receives the alarms' notifications.
+	AlarmEmail string
+	// Domain is the optional custom domain; nil when the stack has none.
+	Domain *Domain
+}
+
+// Throttle is API Gateway's stage throttling: steady requests per second and burst.
+type Throttle struct {
+	RateLimit  float64 `json:"rateLimit"`
+	BurstLimit int     `json:"burstLimit"`
+}
+
+// Domain is a custom domain served from a Route 53 hosted zone.
+type Domain struct {
+	HostedZoneID string `json:"hostedZoneId"`
+	Name         string `json:"name"`
+}
+
+// HomeRegion returns the region of the table and the user pool: the first region.
+func (s Stack) HomeRegion() string {
+	if len(s.Regions) == 0 {
+		return ""
+	}
+	return s.Regions[0]
+}
+
+// ReplicaRegions returns every region but the home region, where the table has replicas.
+func (s Stack) ReplicaRegions() []string {
+	if len(s.Regions) < 2 {
+		return nil
+	}
+	return slices.Clone(s.Regions[1:])
+}
+
+// Regions lists the AWS commercial regions a stack may name. It is fixed
+// rather than fetched so that validation needs no AWS account.
+var regions = []string{
+	"af-south-1",
+	"ap-east-1", "ap-east-2",
+	"ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+	"ap-south-1", "ap-south-2",
+	"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7",
+	"ca-central-1", "ca-west-1",
+	"eu-central-1", "eu-central-2",
+	"eu-north-1",
+	"eu-south-1", "eu-south-2",
+	"eu-west-1", "eu-west-2", "eu-west-3",
+	"il-central-1",
+	"me-central-1", "me-south-1",
+	"mx-central-1",
+	"sa-east-1",
+	"us-east-1", "us-east-2",
+	"us-west-1", "us-west-2",
+}
+
+// KnownRegions returns the region names a stack may use, sorted.
+func KnownRegions() []string { return slices.Clone(regions) }
+
+// retentions are the only values CloudWatch Logs accepts for retentionInDays.
+var retentions = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// Error is a configuration error. It names the full key ("hush:regions") so
+// that the message points at the line of the stack file to fix.
+type Error struct {
+	Key     string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Key + ": " + e.Message }
+
+// Errors is every configuration error found in one stack, in key order.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return "invalid stack configuration:\n  " + strings.Join(msgs, "\n  ")
+}
+
+// Parse reads the configuration of stack from values, Pulumi's config as the
+// program sees it: full keys ("hush:regions") to strings, structured values
+// JSON-encoded. Keys of other namespaces are ignored, except that aws:region,
+// when set, must be the home region. It reports every problem at once, as
+// Errors.
+func Parse(stack string, values map[string]string) (Stack, error) {
+	p := parser{values: values}
+	s := Stack{Name: stack}
+	if stack == "" {
+		p.fail("stack", "the stack name is empty")
+	}
+	p.unknownKeys()
+	s.Regions = p.regions()
+	s.LogRetentionDays = p.retention()
+	s.PointInTimeRecovery = p.boolean(KeyPointInTimeRecovery)
+	s.DeletionProtection = p.boolean(KeyDeletionProtection)
+	s.Protect = p.boolean(KeyProtect)
+	s.Throttle = p.throttle()
+	s.AlarmEmail = p.email()
+	s.Domain = p.domain()
+	if home := s.HomeRegion(); home != "" {
+		if got, ok := values["aws:region"]; ok && got != home {
+			p.fail("aws:region", fmt.Sprintf("is %q but the home region (the first of %s) is %q; set them alike or drop aws:region", got, full(KeyRegions), home))
+		}
+	}
+	if len(p.errs) > 0 {
+		sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Key < p.errs[j].Key })
+		return Stack{}, p.errs
+	}
+	return s, nil
+}
+
+func full(key string) string { return Namespace + ":" + key }
+
+type parser struct {
+	values map[string]string
+	errs   Errors
+}
+
+func (p *parser) fail(key, msg string) {
+	p.errs = append(p.errs, &Error{Key: key, Message: msg})
+}
+
+// lookup returns the value of a hush key; a missing key is an error, since
+// every stack states each setting rather than inheriting a silent default.
+func (p *parser) lookup(key string) (string, bool) {
+	v, ok := p.values[full(key)]
+	if !ok {
+		p.fail(full(key), "required but not set (pulumi config set "+full(key)+" ...)")
+	}
+	return v, ok
+}
+
+func (p *parser) unknownKeys() {
+	prefix := Namespace + ":"
+	for k := range p.values {
+		name, ok := strings.CutPrefix(k, prefix)
+		if !ok || slices.Contains(knownKeys, name) {
+			continue
+		}
+		msg := "unknown key"
+		if near := nearest(name, knownKeys); near != "" {
+			msg += "; did you mean " + full(near) + "?"
+		} else {
+			msg += "; valid keys are " + strings.Join(prefixed(knownKeys), ", ")
+		}
+		p.fail(k, msg)
+	}
+}
+
+func prefixed(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = full(k)
+	}
+	return out
+}
+
+func (p *parser) regions() []string {
+	key := full(KeyRegions)
+	raw, ok := p.lookup(KeyRegions)
+	if !ok {
+		return nil
+	}
+	var list []string
+	if err := strictJSON(raw, &list); err != nil {
+		p.fail(key, fmt.Sprintf("must be a list of region names, e.g. [eu-central-1, eu-west-1]: %v", err))
+		return nil
+	}
+	if len(list) == 0 {
+		p.fail(key, "is empty; list at least one region, the first being the home region")
+		return nil
+	}
+	seen := map[string]bool{}
+	valid := true
+	for _, r := range list {
+		switch {
+		case seen[r]:
+			p.fail(key, fmt.Sprintf("region %q is listed twice; each region may appear once", r))
+			valid = false
+		case !slices.Contains(regions, r):
+			msg := fmt.Sprintf("unknown region %q", r)
+			if near := nearest(r, regions); near != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", near)
+			}
+			p.fail(key, msg+"; valid regions are "+strings.Join(regions, ", "))
+			valid = false
+		}
+		seen[r] = true
+	}
+	if !valid {
+		return nil
+	}
+	return list
+}
+
+func (p *parser) retention() int {
+	raw, ok := p.lookup(KeyLogRetentionDays)
+	if !ok {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil || !slices.Contains(retentions, n) {
+		vals := make([]string, len(retentions))
+		for i, r := range retentions {
+			vals[i] = strconv.Itoa(r)
+		}
+		p.fail(full(KeyLogRetentionDays), fmt.Sprintf("%q is not a retention CloudWatch Logs accepts; valid values (days) are %s", raw, strings.Join(vals, ", ")))
+		return 0
+	}
+	return n
+}
+
+func (p *parser) boolean(key string) bool {
+	raw, ok := p.lookup(key)
+	if !ok {
+		return false
+	}
+	switch strings.TrimSpace(raw) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	p.fail(full(key), fmt.Sprintf("%q is not a boolean; use true or false", raw))
+	return false
+}
+
+func (p *parser) throttle() Throttle {
+	key := full(KeyThrottle)
+	raw, ok := p.lookup(KeyThrottle)
+	if !ok {
+		return Throttle{}
+	}
+	var t struct {
+		RateLimit  *float64 `json:"rateLimit"`
+		BurstLimit *int     `json:"burstLimit"`
+	}
+	if err := strictJSON(raw, &t); err != nil {
+		p.fail(key, fmt.Sprintf("must be an object {rateLimit: <requests per second>, burstLimit: <requests>}: %v", err))
+		return Throttle{}
+	}
+	var out Throttle
+	if t.RateLimit == nil || *t.RateLimit <= 0 {
+		p.fail(key+".rateLimit", "must be set and greater than 0 (requests per second)")
+	} else {
+		out.RateLimit = *t.RateLimit
+	}
+	if t.BurstLimit == nil || *t.BurstLimit <= 0 {
+		p.fail(key+".burstLimit", "must be set and greater than 0 (requests)")
+	} else {
+		out.BurstLimit = *t.BurstLimit
+	}
+	return out
+}
+
+func (p *parser) email() string {
+	raw, ok := p.lookup(KeyAlarmEmail)
+	if !ok {
+		return ""
+	}
+	addr, err := mail.ParseAddress(raw)
+	if err != nil || addr.Address != raw || addr.Name != "" {
+		p.fail(full(KeyAlarmEmail), fmt.Sprintf("%q is not a plain e-mail address like ops@example.com", raw))
+		return ""
+	}
+	return raw
+}
+
+func (p *parser) domain() *Domain {
+	key := full(KeyDomain)
+	raw, ok := p.values[key]
+	if !ok {
+		return nil
+	}
+	var d Domain
+	if err := strictJSON(raw, &d); err != nil {
+		p.fail(key, fmt.Sprintf("must be an object {hostedZoneId: <Route 53 zone ID>, name: <domain name>}: %v", err))
+		return nil
+	}
+	valid := true
+	if d.HostedZoneID == "" {
+		p.fail(key+".hostedZoneId", "must be set to the Route 53 hosted zone ID of the domain")
+		valid = false
+	}
+	if d.Name == "" || strings.ContainsAny(d.Name, " /:") || !strings.Contains(d.Name, ".") {
+		p.fail(key+".name", fmt.Sprintf("%q is not a domain name like api.example.com", d.Name))
+		valid = false
+	}
+	if !valid {
+		return nil
+	}
+	return &d
+}
+
+// strictJSON decodes raw into v, refusing fields v does not have, so a typo
+// inside a structured value is caught like a typo in a key.
+func strictJSON(raw string, v any) error {
+	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the value")
+	}
+	return nil
+}
+
+// nearest returns the candidate closest to s by edit distance, or "" when
+// none is close enough to be a plausible typo.
+func nearest(s string, candidates []string) string {
+	best, bestDist := "", 4
+	for _, c := range candidates {
+		if d := distance(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

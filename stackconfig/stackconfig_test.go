@@ -1,0 +1,191 @@
+package stackconfig
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// valid returns a complete, valid config; each case changes one thing.
+func valid() map[string]string {
+	return map[string]string{
+		"aws:region":                       "eu-central-1",
+		"pulumi:disable-default-providers": `["*"]`,
+		"hush:regions":                     `["eu-central-1","eu-west-1"]`,
+		"hush:logRetentionDays":            "30",
+		"hush:pointInTimeRecovery":         "true",
+		"hush:deletionProtection":          "false",
+		"hush:protect":                     "false",
+		"hush:throttle":                    `{"rateLimit":50,"burstLimit":100}`,
+		"hush:alarmEmail":                  "ops@example.com",
+	}
+}
+
+func TestParseValid(t *testing.T) {
+	values := valid()
+	values["hush:domain"] = `{"hostedZoneId":"Z123","name":"api.example.com"}`
+	got, err := Parse("stage", values)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	want := Stack{
+		Name:                "stage",
+		Regions:             []string{"eu-central-1", "eu-west-1"},
+		LogRetentionDays:    30,
+		PointInTimeRecovery: true,
+		Throttle:            Throttle{RateLimit: 50, BurstLimit: 100},
+		AlarmEmail:          "ops@example.com",
+		Domain:              &Domain{HostedZoneID: "Z123", Name: "api.example.com"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Parse = %+v, want %+v", got, want)
+	}
+	if got.HomeRegion() != "eu-central-1" {
+		t.Errorf("HomeRegion = %q, want eu-central-1", got.HomeRegion())
+	}
+	if r := got.ReplicaRegions(); !reflect.DeepEqual(r, []string{"eu-west-1"}) {
+		t.Errorf("ReplicaRegions = %v, want [eu-west-1]", r)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		set  map[string]string // "" deletes the key
+		// want are substrings of the error message, the first being the key.
+		want []string
+	}{
+		{"missing regions", map[string]string{"hush:regions": ""}, []string{"hush:regions: required"}},
+		{"empty regions", map[string]string{"hush:regions": `[]`}, []string{"hush:regions: is empty"}},
+		{"regions not a list", map[string]string{"hush:regions": `"eu-central-1"`}, []string{"hush:regions: must be a list"}},
+		{"duplicated region", map[string]string{"hush:regions": `["eu-central-1","eu-west-1","eu-central-1"]`}, []string{`hush:regions: region "eu-central-1" is listed twice`}},
+		{"unknown region", map[string]string{"hush:regions": `["eu-centrl-1"]`, "aws:region": ""}, []string{`hush:regions: unknown region "eu-centrl-1"`, `did you mean "eu-central-1"?`, "valid regions are af-south-1,"}},
+		{"non-commercial region", map[string]string{"hush:regions": `["cn-north-1"]`, "aws:region": ""}, []string{`hush:regions: unknown region "cn-north-1"`}},
+		{"aws:region differs from home", map[string]string{"aws:region": "eu-west-1"}, []string{`aws:region: is "eu-west-1" but the home region`, `"eu-central-1"`}},
+		{"retention not allowed", map[string]string{"hush:logRetentionDays": "10"}, []string{`hush:logRetentionDays: "10" is not a retention`, "valid values (days) are 1, 3, 5, 7, 14"}},
+		{"retention not a number", map[string]string{"hush:logRetentionDays": "week"}, []string{`hush:logRetentionDays: "week"`}},
+		{"missing retention", map[string]string{"hush:logRetentionDays": ""}, []string{"hush:logRetentionDays: required"}},
+		{"bool not a bool", map[string]string{"hush:pointInTimeRecovery": "yes"}, []string{`hush:pointInTimeRecovery: "yes" is not a boolean; use true or false`}},
+		{"missing protect", map[string]string{"hush:protect": ""}, []string{"hush:protect: required"}},
+		{"zero rate", map[string]string{"hush:throttle": `{"rateLimit":0,"burstLimit":10}`}, []string{"hush:throttle.rateLimit: must be set and greater than 0"}},
+		{"negative burst", map[string]string{"hush:throttle": `{"rateLimit":5,"burstLimit":-1}`}, []string{"hush:throttle.burstLimit: must be set and greater than 0"}},
+		{"missing burst", map[string]string{"hush:throttle": `{"rateLimit":5}`}, []string{"hush:throttle.burstLimit"}},
+		{"typo inside throttle", map[string]string{"hush:throttle": `{"rateLimt":5,"burstLimit":10}`}, []string{"hush:throttle: must be an object", `unknown field "rateLimt"`}},
+		{"bad e-mail", map[string]string{"hush:alarmEmail": "ops at example.com"}, []string{`hush:alarmEmail: "ops at example.com" is not a plain e-mail address`}},
+		{"e-mail with a name", map[string]string{"hush:alarmEmail": "Ops <ops@example.com>"}, []string{"hush:alarmEmail: "}},
+		{"unknown key near a known one", map[string]string{"hush:logRetentionDay": "7"}, []string{"hush:logRetentionDay: unknown key; did you mean hush:logRetentionDays?"}},
+		{"unknown key far from any", map[string]string{"hush:colour": "blue"}, []string{"hush:colour: unknown key; valid keys are hush:regions,"}},
+		{"domain without zone", map[string]string{"hush:domain": `{"name":"api.example.com"}`}, []string{"hush:domain.hostedZoneId: must be set"}},
+		{"domain with a bad name", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"https://x"}`}, []string{`hush:domain.name: "https://x" is not a domain name`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := valid()
+			for k, v := range tt.set {
+				if v == "" {
+					delete(values, k)
+				} else {
+					values[k] = v
+				}
+			}
+			_, err := Parse("dev", values)
+			if err == nil {
+				t.Fatalf("Parse succeeded, want an error containing %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error = %q\nwant it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryError(t *testing.T) {
+	values := valid()
+	values["hush:regions"] = `[]`
+	values["hush:logRetentionDays"] = "2"
+	_, err := Parse("dev", values)
+	errs, ok := err.(Errors)
+	if !ok {
+		t.Fatalf("error is %T, want Errors", err)
+	}
+	var keys []string
+	for _, e := range errs {
+		keys = append(keys, e.Key)
+	}
+	if want := []string{"hush:logRetentionDays", "hush:regions"}; !reflect.DeepEqual(keys, want) {
+		t.Errorf("error keys = %v, want %v", keys, want)
+	}
+}
+
+func TestLoadFileStacks(t *testing.T) {
+	tests := []struct {
+		stack   string
+		regions []string
+		days    int
+		prod    bool
+	}{
+		{"dev", []string{"eu-central-1"}, 7, false},
+		{"stage", []string{"eu-central-1", "eu-west-1"}, 30, false},
+		{"prod", []string{"eu-central-1", "eu-west-1", "us-east-1"}, 365, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stack, func(t *testing.T) {
+			s, err := LoadFile(File("..", tt.stack))
+			if err != nil {
+				t.Fatalf("LoadFile: %v", err)
+			}
+			if s.Name != tt.stack {
+				t.Errorf("Name = %q, want %q", s.Name, tt.stack)
+			}
+			if !reflect.DeepEqual(s.Regions, tt.regions) {
+				t.Errorf("Regions = %v, want %v", s.Regions, tt.regions)
+			}
+			if s.LogRetentionDays != tt.days {
+				t.Errorf("LogRetentionDays = %d, want %d", s.LogRetentionDays, tt.days)
+			}
+			if s.DeletionProtection != tt.prod || s.Protect != tt.prod {
+				t.Errorf("DeletionProtection, Protect = %v, %v, want %v", s.DeletionProtection, s.Protect, tt.prod)
+			}
+			if s.Throttle.RateLimit <= 0 || s.AlarmEmail == "" {
+				t.Errorf("Throttle, AlarmEmail = %+v, %q, want both set", s.Throttle, s.AlarmEmail)
+			}
+		})
+	}
+}
+
+func TestReadFileEncodesLikePulumi(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "Pulumi.test.yaml")
+	yaml := "config:\n  hush:regions:\n    - us-east-1\n  hush:logRetentionDays: 14\n  hush:protect: true\n  hush:throttle:\n    rateLimit: 1.5\n    burstLimit: 3\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadFile(path)
+	if err != nil {
+		t.Fatalf("ReadFile: %v", err)
+	}
+	want := map[string]string{
+		"hush:regions":          `["us-east-1"]`,
+		"hush:logRetentionDays": "14",
+		"hush:protect":          "true",
+		"hush:throttle":         `{"burstLimit":3,"rateLimit":1.5}`,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("ReadFile = %v, want %v", got, want)
+	}
+}
+
+func TestLoadFileNamesTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "Pulumi.broken.yaml")
+	if err := os.WriteFile(path, []byte("config:\n  hush:regions: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadFile(path)
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "hush:regions: is empty") {
+		t.Errorf("LoadFile error = %v, want it to name %s and hush:regions", err, path)
+	}
+}
