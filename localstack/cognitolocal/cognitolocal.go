@@ -1,0 +1,169 @@
+// Package cognitolocal runs cognito-local (the npm package) as a child
+// process and creates Hush's user pool in it from userpool.Pool().
+//
+// cognito-local keeps its data in .cognito/ under its working directory, so
+// the server runs with the data directory as its working directory. Tokens
+// carry the issuer http://127.0.0.1:<port>/<poolId> (cognito-local derives
+// it from its HOST and PORT), and the pool's keys are served at
+// /<poolId>/.well-known/jwks.json.
+package cognitolocal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/hush-scores/hush/localstack/internal/child"
+)
+
+// StartPath is cognito-local's entry point under the module root.
+const StartPath = "node_modules/cognito-local/lib/bin/start.js"
+
+// Options configure Start.
+type Options struct {
+	// Dir keeps the data (Dir/.cognito); it is created if missing.
+	Dir string
+	// Port is the port to listen on at 127.0.0.1; 0 picks a free one.
+	Port int
+	// ModuleRoot holds node_modules; empty means the nearest go.mod's directory.
+	ModuleRoot string
+	// Log receives the server's output; nil discards it.
+	Log io.Writer
+	// StartTimeout bounds the wait for the first answer; zero means 30s.
+	StartTimeout time.Duration
+}
+
+// Server is a running cognito-local.
+type Server struct {
+	// Endpoint is the base URL to give the Cognito client as its endpoint.
+	Endpoint string
+	// Port is the port it listens on at 127.0.0.1.
+	Port int
+	proc *child.Process
+}
+
+// Start starts cognito-local and waits until it answers.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	node, err := child.LookPath("node", "cognito-local needs Node.js: install Node.js 20+ (https://nodejs.org)")
+	if err != nil {
+		return nil, fmt.Errorf("cognito-local: %w", err)
+	}
+	if err := checkNodeVersion(ctx, node); err != nil {
+		return nil, err
+	}
+	root := opts.ModuleRoot
+	if root == "" {
+		if root, err = child.ModuleRoot(); err != nil {
+			return nil, fmt.Errorf("cognito-local: %w", err)
+		}
+	}
+	entry := filepath.Join(root, StartPath)
+	if _, err := os.Stat(entry); err != nil {
+		return nil, fmt.Errorf("cognito-local is not installed (%s is missing): run `make deps` (npm ci) in %s", entry, root)
+	}
+	port := opts.Port
+	if port == 0 {
+		if port, err = child.FreePort(); err != nil {
+			return nil, fmt.Errorf("cognito-local: %w", err)
+		}
+	} else if err := child.CheckPort(port, "cognito-local"); err != nil {
+		return nil, err
+	}
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := writeConfig(opts.Dir, endpoint); err != nil {
+		return nil, err
+	}
+
+	cmd := exec.Command(node, entry)
+	cmd.Dir = opts.Dir
+	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
+	proc, err := child.Start("cognito-local", cmd, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	timeout := opts.StartTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := proc.WaitHTTP(wctx, endpoint+"/"); err != nil {
+		proc.Stop(2 * time.Second)
+		return nil, err
+	}
+	return &Server{Endpoint: endpoint, Port: port, proc: proc}, nil
+}
+
+// writeConfig writes .cognito/config.json. Users pick a username (e-mail is
+// only an alias), which cognito-local's default of e-mail usernames would
+// refuse; the issuer is pinned to the address clients use.
+func writeConfig(dir, endpoint string) error {
+	cfgDir := filepath.Join(dir, ".cognito")
+	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+		return fmt.Errorf("cognito-local: create data dir: %w", err)
+	}
+	cfg := map[string]any{
+		"UserPoolDefaults": map[string]any{"UsernameAttributes": []string{}},
+		"TokenConfig":      map[string]any{"IssuerDomain": endpoint},
+	}
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return fmt.Errorf("cognito-local: encode config: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.json"), b, 0o644); err != nil {
+		return fmt.Errorf("cognito-local: write config: %w", err)
+	}
+	return nil
+}
+
+var nodeVersion = regexp.MustCompile(`^v(\d+)\.`)
+
+// checkNodeVersion refuses Node.js older than 20, which cognito-local 5 needs.
+func checkNodeVersion(ctx context.Context, node string) error {
+	out, err := exec.CommandContext(ctx, node, "--version").Output()
+	if err != nil {
+		return fmt.Errorf("cognito-local: run %s --version: %w (install Node.js 20+)", node, err)
+	}
+	m := nodeVersion.FindSubmatch(out)
+	if m == nil {
+		return fmt.Errorf("cognito-local: cannot read the Node.js version from %q (install Node.js 20+)", out)
+	}
+	if major, _ := strconv.Atoi(string(m[1])); major < 20 {
+		return fmt.Errorf("cognito-local needs Node.js 20+, found %s: install Node.js 20+", out)
+	}
+	return nil
+}
+
+// Issuer returns the iss claim of the pool's tokens.
+func (s *Server) Issuer(poolID string) string { return s.Endpoint + "/" + poolID }
+
+// JWKSURL returns where the pool's signing keys are served.
+func (s *Server) JWKSURL(poolID string) string {
+	return s.Endpoint + "/" + poolID + "/.well-known/jwks.json"
+}
+
+// PID returns the process ID of the server (also its process group).
+func (s *Server) PID() int { return s.proc.PID() }
+
+// Done is closed when the server has exited.
+func (s *Server) Done() <-chan struct{} { return s.proc.Done() }
+
+// Err reports why the server exited on its own; nil after Close.
+func (s *Server) Err() error { return s.proc.Err() }
+
+// Close stops the server and its process group. It is idempotent.
+func (s *Server) Close() error {
+	if s == nil || s.proc == nil {
+		return errors.New("cognito-local: not started")
+	}
+	s.proc.Stop(5 * time.Second)
+	return nil
+}
