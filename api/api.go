@@ -1,0 +1,178 @@
+// Package api serves API v1 of Hush over net/http: the handlers of every
+// route in Routes, the middleware that reads the caller and the request ID
+// from API Gateway's context, the Lambda adapter, and the OpenAPI description.
+// It knows the domain through package scores and storage only through the
+// scores.Store interface.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
+	"github.com/hush-scores/hush/scores"
+)
+
+// Deps are what the handlers need. They are read once, when the handler is
+// built; nothing reads the environment during a request.
+type Deps struct {
+	// Store keeps the matches. Only the hello function may leave it nil.
+	Store scores.Store
+	// Region is the AWS region serving the request, shown by hello and health.
+	Region string
+	// Logger receives structured logs; nil means JSON on standard error.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// server holds the dependencies every handler shares.
+type server struct {
+	store  scores.Store
+	region string
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// handlers maps every OperationID of Routes to its handler. With Routes it is
+// the one place that lists the routes; a test checks that the two agree.
+func (s *server) handlers() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"getHello":              s.getHello,
+		"getHelloAuthenticated": s.getHelloAuthenticated,
+		"getHealth":             s.getHealth,
+		"createMatch":           s.createMatch,
+		"putMatch":              s.putMatch,
+		"listResults":           s.listResults,
+		"getStandings":          s.getStandings,
+		"getMatch":              s.getMatch,
+		"deleteMatch":           s.deleteMatch,
+		"listPlayerMatches":     s.listPlayerMatches,
+	}
+}
+
+// NewHandler returns the handler of the routes of Routes served by fn, or of
+// every route when fn is "". It panics when a route has no handler or a
+// function that touches the table has no store: both are wiring bugs that
+// must stop a Lambda at init, not fail a request.
+func NewHandler(fn Function, deps Deps) http.Handler {
+	s := &server{store: deps.Store, region: deps.Region, logger: deps.Logger, now: deps.Now}
+	if s.logger == nil {
+		s.logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	handlers := s.handlers()
+	mux := http.NewServeMux()
+	for _, rt := range Routes() {
+		if fn != "" && rt.Function != fn {
+			continue
+		}
+		h, ok := handlers[rt.OperationID]
+		if !ok {
+			panic(fmt.Sprintf("api: route %s %s (%s) has no handler", rt.Method, rt.Path, rt.OperationID))
+		}
+		if rt.Function != FunctionHello && s.store == nil {
+			panic(fmt.Sprintf("api: function %s needs Deps.Store", rt.Function))
+		}
+		var handler http.Handler = h
+		if rt.Auth {
+			handler = requireCaller(handler)
+		}
+		mux.Handle(rt.Method+" "+rt.Path, handler)
+	}
+	// API Gateway answers unknown routes itself; this only catches a request
+	// sent to the wrong function, and answers it in JSON like every error.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, scores.Errorf(scores.CodeNotFound, "no route %s %s in function %q", r.Method, truncate(r.URL.Path, 128), fn))
+	})
+	return s.middleware(mux)
+}
+
+// middleware gives every request a logger carrying its request ID, reads the
+// caller from the authorizer's claims, logs one line per request, and turns
+// a panic into a logged 500 rather than a crashed Lambda.
+func (s *server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ctx := r.Context()
+		requestID := ""
+		if gw, ok := core.GetAPIGatewayContextFromContext(ctx); ok {
+			requestID = gw.RequestID
+		}
+		if requestID == "" {
+			requestID = newRequestID()
+		}
+		log := s.logger.With("request_id", requestID)
+		ctx = context.WithValue(ctx, loggerKey{}, log)
+		if _, ok := CallerFrom(ctx); !ok {
+			if c, ok := callerFromGateway(ctx); ok {
+				ctx = WithCaller(ctx, c)
+			}
+		}
+		rec := &statusRecorder{ResponseWriter: w}
+		r = r.WithContext(ctx)
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("panic in handler", "panic", fmt.Sprint(p))
+				if rec.status == 0 {
+					writeError(rec, r, scores.Errorf(scores.CodeInternal, "panic"))
+				}
+			}
+			log.Info("request",
+				"method", r.Method,
+				"route", r.Pattern,
+				"status", rec.status,
+				"duration_ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// requireCaller answers 401 when the request carries no caller. API Gateway
+// stops such requests first; this is defence in depth.
+func requireCaller(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := CallerFrom(r.Context()); !ok {
+			writeError(w, r, scores.Errorf(scores.CodeUnauthorized, "unauthorized"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status a handler wrote, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// newRequestID returns a random ID for requests that did not come through
+// API Gateway, so their log lines can still be told apart.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "local-" + hex.EncodeToString(b[:])
+}

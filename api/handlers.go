@@ -1,0 +1,286 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hush-scores/hush/scores"
+)
+
+// Pagination bounds of the list endpoints.
+const (
+	DefaultLimit   = 50
+	MaxLimit       = 100
+	maxCursorBytes = 2048
+)
+
+// healthTimeout bounds the health read so a load balancer or Route 53 health
+// check gets an answer before it gives up on its own.
+const healthTimeout = 2 * time.Second
+
+// ResultsBody is the answer of GET /v1/tournament/{tournamentId}/results.
+type ResultsBody struct {
+	Results []scores.Match `json:"results"`
+	Cursor  string         `json:"cursor,omitempty"`
+}
+
+// PlayerMatchesBody is the answer of GET /v1/player/{player}/matches.
+type PlayerMatchesBody struct {
+	Player  string         `json:"player"`
+	Matches []scores.Match `json:"matches"`
+	Cursor  string         `json:"cursor,omitempty"`
+}
+
+// StandingsBody is the answer of GET /v1/tournament/{tournamentId}/standings.
+type StandingsBody struct {
+	TournamentID string            `json:"tournament_id"`
+	Standings    []scores.Standing `json:"standings"`
+}
+
+// HealthBody is the answer of GET /v1/health.
+type HealthBody struct {
+	Status string `json:"status"`
+	Region string `json:"region"`
+	Error  string `json:"error,omitempty"`
+}
+
+func (s *server) getHello(w http.ResponseWriter, r *http.Request) {
+	writeText(w, fmt.Sprintf("Hello from Hush in %s!", s.regionName()))
+}
+
+func (s *server) getHelloAuthenticated(w http.ResponseWriter, r *http.Request) {
+	caller, _ := CallerFrom(r.Context())
+	writeText(w, fmt.Sprintf("Hello %s, from Hush in %s!", caller.Username, s.regionName()))
+}
+
+func (s *server) getHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		loggerFrom(r.Context()).Error("health: table unavailable", "error", err)
+		writeJSON(w, r, http.StatusServiceUnavailable, HealthBody{Status: "unavailable", Region: s.region, Error: "table unavailable"})
+		return
+	}
+	writeJSON(w, r, http.StatusOK, HealthBody{Status: "ok", Region: s.region})
+}
+
+func (s *server) createMatch(w http.ResponseWriter, r *http.Request) {
+	m, err := s.matchFromBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := s.store.CreateMatch(r.Context(), m); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, m)
+}
+
+func (s *server) putMatch(w http.ResponseWriter, r *http.Request) {
+	m, err := s.matchFromBody(w, r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	caller, _ := CallerFrom(r.Context())
+	created, err := s.store.PutMatch(r.Context(), m, caller)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	loggerFrom(r.Context()).Info("match stored", "tournament_id", m.TournamentID, "match_id", m.MatchID, "created", created)
+	// The seed answers 200 for both a new and a replaced match.
+	writeJSON(w, r, http.StatusOK, m)
+}
+
+// matchFromBody decodes and validates the match a write request carries,
+// recorded by the caller now.
+func (s *server) matchFromBody(w http.ResponseWriter, r *http.Request) (scores.Match, error) {
+	in, err := decodeMatchInput(w, r)
+	if err != nil {
+		return scores.Match{}, err
+	}
+	caller, _ := CallerFrom(r.Context())
+	return scores.NewMatch(in, caller.Username, s.now().UTC())
+}
+
+func (s *server) listResults(w http.ResponseWriter, r *http.Request) {
+	tournamentID, err := idParam(r, "tournamentId")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	page, err := pageParams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	got, err := s.store.TournamentMatches(r.Context(), tournamentID, page)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	// A later page may be empty (the store cannot always know a page was the
+	// last); only an empty first page means the tournament has no matches.
+	if len(got.Matches) == 0 && page.Cursor == "" {
+		writeError(w, r, scores.Errorf(scores.CodeNotFound, "tournament %s has no matches", tournamentID))
+		return
+	}
+	writeJSON(w, r, http.StatusOK, ResultsBody{Results: nonNil(got.Matches), Cursor: got.Cursor})
+}
+
+func (s *server) getStandings(w http.ResponseWriter, r *http.Request) {
+	tournamentID, err := idParam(r, "tournamentId")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	matches, err := s.store.AllTournamentMatches(r.Context(), tournamentID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if len(matches) == 0 {
+		writeError(w, r, scores.Errorf(scores.CodeNotFound, "tournament %s has no matches", tournamentID))
+		return
+	}
+	standings := scores.Standings(matches)
+	if standings == nil {
+		standings = []scores.Standing{}
+	}
+	writeJSON(w, r, http.StatusOK, StandingsBody{TournamentID: tournamentID, Standings: standings})
+}
+
+func (s *server) getMatch(w http.ResponseWriter, r *http.Request) {
+	tournamentID, matchID, err := matchParams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	m, err := s.store.GetMatch(r.Context(), tournamentID, matchID)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, m)
+}
+
+func (s *server) deleteMatch(w http.ResponseWriter, r *http.Request) {
+	tournamentID, matchID, err := matchParams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	caller, _ := CallerFrom(r.Context())
+	if err := s.store.DeleteMatch(r.Context(), tournamentID, matchID, caller); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *server) listPlayerMatches(w http.ResponseWriter, r *http.Request) {
+	player, err := playerParam(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	page, err := pageParams(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	got, err := s.store.PlayerMatches(r.Context(), player, page)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if len(got.Matches) == 0 && page.Cursor == "" {
+		writeError(w, r, scores.Errorf(scores.CodeNotFound, "player %s has no matches", player))
+		return
+	}
+	writeJSON(w, r, http.StatusOK, PlayerMatchesBody{Player: player, Matches: nonNil(got.Matches), Cursor: got.Cursor})
+}
+
+// idParam returns a tournament or match ID from the path, refusing one that
+// could not be a key before it reaches the store.
+func idParam(r *http.Request, name string) (string, error) {
+	v := r.PathValue(name)
+	if !scores.ValidID(v) {
+		return "", invalidField(name, "must be 1-64 letters, digits, '.', '_' or '-'")
+	}
+	return v, nil
+}
+
+func matchParams(r *http.Request) (tournamentID, matchID string, err error) {
+	if tournamentID, err = idParam(r, "tournamentId"); err != nil {
+		return "", "", err
+	}
+	if matchID, err = idParam(r, "matchId"); err != nil {
+		return "", "", err
+	}
+	return tournamentID, matchID, nil
+}
+
+// playerParam returns the player name from the path, trimmed, as the domain
+// stores names: 1-64 printable characters.
+func playerParam(r *http.Request) (string, error) {
+	v := strings.TrimSpace(r.PathValue("player"))
+	n := utf8.RuneCountInString(v)
+	if n == 0 || n > 64 || !utf8.ValidString(v) || strings.IndexFunc(v, func(c rune) bool { return !unicode.IsPrint(c) }) >= 0 {
+		return "", invalidField("player", "must be 1-64 printable characters")
+	}
+	return v, nil
+}
+
+// pageParams reads the limit and cursor query parameters.
+func pageParams(r *http.Request) (scores.PageRequest, error) {
+	q := r.URL.Query()
+	page := scores.PageRequest{Limit: DefaultLimit, Cursor: q.Get("cursor")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxLimit {
+			return page, invalidField("limit", fmt.Sprintf("must be an integer from 1 to %d", MaxLimit))
+		}
+		page.Limit = n
+	}
+	if len(page.Cursor) > maxCursorBytes {
+		return page, invalidField("cursor", "is not a cursor this API returned")
+	}
+	return page, nil
+}
+
+func invalidField(name, problem string) error {
+	return &scores.Error{
+		Code:    scores.CodeInvalid,
+		Message: fmt.Sprintf("invalid %s", name),
+		Fields:  map[string]string{name: problem},
+	}
+}
+
+func (s *server) regionName() string {
+	if s.region == "" {
+		return "an unknown region"
+	}
+	return s.region
+}
+
+func writeText(w http.ResponseWriter, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(text))
+}
+
+func nonNil(ms []scores.Match) []scores.Match {
+	if ms == nil {
+		return []scores.Match{}
+	}
+	return ms
+}
