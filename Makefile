@@ -16,3 +16,27 @@ deps: node_modules/.package-lock.json ## Install the emulators (npm ci).
 .PHONY: test
 test: deps ## Run every test: unit, store, infrastructure mocks, e2e on a local stack.
 	go test ./...
+
+.PHONY: lint
+lint: ## Lint: go vet, golangci-lint (.golangci.yml), actionlint on .github/workflows.
+	bash scripts/install-tools.sh
+	go vet ./...
+	.hush/bin/golangci-lint run ./...
+	.hush/bin/actionlint
+
+.PHONY: docs
+docs: deps ## Build the API docs page (Redoc, works offline) into .hush/docs.
+	go run ./docs/cmd/builddocs -out .hush/docs
+
+# Lambda binaries: one per folder under handlers/, for provided.al2023 on arm64.
+# The flags make the bytes reproducible, so an unchanged handler is not redeployed.
+.PHONY: build
+build: ## Build every handler for linux/arm64 as .hush/build/<fn>/bootstrap.
+	@set -euo pipefail; fns=(); \
+	for dir in handlers/*/; do [ -f "$$dir/main.go" ] && fns+=("$$(basename "$$dir")"); done; \
+	[ "$${#fns[@]}" -gt 0 ] || { echo "build: no handlers under handlers/" >&2; exit 1; }; \
+	for fn in "$${fns[@]}"; do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -buildvcs=false \
+	    -ldflags="-s -w -buildid=" -o ".hush/build/$$fn/bootstrap" "./handlers/$$fn"; \
+	  printf '  %-8s %s  %s bytes\n' "$$fn" ".hush/build/$$fn/bootstrap" "$$(stat -c %s ".hush/build/$$fn/bootstrap")"; \
+	done
