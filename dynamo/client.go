@@ -1,0 +1,42 @@
+package dynamo
+
+import (
+	"net"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+)
+
+// Bounds of one DynamoDB call made through ConfigureClient. A healthy table
+// answers in milliseconds, so a call that needs longer is better failed
+// (503) than left to hang until the Lambda or gateway times out. Worst case
+// per call: MaxAttempts x RequestTimeout plus the backoffs, about 6.5 s; a
+// refused connection fails in well under a second.
+const (
+	MaxAttempts    = 3
+	MaxBackoff     = 200 * time.Millisecond
+	RequestTimeout = 2 * time.Second
+	DialTimeout    = time.Second
+)
+
+// ConfigureClient bounds the retries and HTTP timeouts of a DynamoDB client.
+// The Lambda mains and the local gateway pass it to dynamodb.NewFromConfig
+// (or use NewClient), so a dead table fails fast instead of hanging.
+func ConfigureClient(o *dynamodb.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = MaxAttempts
+		so.MaxBackoff = MaxBackoff
+	})
+	o.HTTPClient = awshttp.NewBuildableClient().
+		WithTimeout(RequestTimeout).
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = DialTimeout })
+}
+
+// NewClient returns a DynamoDB client for cfg configured by ConfigureClient;
+// optFns run afterwards, for example to set BaseEndpoint.
+func NewClient(cfg aws.Config, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, append([]func(*dynamodb.Options){ConfigureClient}, optFns...)...)
+}

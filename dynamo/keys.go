@@ -1,0 +1,93 @@
+package dynamo
+
+import (
+	"strings"
+	"time"
+
+	"github.com/hush-scores/hush/scores"
+)
+
+// This file is the only place that knows the key prefixes of the table:
+//
+//	match        PK = TOURNAMENT#{tournamentId}  SK = MATCH#{matchId}
+//	player link  PK = TOURNAMENT#{tournamentId}  SK = PLAYER#{1|2}#{matchId}
+//	             GSI1PK = PLAYER#{PlayerKey(name)}
+//	             GSI1SK = {time, fixed width UTC}#{tournamentId}#{matchId}
+//	health       PK = HEALTH                     SK = HEALTH
+//
+// IDs are limited to letters, digits, '.', '_' and '-' (scores.ValidID), so
+// an ID can never contain '#' and every key splits back unambiguously.
+const (
+	prefixTournament = "TOURNAMENT#"
+	prefixMatch      = "MATCH#"
+	prefixPlayerLink = "PLAYER#"
+	prefixPlayer     = "PLAYER#"
+	keySep           = "#"
+	healthKey        = "HEALTH"
+)
+
+// sortTimeLayout is RFC 3339 in UTC with exactly nine fractional digits, so
+// the strings of every time between years 0 and 9999 sort like the times.
+// RFC3339Nano trims trailing zeros and would not.
+const sortTimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// The two player slots of a match; each has its link item.
+var playerSlots = [2]string{"1", "2"}
+
+func tournamentPK(tournamentID string) string { return prefixTournament + tournamentID }
+
+func matchSK(matchID string) string { return prefixMatch + matchID }
+
+func playerLinkSK(slot, matchID string) string {
+	return prefixPlayerLink + slot + keySep + matchID
+}
+
+func playerPK(name string) string { return prefixPlayer + scores.PlayerKey(name) }
+
+// playerSK orders a player's matches by when they were played, or recorded
+// when the time of play is unknown; the IDs break ties and keep keys unique.
+func playerSK(m scores.Match) string {
+	t := m.RecordedAt
+	if m.PlayedAt != nil {
+		t = *m.PlayedAt
+	}
+	return t.UTC().Format(sortTimeLayout) + keySep + m.TournamentID + keySep + m.MatchID
+}
+
+// parseTournamentPK returns the tournament ID of a match or link item's PK.
+func parseTournamentPK(pk string) (string, bool) {
+	id, ok := strings.CutPrefix(pk, prefixTournament)
+	return id, ok && scores.ValidID(id)
+}
+
+// parseMatchSK returns the match ID of a match item's SK.
+func parseMatchSK(sk string) (string, bool) {
+	id, ok := strings.CutPrefix(sk, prefixMatch)
+	return id, ok && scores.ValidID(id)
+}
+
+// parsePlayerLinkSK returns the match ID of a link item's SK.
+func parsePlayerLinkSK(sk string) (string, bool) {
+	rest, ok := strings.CutPrefix(sk, prefixPlayerLink)
+	if !ok {
+		return "", false
+	}
+	slot, id, ok := strings.Cut(rest, keySep)
+	if !ok || (slot != playerSlots[0] && slot != playerSlots[1]) {
+		return "", false
+	}
+	return id, scores.ValidID(id)
+}
+
+// parsePlayerSK splits a GSI1SK into its time and IDs.
+func parsePlayerSK(sk string) (t time.Time, tournamentID, matchID string, ok bool) {
+	parts := strings.Split(sk, keySep)
+	if len(parts) != 3 || len(parts[0]) != len(sortTimeLayout) {
+		return time.Time{}, "", "", false
+	}
+	t, err := time.Parse(sortTimeLayout, parts[0])
+	if err != nil || !scores.ValidID(parts[1]) || !scores.ValidID(parts[2]) {
+		return time.Time{}, "", "", false
+	}
+	return t, parts[1], parts[2], true
+}
