@@ -106,7 +106,7 @@ func ParseScore(s string, bestOf int) (Score, error) {
 	if bestOf == 0 {
 		inferred := 0
 		for _, b := range [...]int{3, 5, 7} {
-			if _, r := decide(games, b); r == "" {
+			if decide(games, b).winner != 0 {
 				inferred = b
 				break
 			}
@@ -116,19 +116,18 @@ func ParseScore(s string, bestOf int) (Score, error) {
 		}
 		bestOf = inferred
 	}
-	winner, reason := decide(games, bestOf)
-	if reason != "" {
+	o := decide(games, bestOf)
+	if o.winner == 0 {
 		// A score that finishes a match of another length is a best_of
 		// mismatch, which says more than "game 3 follows the end".
 		if other, err := ParseScore(s, 0); err == nil {
 			return Score{}, invalidField("best_of", fmt.Sprintf("best_of %d does not fit the score: %d-%d finishes a best of %d match",
 				bestOf, other.GamesWon.Player1, other.GamesWon.Player2, other.BestOf))
 		}
-		return Score{}, invalidField("score", reason)
+		return Score{}, invalidField("score", o.reason())
 	}
-	sc := Score{Games: make([]GamePoints, n), BestOf: bestOf, Winner: winner}
+	sc := Score{Games: make([]GamePoints, n), BestOf: bestOf, Winner: o.winner, GamesWon: o.won}
 	copy(sc.Games, games)
-	sc.GamesWon = countGames(games)
 	return sc, nil
 }
 
@@ -245,29 +244,55 @@ func quote(tok string) string {
 	return strconv.Quote(tok)
 }
 
-// decide returns the winner (1 or 2) of games as a best of bestOf match, or
-// the reason it is not one.
-func decide(games []GamePoints, bestOf int) (int, string) {
-	need := GamesNeeded(bestOf)
+// outcome is what games amount to as a best of some length.
+type outcome struct {
+	winner  int // 1 or 2 when the games are exactly a finished match
+	early   int // the game that decided the match when more games follow it
+	won     GameCount
+	bestOf  int
+	needed  int
+	earlyBy int // the player who won at game early
+}
+
+// decide returns the outcome of games as a best of bestOf match. It formats
+// nothing, so trying each length to infer best_of costs no allocation.
+func decide(games []GamePoints, bestOf int) outcome {
+	o := outcome{bestOf: bestOf, needed: GamesNeeded(bestOf)}
 	var won [3]int
 	for i, g := range games {
 		w := gameWinner(g)
 		won[w]++
-		if won[w] == need {
+		if won[w] == o.needed {
 			if i+1 < len(games) {
-				return 0, fmt.Sprintf("game %d follows the end of the match: player%d won %d games at game %d, enough for best of %d",
-					i+2, w, need, i+1, bestOf)
+				o.early, o.earlyBy = i+1, w
+			} else {
+				o.winner = w
 			}
-			return w, ""
+			break
 		}
 	}
-	return 0, fmt.Sprintf("too few games: %d-%d does not finish a best of %d match (%d games needed)", won[1], won[2], bestOf, need)
+	o.won = GameCount{won[1], won[2]}
+	return o
+}
+
+// reason explains why o is not a finished match, or returns "" when it is.
+func (o outcome) reason() string {
+	switch {
+	case o.winner != 0:
+		return ""
+	case o.early != 0:
+		return fmt.Sprintf("game %d follows the end of the match: player%d won %d games at game %d, enough for best of %d",
+			o.early+1, o.earlyBy, o.needed, o.early, o.bestOf)
+	default:
+		return fmt.Sprintf("too few games: %d-%d does not finish a best of %d match (%d games needed)",
+			o.won.Player1, o.won.Player2, o.bestOf, o.needed)
+	}
 }
 
 // unfinishedReason explains why games finish no match of any length.
 func unfinishedReason(games []GamePoints) string {
-	if _, r := decide(games, 7); strings.HasPrefix(r, "game ") {
-		return r
+	if o := decide(games, 7); o.early != 0 {
+		return o.reason()
 	}
 	c := countGames(games)
 	return fmt.Sprintf("%d-%d does not finish a best of 3, 5 or 7 match", c.Player1, c.Player2)

@@ -27,7 +27,8 @@ type Standing struct {
 // before they were derived) is read from its Score; a match whose score does
 // not parse, or whose players are one player, counts for nobody.
 func Standings(matches []Match) []Standing {
-	index := make(map[string]int)
+	index := make(map[string]int)  // PlayerKey -> line
+	byName := make(map[string]int) // exact name -> line, to skip PlayerKey for names seen before
 	lines := make([]Standing, 0, 8)
 	keys := make([]string, 0, 8)
 	lineOf := func(key, name string) int {
@@ -38,10 +39,17 @@ func Standings(matches []Match) []Standing {
 			lines = append(lines, Standing{Player: name})
 			keys = append(keys, key)
 		}
+		byName[name] = i
 		return i
 	}
+	key := func(name string) string {
+		if i, ok := byName[name]; ok {
+			return keys[i]
+		}
+		return PlayerKey(name)
+	}
 	for _, m := range matches {
-		k1, k2 := PlayerKey(m.Player1), PlayerKey(m.Player2)
+		k1, k2 := key(m.Player1), key(m.Player2)
 		if k1 == k2 {
 			continue
 		}
