@@ -213,7 +213,11 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id ids, at time.
 		claims = c
 	}
 
-	body, err := io.ReadAll(io.LimitReader(r.Body, g.maxBody+1))
+	var body []byte
+	var err error
+	if r.Body != nil { // a server request always has one; a handcrafted one may not
+		body, err = io.ReadAll(io.LimitReader(r.Body, g.maxBody+1))
+	}
 	if err != nil {
 		g.log.LogAttrs(r.Context(), slog.LevelWarn, "read request body",
 			slog.String("requestId", id.request), slog.String("error", err.Error()))

@@ -31,7 +31,7 @@ const (
 // pool is a fake Cognito user pool: an RSA key and a JWKS endpoint that
 // serves its public half, as cognito-local does.
 type pool struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	issuer string
 	mu     sync.Mutex
@@ -39,7 +39,7 @@ type pool struct {
 	hits   int
 }
 
-func newPool(t *testing.T) *pool {
+func newPool(t testing.TB) *pool {
 	t.Helper()
 	p := &pool{t: t, keys: map[string]*rsa.PrivateKey{testKID: newKey(t)}}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -108,7 +108,7 @@ func (p *pool) idClaims(now time.Time) jwt.MapClaims {
 	}
 }
 
-func newKey(t *testing.T) *rsa.PrivateKey {
+func newKey(t testing.TB) *rsa.PrivateKey {
 	t.Helper()
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
