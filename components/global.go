@@ -1,0 +1,175 @@
+package components
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cognito"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/stackconfig"
+	"github.com/hush-scores/hush/userpool"
+)
+
+// AdminsGroup is the Cognito group whose members may replace or delete any match.
+const AdminsGroup = "admins"
+
+// Global is the stack's home-region state: the DynamoDB global table, with a
+// replica in every other region, and the Cognito user pool every region's API
+// trusts.
+type Global struct {
+	pulumi.ResourceState
+
+	Table      *dynamodb.Table
+	UserPool   *cognito.UserPool
+	Client     *cognito.UserPoolClient
+	AdminGroup *cognito.UserGroup
+}
+
+// NewGlobal declares the global resources on the home region's provider.
+func NewGlobal(ctx *pulumi.Context, name string, cfg stackconfig.Stack, home *aws.Provider, opts ...pulumi.ResourceOption) (*Global, error) {
+	g := &Global{}
+	if err := ctx.RegisterComponentResource("hush:index:Global", name, g, opts...); err != nil {
+		return nil, fmt.Errorf("components: register %s: %w", name, err)
+	}
+	on := []pulumi.ResourceOption{pulumi.Parent(g), pulumi.Provider(home)}
+	// Stateful resources: prod protects them twice, with AWS's own deletion
+	// protection and with Pulumi's protect, so neither a console click nor a
+	// `pulumi destroy` can lose the data.
+	stateful := append(slices.Clone(on), pulumi.Protect(cfg.Protect))
+
+	design := dynamo.Design()
+	var attrs dynamodb.TableAttributeArray
+	for _, a := range design.KeyAttributes() {
+		attrs = append(attrs, dynamodb.TableAttributeArgs{Name: pulumi.String(a), Type: pulumi.String("S")})
+	}
+	var indexes dynamodb.TableGlobalSecondaryIndexArray
+	for _, ix := range design.Indexes {
+		indexes = append(indexes, dynamodb.TableGlobalSecondaryIndexArgs{
+			Name:           pulumi.String(ix.Name),
+			HashKey:        pulumi.String(ix.HashKey),
+			RangeKey:       pulumi.String(ix.RangeKey),
+			ProjectionType: pulumi.String("ALL"),
+		})
+	}
+	var replicas dynamodb.TableReplicaTypeArray
+	for _, r := range cfg.ReplicaRegions() {
+		replicas = append(replicas, dynamodb.TableReplicaTypeArgs{
+			RegionName:          pulumi.String(r),
+			PointInTimeRecovery: pulumi.Bool(cfg.PointInTimeRecovery),
+		})
+	}
+	table, err := dynamodb.NewTable(ctx, name+"-table", &dynamodb.TableArgs{
+		Name:                   pulumi.String(TableName(cfg)),
+		BillingMode:            pulumi.String("PAY_PER_REQUEST"),
+		HashKey:                pulumi.String(design.HashKey),
+		RangeKey:               pulumi.String(design.RangeKey),
+		Attributes:             attrs,
+		GlobalSecondaryIndexes: indexes,
+		// Global tables need streams; stating them avoids a diff on every preview.
+		StreamEnabled:             pulumi.Bool(true),
+		StreamViewType:            pulumi.String("NEW_AND_OLD_IMAGES"),
+		PointInTimeRecovery:       dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(cfg.PointInTimeRecovery)},
+		DeletionProtectionEnabled: pulumi.Bool(cfg.DeletionProtection),
+		Replicas:                  replicas,
+	}, stateful...)
+	if err != nil {
+		return nil, fmt.Errorf("components: table: %w", err)
+	}
+
+	pool, client, admins, err := newUserPool(ctx, name, cfg, stateful, on)
+	if err != nil {
+		return nil, err
+	}
+	g.Table, g.UserPool, g.Client, g.AdminGroup = table, pool, client, admins
+	if err := ctx.RegisterResourceOutputs(g, pulumi.Map{
+		"tableName":        table.Name,
+		"tableArn":         table.Arn,
+		"userPoolId":       pool.ID(),
+		"userPoolArn":      pool.Arn,
+		"userPoolClientId": client.ID(),
+	}); err != nil {
+		return nil, fmt.Errorf("components: register %s outputs: %w", name, err)
+	}
+	return g, nil
+}
+
+// TableName is the table's fixed name, the same in every region of the stack.
+func TableName(cfg stackconfig.Stack) string { return "hush-" + cfg.Name }
+
+func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, stateful, on []pulumi.ResourceOption) (*cognito.UserPool, *cognito.UserPoolClient, *cognito.UserGroup, error) {
+	d := userpool.Pool()
+	var schemas cognito.UserPoolSchemaArray
+	for _, attr := range d.RequiredAttributes {
+		schemas = append(schemas, cognito.UserPoolSchemaArgs{
+			Name:              pulumi.String(attr),
+			AttributeDataType: pulumi.String("String"),
+			Required:          pulumi.Bool(true),
+			Mutable:           pulumi.Bool(true),
+			// Cognito reports these bounds for standard attributes; leaving
+			// them out shows a diff on every preview.
+			StringAttributeConstraints: cognito.UserPoolSchemaStringAttributeConstraintsArgs{
+				MinLength: pulumi.String("0"),
+				MaxLength: pulumi.String("2048"),
+			},
+		})
+	}
+	deletion := "INACTIVE"
+	if cfg.DeletionProtection {
+		deletion = "ACTIVE"
+	}
+	pool, err := cognito.NewUserPool(ctx, name+"-users", &cognito.UserPoolArgs{
+		Name:                   pulumi.String("hush-" + cfg.Name),
+		AliasAttributes:        pulumi.ToStringArray(d.AliasAttributes),
+		AutoVerifiedAttributes: pulumi.ToStringArray(d.AutoVerifiedAttributes),
+		Schemas:                schemas,
+		PasswordPolicy: cognito.UserPoolPasswordPolicyArgs{
+			MinimumLength:    pulumi.Int(d.PasswordPolicy.MinimumLength),
+			RequireLowercase: pulumi.Bool(d.PasswordPolicy.RequireLowercase),
+			RequireUppercase: pulumi.Bool(d.PasswordPolicy.RequireUppercase),
+			RequireNumbers:   pulumi.Bool(d.PasswordPolicy.RequireNumbers),
+			RequireSymbols:   pulumi.Bool(d.PasswordPolicy.RequireSymbols),
+		},
+		// Self sign-up stays open, as in the seed.
+		AdminCreateUserConfig: cognito.UserPoolAdminCreateUserConfigArgs{AllowAdminCreateUserOnly: pulumi.Bool(false)},
+		AccountRecoverySetting: cognito.UserPoolAccountRecoverySettingArgs{
+			RecoveryMechanisms: cognito.UserPoolAccountRecoverySettingRecoveryMechanismArray{
+				cognito.UserPoolAccountRecoverySettingRecoveryMechanismArgs{Name: pulumi.String("verified_email"), Priority: pulumi.Int(1)},
+			},
+		},
+		DeletionProtection: pulumi.String(deletion),
+	}, stateful...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("components: user pool: %w", err)
+	}
+	client, err := cognito.NewUserPoolClient(ctx, name+"-client", &cognito.UserPoolClientArgs{
+		Name:       pulumi.String("hush-" + cfg.Name),
+		UserPoolId: pool.ID(),
+		// A public client (CLI, e2e suite, browser): no secret to leak.
+		GenerateSecret:       pulumi.Bool(false),
+		ExplicitAuthFlows:    pulumi.ToStringArray(d.ExplicitAuthFlows),
+		IdTokenValidity:      pulumi.Int(d.IDTokenValidityMinutes),
+		AccessTokenValidity:  pulumi.Int(d.AccessTokenValidityMinutes),
+		RefreshTokenValidity: pulumi.Int(d.RefreshTokenValidityDays),
+		TokenValidityUnits: cognito.UserPoolClientTokenValidityUnitsArgs{
+			IdToken:      pulumi.String("minutes"),
+			AccessToken:  pulumi.String("minutes"),
+			RefreshToken: pulumi.String("days"),
+		},
+	}, on...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("components: user pool client: %w", err)
+	}
+	admins, err := cognito.NewUserGroup(ctx, name+"-admins", &cognito.UserGroupArgs{
+		Name:        pulumi.String(AdminsGroup),
+		UserPoolId:  pool.ID(),
+		Description: pulumi.String("May replace or delete any match."),
+	}, on...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("components: admins group: %w", err)
+	}
+	return pool, client, admins, nil
+}

@@ -1,0 +1,99 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/hush-scores/hush/api"
+)
+
+// The DynamoDB actions each kind of access needs. Transactions need no action
+// of their own: AWS authorises each item of a TransactWriteItems by its
+// PutItem, UpdateItem, DeleteItem or ConditionCheckItem permission.
+var (
+	readActions  = []string{"dynamodb:GetItem", "dynamodb:Query"}
+	writeActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+)
+
+// TableActions returns the DynamoDB actions a function with access a may
+// call; none for AccessNone.
+func TableActions(a api.Access) []string {
+	switch a {
+	case api.AccessRead:
+		return readActions
+	case api.AccessWrite:
+		return writeActions
+	}
+	return nil
+}
+
+// policyDocument is an IAM policy, written out rather than built from
+// strings so that no statement can end up with a wildcard by accident.
+type policyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []statement `json:"Statement"`
+}
+
+type statement struct {
+	Sid       string            `json:"Sid,omitempty"`
+	Effect    string            `json:"Effect"`
+	Action    []string          `json:"Action"`
+	Resource  []string          `json:"Resource,omitempty"`
+	Principal map[string]string `json:"Principal,omitempty"`
+	Condition map[string]any    `json:"Condition,omitempty"`
+}
+
+func (d policyDocument) JSON() (string, error) {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return "", fmt.Errorf("components: encode IAM policy: %w", err)
+	}
+	return string(b), nil
+}
+
+// assumeRolePolicy lets one AWS service assume a role.
+func assumeRolePolicy(service string) string {
+	doc := policyDocument{
+		Version: "2012-10-17",
+		Statement: []statement{{
+			Effect:    "Allow",
+			Action:    []string{"sts:AssumeRole"},
+			Principal: map[string]string{"Service": service},
+		}},
+	}
+	s, err := doc.JSON()
+	if err != nil {
+		panic(err) // a constant document always encodes
+	}
+	return s
+}
+
+// functionPolicy is the whole of what one function may do: write its own log
+// streams and call its table actions on this region's replica (and, for
+// reads, the index). Log streams are named by Lambda at run time, so the log
+// stream part is the one wildcard, inside one named log group.
+func functionPolicy(access api.Access, logGroupArn, tableArn, indexArn string) (string, error) {
+	doc := policyDocument{
+		Version: "2012-10-17",
+		Statement: []statement{{
+			Sid:      "Logs",
+			Effect:   "Allow",
+			Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			Resource: []string{logGroupArn + ":log-stream:*"},
+		}},
+	}
+	if actions := TableActions(access); len(actions) > 0 {
+		resources := []string{tableArn}
+		if access == api.AccessRead {
+			// Only Query reaches the index; writes name the table alone.
+			resources = append(resources, indexArn)
+		}
+		doc.Statement = append(doc.Statement, statement{
+			Sid:      "Table",
+			Effect:   "Allow",
+			Action:   actions,
+			Resource: resources,
+		})
+	}
+	return doc.JSON()
+}

@@ -1,0 +1,378 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/internal/lambdabuild"
+	"github.com/hush-scores/hush/stackconfig"
+)
+
+// RegionalHushArgs are the inputs of one region's deployment.
+type RegionalHushArgs struct {
+	Stack  stackconfig.Stack
+	Region string
+	// Provider is this region's AWS provider; every child uses it.
+	Provider *aws.Provider
+	// TableName is the global table's name, the same in every region.
+	TableName pulumi.StringInput
+	// TableArn is the global table's ARN in the home region; the replica in
+	// this region has the same ARN with this region in it.
+	TableArn pulumi.StringInput
+	// UserPoolArn is the home region's user pool, which the authorizer trusts.
+	UserPoolArn pulumi.StringInput
+	// Assets are the built deployment packages, one per function.
+	Assets map[api.Function]lambdabuild.Asset
+}
+
+// RegionalHush is Hush in one region: a Lambda function per function of the
+// route declaration, each with its own least-privilege role and log group,
+// the REST API in front of them, and alarms.
+type RegionalHush struct {
+	pulumi.ResourceState
+
+	Functions map[api.Function]*lambda.Function
+	RestApi   *apigateway.RestApi
+	Stage     *apigateway.Stage
+	// URL is the stage's invoke URL: https://{id}.execute-api.{region}.amazonaws.com/{stage}.
+	URL pulumi.StringOutput
+}
+
+// lambdaMemoryMB and lambdaTimeoutSeconds suit a small Go binary doing one
+// DynamoDB request; the timeout stays well under API Gateway's 29 s.
+const (
+	lambdaMemoryMB       = 256
+	lambdaTimeoutSeconds = 10
+)
+
+// accessLogFormat is one JSON object per request. requestId ties a log line
+// to the x-amzn-RequestId a client saw.
+const accessLogFormat = `{"requestId":"$context.requestId","extendedRequestId":"$context.extendedRequestId",` +
+	`"ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod",` +
+	`"resourcePath":"$context.resourcePath","path":"$context.path","status":"$context.status",` +
+	`"responseLength":"$context.responseLength","latency":"$context.responseLatency",` +
+	`"integrationLatency":"$context.integrationLatency","error":"$context.error.message"}`
+
+// NewRegionalHush declares Hush in one region.
+func NewRegionalHush(ctx *pulumi.Context, name string, args RegionalHushArgs, opts ...pulumi.ResourceOption) (*RegionalHush, error) {
+	if args.Provider == nil || args.Region == "" {
+		return nil, fmt.Errorf("components: %s: a region and its provider are required", name)
+	}
+	r := &RegionalHush{Functions: map[api.Function]*lambda.Function{}}
+	opts = append(opts, pulumi.Provider(args.Provider))
+	if err := ctx.RegisterComponentResource("hush:index:RegionalHush", name, r, opts...); err != nil {
+		return nil, fmt.Errorf("components: register %s: %w", name, err)
+	}
+	on := []pulumi.ResourceOption{pulumi.Parent(r), pulumi.Provider(args.Provider)}
+
+	// The replica in this region has the home ARN with this region in it;
+	// each function may touch only this region's copy.
+	tableArn := args.TableArn.ToStringOutput().ApplyT(func(arn string) string {
+		return regionalArn(arn, args.Region)
+	}).(pulumi.StringOutput)
+
+	for _, spec := range api.Functions() {
+		fn, err := r.newFunction(ctx, name, args, spec, tableArn, on)
+		if err != nil {
+			return nil, err
+		}
+		r.Functions[spec.Name] = fn
+	}
+	if err := r.newAPI(ctx, name, args, on); err != nil {
+		return nil, err
+	}
+	if err := r.newAlarms(ctx, name, args, on); err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
+		"url":       r.URL,
+		"restApiId": r.RestApi.ID(),
+		"region":    pulumi.String(args.Region),
+	}); err != nil {
+		return nil, fmt.Errorf("components: register %s outputs: %w", name, err)
+	}
+	return r, nil
+}
+
+// regionalArn rewrites the region field of an ARN.
+func regionalArn(arn, region string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 {
+		return arn
+	}
+	parts[3] = region
+	return strings.Join(parts, ":")
+}
+
+// FunctionName is the Lambda function name of fn in a stack; the same in
+// every region, since Lambda names are regional.
+func FunctionName(cfg stackconfig.Stack, fn api.Function) string {
+	return fmt.Sprintf("hush-%s-%s", cfg.Name, fn)
+}
+
+func (r *RegionalHush) newFunction(ctx *pulumi.Context, name string, args RegionalHushArgs, spec api.FunctionSpec, tableArn pulumi.StringOutput, on []pulumi.ResourceOption) (*lambda.Function, error) {
+	cfg := args.Stack
+	fnName := FunctionName(cfg, spec.Name)
+	base := fmt.Sprintf("%s-%s", name, spec.Name)
+	asset, ok := args.Assets[spec.Name]
+	if !ok {
+		return nil, fmt.Errorf("components: %s: no built asset for function %s", name, spec.Name)
+	}
+
+	// The log group exists before the function, so Lambda never creates one
+	// of its own with infinite retention.
+	logs, err := cloudwatch.NewLogGroup(ctx, base+"-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/lambda/" + fnName),
+		RetentionInDays: pulumi.Int(cfg.LogRetentionDays),
+	}, on...)
+	if err != nil {
+		return nil, fmt.Errorf("components: %s log group: %w", base, err)
+	}
+	role, err := iam.NewRole(ctx, base+"-role", &iam.RoleArgs{
+		Description:      pulumi.Sprintf("Hush %s: the %s function in %s", cfg.Name, spec.Name, args.Region),
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("lambda.amazonaws.com")),
+	}, on...)
+	if err != nil {
+		return nil, fmt.Errorf("components: %s role: %w", base, err)
+	}
+	indexArn := pulumi.Sprintf("%s/index/%s", tableArn, dynamo.IndexGSI1)
+	policy := pulumi.All(logs.Arn, tableArn, indexArn).ApplyT(func(v []any) (string, error) {
+		return functionPolicy(spec.Access, v[0].(string), v[1].(string), v[2].(string))
+	}).(pulumi.StringOutput)
+	rolePolicy, err := iam.NewRolePolicy(ctx, base+"-policy", &iam.RolePolicyArgs{
+		Role:   role.ID(),
+		Policy: policy,
+	}, on...)
+	if err != nil {
+		return nil, fmt.Errorf("components: %s policy: %w", base, err)
+	}
+
+	logLevel := "info"
+	if !cfg.Protect {
+		logLevel = "debug"
+	}
+	fn, err := lambda.NewFunction(ctx, base, &lambda.FunctionArgs{
+		Name:          pulumi.String(fnName),
+		Description:   pulumi.Sprintf("Hush API v1, %s routes", spec.Name),
+		Role:          role.Arn,
+		Runtime:       pulumi.String("provided.al2023"),
+		Architectures: pulumi.StringArray{pulumi.String("arm64")},
+		Handler:       pulumi.String("bootstrap"),
+		// A zip file archive is uploaded byte for byte, keeping bootstrap's
+		// executable bit; the hash makes a rebuilt binary an update.
+		Code:           pulumi.NewFileArchive(asset.ZipPath),
+		SourceCodeHash: pulumi.String(asset.SourceCodeHash),
+		MemorySize:     pulumi.Int(lambdaMemoryMB),
+		Timeout:        pulumi.Int(lambdaTimeoutSeconds),
+		Environment: lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
+			"TABLE_NAME": args.TableName,
+			"LOG_LEVEL":  pulumi.String(logLevel),
+		}},
+		LoggingConfig: lambda.FunctionLoggingConfigArgs{
+			LogFormat: pulumi.String("JSON"),
+			LogGroup:  logs.Name,
+		},
+	}, append(on, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))...)
+	if err != nil {
+		return nil, fmt.Errorf("components: %s function: %w", base, err)
+	}
+	return fn, nil
+}
+
+func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHushArgs, on []pulumi.ResourceOption) error {
+	cfg := args.Stack
+	restAPI, err := apigateway.NewRestApi(ctx, name+"-api", &apigateway.RestApiArgs{
+		Name:        pulumi.String("hush-" + cfg.Name),
+		Description: pulumi.Sprintf("Hush API v1 (%s, %s)", cfg.Name, args.Region),
+		EndpointConfiguration: apigateway.RestApiEndpointConfigurationArgs{
+			Types: pulumi.String("REGIONAL"),
+		},
+	}, on...)
+	if err != nil {
+		return fmt.Errorf("components: %s rest api: %w", name, err)
+	}
+	r.RestApi = restAPI
+
+	authorizer, err := apigateway.NewAuthorizer(ctx, name+"-authorizer", &apigateway.AuthorizerArgs{
+		Name:           pulumi.String("cognito"),
+		RestApi:        restAPI.ID(),
+		Type:           pulumi.String(authorizerType),
+		ProviderArns:   pulumi.StringArray{args.UserPoolArn},
+		IdentitySource: pulumi.String("method.request.header.Authorization"),
+	}, on...)
+	if err != nil {
+		return fmt.Errorf("components: %s authorizer: %w", name, err)
+	}
+
+	routes := api.Routes()
+	resourceIDs := map[string]pulumi.StringInput{"/": restAPI.RootResourceId}
+	seenNames := map[string]string{}
+	for _, p := range resourcePaths(routes) {
+		s := slug(p)
+		if other, dup := seenNames[s]; dup {
+			return fmt.Errorf("components: paths %s and %s give the same resource name", other, p)
+		}
+		seenNames[s] = p
+		segments := strings.Split(p, "/")
+		res, err := apigateway.NewResource(ctx, name+"-res-"+s, &apigateway.ResourceArgs{
+			RestApi:  restAPI.ID(),
+			ParentId: resourceIDs[parentPath(p)],
+			PathPart: pulumi.String(segments[len(segments)-1]),
+		}, on...)
+		if err != nil {
+			return fmt.Errorf("components: %s resource %s: %w", name, p, err)
+		}
+		resourceIDs[p] = res.ID()
+	}
+
+	stageName := cfg.Name
+	var deployDeps []pulumi.Resource
+	for _, route := range routes {
+		fn := r.Functions[route.Function]
+		if fn == nil {
+			return fmt.Errorf("components: route %s %s names unknown function %q", route.Method, route.Path, route.Function)
+		}
+		base := fmt.Sprintf("%s-%s-%s", name, strings.ToLower(route.Method), slug(route.Path))
+		methodArgs := &apigateway.MethodArgs{
+			RestApi:       restAPI.ID(),
+			ResourceId:    resourceIDs[route.Path],
+			HttpMethod:    pulumi.String(route.Method),
+			Authorization: pulumi.String("NONE"),
+			OperationName: pulumi.String(route.OperationID),
+		}
+		if route.Auth {
+			methodArgs.Authorization = pulumi.String(authorizerType)
+			methodArgs.AuthorizerId = authorizer.ID()
+		}
+		method, err := apigateway.NewMethod(ctx, base+"-method", methodArgs, on...)
+		if err != nil {
+			return fmt.Errorf("components: %s method: %w", base, err)
+		}
+		integration, err := apigateway.NewIntegration(ctx, base+"-integration", &apigateway.IntegrationArgs{
+			RestApi:               restAPI.ID(),
+			ResourceId:            resourceIDs[route.Path],
+			HttpMethod:            method.HttpMethod,
+			Type:                  pulumi.String(integrationType),
+			IntegrationHttpMethod: pulumi.String("POST"), // Lambda is always invoked with POST
+			Uri:                   fn.InvokeArn,
+		}, on...)
+		if err != nil {
+			return fmt.Errorf("components: %s integration: %w", base, err)
+		}
+		// Only this API's stage, this method and this path may invoke the function.
+		_, err = lambda.NewPermission(ctx, base+"-permission", &lambda.PermissionArgs{
+			Action:    pulumi.String("lambda:InvokeFunction"),
+			Function:  fn.Name,
+			Principal: pulumi.String("apigateway.amazonaws.com"),
+			SourceArn: pulumi.Sprintf("%s/%s/%s%s", restAPI.ExecutionArn, stageName, route.Method, sourceArnPath(route.Path)),
+		}, on...)
+		if err != nil {
+			return fmt.Errorf("components: %s permission: %w", base, err)
+		}
+		deployDeps = append(deployDeps, method, integration)
+	}
+
+	var arnInputs []any
+	var fnOrder []api.Function
+	for _, spec := range api.Functions() {
+		fnOrder = append(fnOrder, spec.Name)
+		arnInputs = append(arnInputs, r.Functions[spec.Name].InvokeArn)
+	}
+	hash := pulumi.All(arnInputs...).ApplyT(func(v []any) string {
+		arns := map[api.Function]string{}
+		for i, fn := range fnOrder {
+			arns[fn] = v[i].(string)
+		}
+		return deploymentHash(routes, arns)
+	}).(pulumi.StringOutput)
+	deployment, err := apigateway.NewDeployment(ctx, name+"-deployment", &apigateway.DeploymentArgs{
+		RestApi:     restAPI.ID(),
+		Description: pulumi.String("Hush API v1"),
+		Triggers:    pulumi.StringMap{"redeployment": hash},
+	}, append(on, pulumi.DependsOn(deployDeps))...)
+	if err != nil {
+		return fmt.Errorf("components: %s deployment: %w", name, err)
+	}
+
+	account, err := r.newGatewayLogging(ctx, name, on)
+	if err != nil {
+		return err
+	}
+	accessLogs, err := cloudwatch.NewLogGroup(ctx, name+"-access-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.Sprintf("/aws/apigateway/hush-%s-access", cfg.Name),
+		RetentionInDays: pulumi.Int(cfg.LogRetentionDays),
+	}, on...)
+	if err != nil {
+		return fmt.Errorf("components: %s access log group: %w", name, err)
+	}
+	stage, err := apigateway.NewStage(ctx, name+"-stage", &apigateway.StageArgs{
+		RestApi:    restAPI.ID(),
+		Deployment: deployment.ID(),
+		StageName:  pulumi.String(stageName),
+		AccessLogSettings: apigateway.StageAccessLogSettingsArgs{
+			DestinationArn: accessLogs.Arn,
+			Format:         pulumi.String(accessLogFormat),
+		},
+	}, append(on, pulumi.DependsOn([]pulumi.Resource{account}))...)
+	if err != nil {
+		return fmt.Errorf("components: %s stage: %w", name, err)
+	}
+	r.Stage = stage
+	_, err = apigateway.NewMethodSettings(ctx, name+"-throttling", &apigateway.MethodSettingsArgs{
+		RestApi:    restAPI.ID(),
+		StageName:  stage.StageName,
+		MethodPath: pulumi.String("*/*"),
+		Settings: apigateway.MethodSettingsSettingsArgs{
+			ThrottlingRateLimit:  pulumi.Float64(cfg.Throttle.RateLimit),
+			ThrottlingBurstLimit: pulumi.Int(cfg.Throttle.BurstLimit),
+			MetricsEnabled:       pulumi.Bool(true),
+			LoggingLevel:         pulumi.String("OFF"),
+		},
+	}, on...)
+	if err != nil {
+		return fmt.Errorf("components: %s method settings: %w", name, err)
+	}
+	r.URL = stage.InvokeUrl
+	return nil
+}
+
+// newGatewayLogging gives API Gateway in this region the role it writes
+// access logs with. That role is an account-wide, per-region setting shared
+// by every API, so it uses AWS's managed policy for the purpose, and it is
+// retained on delete: destroying one stack must not break another stack's logs.
+func (r *RegionalHush) newGatewayLogging(ctx *pulumi.Context, name string, on []pulumi.ResourceOption) (*apigateway.Account, error) {
+	role, err := iam.NewRole(ctx, name+"-apigw-logs-role", &iam.RoleArgs{
+		Description:      pulumi.String("Lets API Gateway write access logs to CloudWatch Logs (account setting)."),
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("apigateway.amazonaws.com")),
+	}, append(on, pulumi.RetainOnDelete(true))...)
+	if err != nil {
+		return nil, fmt.Errorf("components: %s api gateway logs role: %w", name, err)
+	}
+	attach, err := iam.NewRolePolicyAttachment(ctx, name+"-apigw-logs-policy", &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.String(APIGatewayLogsPolicyArn),
+	}, append(on, pulumi.RetainOnDelete(true))...)
+	if err != nil {
+		return nil, fmt.Errorf("components: %s api gateway logs policy: %w", name, err)
+	}
+	account, err := apigateway.NewAccount(ctx, name+"-apigw-account", &apigateway.AccountArgs{
+		CloudwatchRoleArn: role.Arn,
+	}, append(on, pulumi.DependsOn([]pulumi.Resource{attach}))...)
+	if err != nil {
+		return nil, fmt.Errorf("components: %s api gateway account: %w", name, err)
+	}
+	return account, nil
+}
+
+// APIGatewayLogsPolicyArn is AWS's managed policy for API Gateway's logging
+// role, the only managed policy Hush attaches.
+const APIGatewayLogsPolicyArn = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
