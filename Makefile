@@ -17,6 +17,10 @@ deps: node_modules/.package-lock.json ## Install the emulators (npm ci).
 test: deps ## Run every test: unit, store, infrastructure mocks, e2e on a local stack.
 	go test ./...
 
+.PHONY: local
+local: deps ## Run the local stack (STACK=dev|stage|prod): emulators and a gateway per region.
+	go run ./cmd/hush-local -stack $(STACK)
+
 .PHONY: lint
 lint: ## Lint: go vet, golangci-lint (.golangci.yml), actionlint on .github/workflows.
 	bash scripts/install-tools.sh

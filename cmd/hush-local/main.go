@@ -1,0 +1,108 @@
+// Command hush-local runs Hush on this machine: DynamoDB Local, cognito-local
+// and one API gateway per region of a stack, until Ctrl-C.
+//
+//	go run ./cmd/hush-local -stack prod
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/hush-scores/hush/localstack"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "hush-local:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("hush-local", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stack := fs.String("stack", "dev", "the stack whose regions to serve (dev, stage, prod: reads Pulumi.<stack>.yaml)")
+	clean := fs.Bool("clean", false, "wipe the data of earlier runs before starting")
+	dataDir := fs.String("data-dir", "", "where the emulators keep data between runs (default .hush/local/<stack>)")
+	basePort := fs.Int("base-port", localstack.DefaultBasePort, "port of the first region's gateway; the other regions follow, DynamoDB Local takes base+10 and cognito-local base+11; 0 picks free ports")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (flags only; see -h)", fs.Args())
+	}
+
+	// Ctrl-C during start-up cancels it; Start stops what it began.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stdout, "Starting the local stack %q\n", *stack)
+	s, err := localstack.Start(ctx, localstack.Options{
+		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, Progress: stdout,
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	printSummary(stdout, s.Info())
+
+	select {
+	case <-ctx.Done():
+		stop() // a second Ctrl-C now ends the program at once; the children die with it
+		fmt.Fprintln(stdout, "\nstopping...")
+		if err := s.Close(); err != nil {
+			return fmt.Errorf("stop: %w", err)
+		}
+		fmt.Fprintln(stdout, "stopped")
+		return nil
+	case <-s.Done():
+		s.Close()
+		return fmt.Errorf("%w\nevery other part of the stack was stopped", s.Err())
+	}
+}
+
+func printSummary(w io.Writer, info localstack.Info) {
+	fmt.Fprintf(w, "\nHush %s is running (Ctrl-C stops everything):\n\n", info.Stack)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i, r := range info.Regions {
+		note := ""
+		if i == 0 {
+			note = "  (home)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s/v1/hello%s\n", r.Name, r.URL, note)
+	}
+	fmt.Fprintf(tw, "  API docs\t%s\n", info.DocsURL())
+	fmt.Fprintf(tw, "  user pool\t%s\n", info.UserPoolID)
+	fmt.Fprintf(tw, "  app client\t%s\n", info.UserPoolClientID)
+	fmt.Fprintf(tw, "  cognito-local\t%s\n", info.CognitoEndpoint)
+	fmt.Fprintf(tw, "  DynamoDB Local\t%s (table %s)\n", info.DynamoDBEndpoint, info.Table)
+	fmt.Fprintf(tw, "  data\t%s\n", info.DataDir)
+	fmt.Fprintf(tw, "  logs\t%s\n", info.LogDir)
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nA client (and `go test ./e2e`) needs:\n\n")
+	fmt.Fprintf(w, "export HUSH_APIGW_URL=%s HUSH_AWS_REGION=%s \\\n", info.Regions[0].URL, info.HomeRegion)
+	fmt.Fprintf(w, "  HUSH_USER_POOL_ID=%s HUSH_USER_POOL_CLIENT_ID=%s \\\n", info.UserPoolID, info.UserPoolClientID)
+	if len(info.Regions) > 1 {
+		fmt.Fprintf(w, "  HUSH_APIGW_URLS='%s' \\\n", urlsJSON(info))
+	}
+	fmt.Fprintf(w, "  HUSH_COGNITO_ENDPOINT=%s\n\n", info.CognitoEndpoint)
+}
+
+// urlsJSON renders the region to URL map that HUSH_APIGW_URLS holds.
+func urlsJSON(info localstack.Info) string {
+	parts := make([]string, len(info.Regions))
+	for i, r := range info.Regions {
+		parts[i] = fmt.Sprintf("%q:%q", r.Name, r.URL)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}

@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+)
+
+// password satisfies the pool's policy: 8+ characters, upper, lower, digit.
+const password = "E2e-Passw0rd"
+
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+// response is an HTTP answer read in full.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
+
+// do sends one request to url; token, when not empty, is sent as the raw
+// Authorization header, as the seed's client did. body is JSON-encoded
+// unless it is a string.
+func do(t *testing.T, method, url, token string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		enc, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("encode body: %v", err)
+		}
+		rd = bytes.NewReader(enc)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", token)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", method, url, err)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// wantStatus fails the test unless r has status want.
+func wantStatus(t *testing.T, what string, r response, want int) {
+	t.Helper()
+	if r.Status != want {
+		t.Errorf("%s: got %s, want status %d", what, r, want)
+	}
+}
+
+// decode parses a JSON body into v.
+func decode(t *testing.T, what string, r response, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("%s: body %q is not the expected JSON: %v", what, r.Body, err)
+	}
+}
+
+// user is a confirmed user of the pool.
+type user struct {
+	Name        string
+	IDToken     string
+	AccessToken string
+}
+
+// The registry of what the suite created, deleted by cleanup.
+var (
+	mu             sync.Mutex
+	createdUsers   []string
+	createdMatches []createdMatch
+	sharedUsers    struct {
+		once       sync.Once
+		alice, bob user
+		err        error
+	}
+)
+
+type createdMatch struct {
+	url, token string
+}
+
+func rememberUser(name string) {
+	mu.Lock()
+	defer mu.Unlock()
+	createdUsers = append(createdUsers, name)
+}
+
+// rememberMatch notes a match to delete at the end, with its owner's token.
+func rememberMatch(url, token string) {
+	mu.Lock()
+	defer mu.Unlock()
+	createdMatches = append(createdMatches, createdMatch{url, token})
+}
+
+// cleanup deletes every match and user the suite created. A match already
+// gone is fine; anything else is an error, so leftovers never go unnoticed.
+func cleanup(ctx context.Context) error {
+	mu.Lock()
+	defer mu.Unlock()
+	var errs []error
+	for _, m := range createdMatches {
+		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, m.url, nil)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		req.Header.Set("Authorization", m.token)
+		resp, err := httpClient.Do(req)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("delete %s: %w", m.url, err))
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusNotFound {
+			errs = append(errs, fmt.Errorf("delete %s: status %d", m.url, resp.StatusCode))
+		}
+	}
+	for _, name := range createdUsers {
+		_, err := cognito.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{UserPoolId: aws.String(tgt.PoolID), Username: aws.String(name)})
+		var gone *types.UserNotFoundException
+		if err != nil && !errors.As(err, &gone) {
+			errs = append(errs, fmt.Errorf("delete user %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// username returns a name unique to this run.
+func username(role string) string { return "e2e-" + runID + "-" + role }
+
+func email(name string) string { return name + "@example.com" }
+
+// signUp registers name through the public SignUp call.
+func signUp(ctx context.Context, name, pw string) error {
+	_, err := cognito.SignUp(ctx, &cip.SignUpInput{
+		ClientId: aws.String(tgt.ClientID), Username: aws.String(name), Password: aws.String(pw),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email(name))}},
+	})
+	if err == nil {
+		rememberUser(name)
+	}
+	return err
+}
+
+// signIn runs USER_PASSWORD_AUTH and returns the whole answer.
+func signIn(ctx context.Context, name, pw string) (*cip.InitiateAuthOutput, error) {
+	return cognito.InitiateAuth(ctx, &cip.InitiateAuthInput{
+		ClientId: aws.String(tgt.ClientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": name, "PASSWORD": pw},
+	})
+}
+
+// newUser signs up, confirms and signs in a user.
+func newUser(ctx context.Context, role string) (user, error) {
+	name := username(role)
+	if err := signUp(ctx, name, password); err != nil {
+		return user{}, fmt.Errorf("sign up %s: %w", name, err)
+	}
+	if _, err := cognito.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(tgt.PoolID), Username: aws.String(name)}); err != nil {
+		return user{}, fmt.Errorf("confirm %s: %w", name, err)
+	}
+	out, err := signIn(ctx, name, password)
+	if err != nil {
+		return user{}, fmt.Errorf("sign in %s: %w", name, err)
+	}
+	if out.AuthenticationResult == nil {
+		return user{}, fmt.Errorf("sign in %s: challenge %s instead of tokens", name, out.ChallengeName)
+	}
+	return user{Name: name, IDToken: aws.ToString(out.AuthenticationResult.IdToken), AccessToken: aws.ToString(out.AuthenticationResult.AccessToken)}, nil
+}
+
+// users returns two confirmed, signed-in users shared by the API tests.
+func users(t *testing.T) (alice, bob user) {
+	t.Helper()
+	s := &sharedUsers
+	s.once.Do(func() {
+		ctx := context.Background()
+		if s.alice, s.err = newUser(ctx, "alice"); s.err != nil {
+			return
+		}
+		s.bob, s.err = newUser(ctx, "bob")
+	})
+	if s.err != nil {
+		t.Fatalf("create the test users: %v", s.err)
+	}
+	return s.alice, s.bob
+}

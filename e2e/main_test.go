@@ -1,0 +1,240 @@
+// Package e2e is a black-box test of a running Hush: it signs users up and in
+// through Cognito and calls API v1 over HTTP, exactly as a client would. It
+// knows nothing of the handlers' code.
+//
+// The target is, in order of preference:
+//
+//   - a deployed stack named by the seed's variables HUSH_APIGW_URL,
+//     HUSH_AWS_REGION, HUSH_USER_POOL_ID and HUSH_USER_POOL_CLIENT_ID, with
+//     optional HUSH_APIGW_URLS (a JSON object of region to stage URL) to
+//     test every region and HUSH_COGNITO_ENDPOINT to reach a Cognito
+//     emulator instead of AWS;
+//   - a deployed stack described by HUSH_STACK_OUTPUTS, the file written by
+//     `pulumi stack output --json > outputs.json`;
+//   - otherwise a local stack, started here with every region of the prod
+//     stack on free ports and a temporary data directory.
+//
+// Against AWS, the Cognito admin calls (AdminConfirmSignUp, AdminCreateUser,
+// AdminDeleteUser) use the default AWS credentials, which need those rights
+// on the pool. Every name the suite creates carries a per-run ID, and the
+// suite deletes its users and matches when it ends.
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+
+	"github.com/hush-scores/hush/localstack"
+)
+
+// target is the stack under test.
+type target struct {
+	// URLs maps every region to its stage URL (API v1 is under URL/v1).
+	URLs map[string]string
+	// Home is the home region, which holds the user pool.
+	Home     string
+	PoolID   string
+	ClientID string
+	// CognitoEndpoint overrides the Cognito endpoint (cognito-local).
+	CognitoEndpoint string
+	// Source says where the target came from, for messages.
+	Source string
+}
+
+// regions returns the regions in a stable order, home first.
+func (t target) regions() []string {
+	rs := slices.Sorted(maps.Keys(t.URLs))
+	rs = slices.DeleteFunc(rs, func(r string) bool { return r == t.Home })
+	return append([]string{t.Home}, rs...)
+}
+
+var (
+	tgt     target
+	cognito *cip.Client
+	// runID makes every user, tournament and match of this run unique, so
+	// runs against a shared deployed stack never collide.
+	runID string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	ctx := context.Background()
+	runID = randomID()
+	var err error
+	var local *localRun
+	tgt, local, err = chooseTarget(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	if local != nil {
+		defer local.close()
+	}
+	cognito, err = newCognitoClient(ctx, tgt)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "e2e: run %s against %s: regions %v\n", runID, tgt.Source, tgt.regions())
+	code := m.Run()
+	if err := cleanup(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: cleanup:", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	if local != nil {
+		if err := local.stack.Err(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: the local stack failed during the run:", err)
+			code = 1
+		}
+	}
+	return code
+}
+
+// chooseTarget picks the stack under test; see the package comment.
+func chooseTarget(ctx context.Context) (target, *localRun, error) {
+	if url := os.Getenv("HUSH_APIGW_URL"); url != "" {
+		t := target{
+			URLs:            map[string]string{},
+			Home:            os.Getenv("HUSH_AWS_REGION"),
+			PoolID:          os.Getenv("HUSH_USER_POOL_ID"),
+			ClientID:        os.Getenv("HUSH_USER_POOL_CLIENT_ID"),
+			CognitoEndpoint: os.Getenv("HUSH_COGNITO_ENDPOINT"),
+			Source:          "HUSH_APIGW_URL " + url,
+		}
+		if t.Home == "" || t.PoolID == "" || t.ClientID == "" {
+			return target{}, nil, errors.New("HUSH_APIGW_URL is set, so HUSH_AWS_REGION, HUSH_USER_POOL_ID and HUSH_USER_POOL_CLIENT_ID must be set too")
+		}
+		if raw := os.Getenv("HUSH_APIGW_URLS"); raw != "" {
+			if err := json.Unmarshal([]byte(raw), &t.URLs); err != nil {
+				return target{}, nil, fmt.Errorf("HUSH_APIGW_URLS must be a JSON object of region to URL: %w", err)
+			}
+		}
+		t.URLs[t.Home] = url
+		return t, nil, nil
+	}
+	if path := os.Getenv("HUSH_STACK_OUTPUTS"); path != "" {
+		t, err := readOutputs(path)
+		return t, nil, err
+	}
+	return startLocal(ctx)
+}
+
+// outputs are the stack outputs the Pulumi program exports.
+type outputs struct {
+	APIURLs          map[string]string `json:"apiUrls"`
+	APIURL           string            `json:"apiUrl"`
+	UserPoolID       string            `json:"userPoolId"`
+	UserPoolClientID string            `json:"userPoolClientId"`
+	HomeRegion       string            `json:"homeRegion"`
+}
+
+func readOutputs(path string) (target, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return target{}, fmt.Errorf("HUSH_STACK_OUTPUTS: %w", err)
+	}
+	var o outputs
+	if err := json.Unmarshal(b, &o); err != nil {
+		return target{}, fmt.Errorf("HUSH_STACK_OUTPUTS %s is not `pulumi stack output --json`: %w", path, err)
+	}
+	t := target{
+		URLs: map[string]string{}, Home: o.HomeRegion, PoolID: o.UserPoolID, ClientID: o.UserPoolClientID,
+		CognitoEndpoint: os.Getenv("HUSH_COGNITO_ENDPOINT"), Source: "stack outputs " + path,
+	}
+	maps.Copy(t.URLs, o.APIURLs)
+	if o.APIURL != "" && t.Home != "" {
+		if _, ok := t.URLs[t.Home]; !ok {
+			t.URLs[t.Home] = o.APIURL
+		}
+	}
+	if t.Home == "" || t.PoolID == "" || t.ClientID == "" || t.URLs[t.Home] == "" {
+		return target{}, fmt.Errorf("HUSH_STACK_OUTPUTS %s lacks homeRegion, userPoolId, userPoolClientId or the home region's URL in apiUrls/apiUrl", path)
+	}
+	return t, nil
+}
+
+// localRun is a local stack the suite started, with its data directory.
+type localRun struct {
+	stack *localstack.Stack
+	dir   string
+}
+
+func (l *localRun) close() {
+	if err := l.stack.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: stop the local stack:", err)
+	}
+	os.RemoveAll(l.dir)
+}
+
+// startLocal starts every region of the prod stack on this machine.
+func startLocal(ctx context.Context) (target, *localRun, error) {
+	dir, err := os.MkdirTemp("", "hush-e2e-")
+	if err != nil {
+		return target{}, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	s, err := localstack.Start(ctx, localstack.Options{Stack: "prod", DataDir: dir, Progress: os.Stderr})
+	if err != nil {
+		os.RemoveAll(dir)
+		return target{}, nil, fmt.Errorf("start a local stack (set HUSH_APIGW_URL or HUSH_STACK_OUTPUTS to test a deployed one): %w", err)
+	}
+	info := s.Info()
+	t := target{
+		URLs: map[string]string{}, Home: info.HomeRegion, PoolID: info.UserPoolID, ClientID: info.UserPoolClientID,
+		CognitoEndpoint: info.CognitoEndpoint, Source: "a local prod stack",
+	}
+	for _, r := range info.Regions {
+		t.URLs[r.Name] = r.URL
+	}
+	return t, &localRun{stack: s, dir: dir}, nil
+}
+
+func newCognitoClient(ctx context.Context, t target) (*cip.Client, error) {
+	if t.CognitoEndpoint != "" {
+		// An emulator takes any credentials; real ones from the
+		// environment are used when present.
+		var opts []func(*config.LoadOptions) error
+		opts = append(opts, config.WithRegion(t.Home))
+		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+		}
+		cfg, err := config.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("aws config: %w", err)
+		}
+		return cip.NewFromConfig(cfg, func(o *cip.Options) { o.BaseEndpoint = aws.String(t.CognitoEndpoint) }), nil
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(t.Home))
+	if err != nil {
+		return nil, fmt.Errorf("aws config (the suite needs credentials allowed to administer the user pool): %w", err)
+	}
+	return cip.NewFromConfig(cfg), nil
+}
+
+func randomID() string {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,44 @@
+package localstack
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// layout names the folders of a data dir. Only these are ever wiped, so a
+// mistyped -data-dir with -clean cannot delete anything else.
+type layout struct{ root string }
+
+func (l layout) dynamo() string  { return filepath.Join(l.root, "dynamodb") }
+func (l layout) cognito() string { return filepath.Join(l.root, "cognito") }
+func (l layout) logs() string    { return filepath.Join(l.root, "logs") }
+
+func (l layout) all() []string { return []string{l.dynamo(), l.cognito(), l.logs()} }
+
+func (l layout) wipe() error {
+	for _, d := range l.all() {
+		if err := os.RemoveAll(d); err != nil {
+			return fmt.Errorf("localstack: wipe %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+func (l layout) create() error {
+	for _, d := range l.all() {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("localstack: create %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// openLog opens a log file for appending.
+func (l layout) openLog(name string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(l.logs(), name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("localstack: open log %s: %w", name, err)
+	}
+	return f, nil
+}

@@ -1,0 +1,486 @@
+// Package localstack runs the whole of Hush on one machine: DynamoDB Local,
+// cognito-local and one local API gateway per region of a stack, serving the
+// same handlers that run in Lambda.
+//
+// DynamoDB Local runs with -sharedDb, so the gateways of every region share
+// one table: a global table whose replication is instant. The user pool
+// lives in cognito-local, as the cloud pool lives in the home region.
+package localstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/docs"
+	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/localstack/cognitolocal"
+	"github.com/hush-scores/hush/localstack/gateway"
+	"github.com/hush-scores/hush/localstack/internal/child"
+	"github.com/hush-scores/hush/stackconfig"
+	"github.com/hush-scores/hush/userpool"
+)
+
+// DefaultBasePort is where the CLI puts the first gateway unless told
+// otherwise. The range is rarely used by other development tools.
+const DefaultBasePort = 7460
+
+// Port offsets from the base port: gateways take BasePort+i for region i,
+// the emulators sit above the largest stack.
+const (
+	maxRegions         = 10
+	offsetDynamoDB     = 10
+	offsetCognitoLocal = 11
+)
+
+// Options configure Start.
+type Options struct {
+	// Stack names the stack (dev, stage, prod): the stage name, the table
+	// (hush-<stack>) and the user pool are named after it.
+	Stack string
+	// Regions are the regions to serve, the first being the home region.
+	// Empty means the regions of Pulumi.<stack>.yaml in the module root.
+	Regions []string
+	// DataDir keeps the emulators' data between runs; empty means
+	// .hush/local/<stack> under the module root.
+	DataDir string
+	// Clean wipes the data of earlier runs first.
+	Clean bool
+	// BasePort is the port of the first region's gateway; the others follow,
+	// DynamoDB Local takes BasePort+10 and cognito-local BasePort+11. Zero
+	// picks free ports, for tests.
+	BasePort int
+	// Progress receives a line per start-up step; nil discards them.
+	Progress io.Writer
+	// ModuleRoot is the checkout holding go.mod, node_modules and the stack
+	// files; empty means the nearest go.mod above the working directory.
+	ModuleRoot string
+	// Logger receives the handlers' and gateways' logs; nil means a JSON
+	// file, logs/api.log in DataDir.
+	Logger *slog.Logger
+}
+
+// Region is one region's gateway.
+type Region struct {
+	Name string
+	// URL is the stage URL, what HUSH_APIGW_URL holds: API v1 lives under URL/v1.
+	URL  string
+	Port int
+}
+
+// Info is what a client needs to use the stack.
+type Info struct {
+	Stack   string
+	Regions []Region
+	// HomeRegion is the first region, which holds the user pool.
+	HomeRegion       string
+	UserPoolID       string
+	UserPoolClientID string
+	// CognitoEndpoint is cognito-local's URL, the Cognito client's endpoint.
+	CognitoEndpoint string
+	// Issuer and JWKSURL are what the gateways check ID tokens against.
+	Issuer  string
+	JWKSURL string
+	// DynamoDBEndpoint is DynamoDB Local's URL; Table is the table's name.
+	DynamoDBEndpoint string
+	Table            string
+	DataDir          string
+	LogDir           string
+}
+
+// DocsURL returns the address of the API's documentation page on the
+// first region's gateway.
+func (i Info) DocsURL() string {
+	if len(i.Regions) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d%s", i.Regions[0].Port, docs.PagePath)
+}
+
+// URL returns the stage URL of region, or "" if the stack does not serve it.
+func (i Info) URL(region string) string {
+	for _, r := range i.Regions {
+		if r.Name == region {
+			return r.URL
+		}
+	}
+	return ""
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	info    Info
+	dynamo  *dynamolocal.Instance
+	cognito *cognitolocal.Server
+	servers []*http.Server
+	files   []*os.File
+	docs    http.Handler
+	life    context.Context // ends with Close
+	endLife context.CancelFunc
+
+	done      chan struct{}
+	closing   chan struct{}
+	errOnce   sync.Once
+	err       error
+	closeOnce sync.Once
+}
+
+// Start starts every part of the stack and returns once all of them answer.
+// On failure it stops whatever it had started.
+func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
+	if opts.Stack == "" {
+		return nil, errors.New("localstack: no stack name")
+	}
+	progress := opts.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	root := opts.ModuleRoot
+	if root == "" {
+		if root, err = child.ModuleRoot(); err != nil {
+			return nil, fmt.Errorf("localstack: %w", err)
+		}
+	}
+	regions := opts.Regions
+	if len(regions) == 0 {
+		cfg, err := stackconfig.LoadFile(stackconfig.File(root, opts.Stack))
+		if err != nil {
+			return nil, fmt.Errorf("localstack: read the regions of stack %s: %w", opts.Stack, err)
+		}
+		regions = cfg.Regions
+	}
+	if len(regions) == 0 || len(regions) > maxRegions {
+		return nil, fmt.Errorf("localstack: %d regions; a local stack serves 1 to %d", len(regions), maxRegions)
+	}
+	dataDir := opts.DataDir
+	if dataDir == "" {
+		dataDir = filepath.Join(root, ".hush", "local", opts.Stack)
+	}
+	if dataDir, err = filepath.Abs(dataDir); err != nil {
+		return nil, fmt.Errorf("localstack: data dir: %w", err)
+	}
+	dirs := layout{root: dataDir}
+	if opts.Clean {
+		if err := dirs.wipe(); err != nil {
+			return nil, err
+		}
+	}
+	if err := dirs.create(); err != nil {
+		return nil, err
+	}
+
+	// Every gateway port is taken before any child starts, so a busy port
+	// fails at once and names itself.
+	listeners := make([]net.Listener, len(regions))
+	defer func() {
+		if err != nil {
+			for _, l := range listeners {
+				if l != nil {
+					l.Close()
+				}
+			}
+		}
+	}()
+	for i := range regions {
+		port := 0
+		if opts.BasePort != 0 {
+			port = opts.BasePort + i
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			return nil, fmt.Errorf("localstack: port %d for the gateway of %s is busy (is another local stack running? choose other ports with -base-port): %w", port, regions[i], err)
+		}
+		listeners[i] = l
+	}
+	dynamoPort, cognitoPort := 0, 0
+	if opts.BasePort != 0 {
+		dynamoPort, cognitoPort = opts.BasePort+offsetDynamoDB, opts.BasePort+offsetCognitoLocal
+		if err := child.CheckPort(dynamoPort, "DynamoDB Local"); err != nil {
+			return nil, fmt.Errorf("localstack: %w", err)
+		}
+		if err := child.CheckPort(cognitoPort, "cognito-local"); err != nil {
+			return nil, fmt.Errorf("localstack: %w", err)
+		}
+	}
+
+	s := &Stack{done: make(chan struct{}), closing: make(chan struct{})}
+	s.life, s.endLife = context.WithCancel(context.WithoutCancel(ctx))
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	logger := opts.Logger
+	if logger == nil {
+		f, err := s.openLog(dirs, "api.log")
+		if err != nil {
+			return nil, err
+		}
+		logger = slog.New(slog.NewJSONHandler(f, nil))
+	}
+
+	table := "hush-" + opts.Stack
+	step := func(what string, fn func() error) error {
+		fmt.Fprintf(progress, "%s... ", what)
+		start := time.Now()
+		if err := fn(); err != nil {
+			fmt.Fprintln(progress, "failed")
+			return err
+		}
+		fmt.Fprintf(progress, "ok (%.1fs)\n", time.Since(start).Seconds())
+		return nil
+	}
+
+	if err := step("starting DynamoDB Local", func() error {
+		log, err := s.openLog(dirs, "dynamodb-local.log")
+		if err != nil {
+			return err
+		}
+		s.dynamo, err = dynamolocal.Start(ctx, dynamolocal.Options{
+			Port: dynamoPort, DataDir: dirs.dynamo(), Stdout: log, Stderr: log, ModuleRoot: root,
+		})
+		if err != nil {
+			return fmt.Errorf("localstack: %w", err)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := step("starting cognito-local", func() error {
+		log, err := s.openLog(dirs, "cognito-local.log")
+		if err != nil {
+			return err
+		}
+		s.cognito, err = cognitolocal.Start(ctx, cognitolocal.Options{
+			Dir: dirs.cognito(), Port: cognitoPort, ModuleRoot: root, Log: log,
+		})
+		if err != nil {
+			return fmt.Errorf("localstack: %w", err)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+
+	home := regions[0]
+	if err := step("creating table "+table, func() error {
+		client, err := s.dynamoClient(ctx, home)
+		if err != nil {
+			return err
+		}
+		if err := dynamo.CreateTable(ctx, client, table); err != nil {
+			return fmt.Errorf("localstack: %w", err)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var pool cognitolocal.Pool
+	if err := step("creating user pool hush-"+opts.Stack, func() error {
+		pool, err = cognitolocal.EnsurePool(ctx, s.cognito.NewClient(home), "hush-"+opts.Stack, userpool.Pool())
+		return err
+	}); err != nil {
+		return nil, err
+	}
+
+	s.info = Info{
+		Stack: opts.Stack, HomeRegion: home,
+		UserPoolID: pool.ID, UserPoolClientID: pool.ClientID,
+		CognitoEndpoint: s.cognito.Endpoint,
+		Issuer:          s.cognito.Issuer(pool.ID), JWKSURL: s.cognito.JWKSURL(pool.ID),
+		DynamoDBEndpoint: s.dynamo.Endpoint(), Table: table,
+		DataDir: dataDir, LogDir: dirs.logs(),
+	}
+	bundle, err := docs.FindBundle(root)
+	if err != nil {
+		return nil, fmt.Errorf("localstack: %w", err)
+	}
+	if s.docs, err = docs.Handler(api.OpenAPI(), bundle); err != nil {
+		return nil, fmt.Errorf("localstack: API docs: %w", err)
+	}
+	for i, region := range regions {
+		if err := step("starting the gateway of "+region, func() error {
+			h, err := s.regionHandler(ctx, region, table, logger)
+			if err != nil {
+				return err
+			}
+			port := listeners[i].Addr().(*net.TCPAddr).Port
+			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}
+			s.servers = append(s.servers, srv)
+			go s.serve(srv, listeners[i], region)
+			listeners[i] = nil // the server owns it now
+			s.info.Regions = append(s.info.Regions, Region{
+				Name: region, Port: port,
+				URL: fmt.Sprintf("http://127.0.0.1:%d/%s", port, opts.Stack),
+			})
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	go s.watch()
+	return s, nil
+}
+
+// openLog opens a log file that Close closes.
+func (s *Stack) openLog(dirs layout, name string) (*os.File, error) {
+	f, err := dirs.openLog(name)
+	if err != nil {
+		return nil, err
+	}
+	s.files = append(s.files, f)
+	return f, nil
+}
+
+// dynamoClient returns a client of DynamoDB Local that claims to be in region.
+func (s *Stack) dynamoClient(ctx context.Context, region string) (*dynamodb.Client, error) {
+	c, err := dynamolocal.NewClient(ctx, s.dynamo.Endpoint(), region, dynamo.ConfigureClient)
+	if err != nil {
+		return nil, fmt.Errorf("localstack: dynamodb client for %s: %w", region, err)
+	}
+	return c, nil
+}
+
+// regionHandler builds one region's gateway: the three functions with a
+// store whose client is configured for that region, behind the emulation of
+// API Gateway, plus the API description outside the stage.
+func (s *Stack) regionHandler(ctx context.Context, region, table string, logger *slog.Logger) (http.Handler, error) {
+	client, err := s.dynamoClient(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	deps := api.Deps{Store: dynamo.NewStore(client, table), Region: region, Logger: logger.With("region", region)}
+	functions := make(map[api.Function]gateway.LambdaFunc)
+	for _, fn := range api.Functions() {
+		functions[fn.Name] = api.NewLambdaHandler(fn.Name, deps)
+	}
+	// The authorizer refreshes its keys until the stack closes, not only
+	// while Start runs.
+	auth, err := gateway.NewCognitoAuthorizer(s.life, gateway.CognitoOptions{
+		Issuer: s.info.Issuer, JWKSURL: s.info.JWKSURL, ClientID: s.info.UserPoolClientID,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("localstack: authorizer for %s: %w", region, err)
+	}
+	gw, err := gateway.New(gateway.Options{
+		Region: region, Stage: s.info.Stack, Routes: api.Routes(), Functions: functions, Authorizer: auth,
+		Logger: logger.With("region", region),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("localstack: gateway for %s: %w", region, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", gw)
+	// The API description and its page live outside the stage, where API
+	// Gateway would answer 403, so they cannot shadow a route.
+	mux.Handle("GET "+docs.PagePath, s.docs)
+	mux.Handle("GET "+docs.PagePath+"/", s.docs)
+	mux.HandleFunc("GET /openapi.yaml", serveOpenAPI)
+	return mux, nil
+}
+
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	_, _ = w.Write(api.OpenAPI())
+}
+
+func (s *Stack) serve(srv *http.Server, l net.Listener, region string) {
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.fail(fmt.Errorf("localstack: the gateway of %s stopped: %w", region, err))
+	}
+}
+
+// watch reports the first child that exits on its own.
+func (s *Stack) watch() {
+	select {
+	case <-s.closing:
+	case <-s.dynamo.Done():
+		select {
+		case <-s.closing:
+		default:
+			s.fail(fmt.Errorf("localstack: DynamoDB Local stopped unexpectedly (%v); its last output:\n%s", s.dynamo.Err(), s.dynamo.Output()))
+		}
+	case <-s.cognito.Done():
+		if err := s.cognito.Err(); err != nil {
+			s.fail(fmt.Errorf("localstack: %w", err))
+		}
+	}
+}
+
+func (s *Stack) fail(err error) {
+	s.errOnce.Do(func() {
+		s.err = err
+		close(s.done)
+	})
+}
+
+// Info returns what a client needs to use the stack.
+func (s *Stack) Info() Info { return s.info }
+
+// Done is closed when a part of the stack stops unexpectedly; Err then says
+// which and why. Close does not close it.
+func (s *Stack) Done() <-chan struct{} { return s.done }
+
+// Err returns why the stack failed, or nil.
+func (s *Stack) Err() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return nil
+	}
+}
+
+// PIDs returns the process IDs of the emulators (each also a process group).
+func (s *Stack) PIDs() []int {
+	var pids []int
+	if s.dynamo != nil {
+		pids = append(pids, s.dynamo.PID())
+	}
+	if s.cognito != nil {
+		pids = append(pids, s.cognito.PID())
+	}
+	return pids
+}
+
+// Close stops the gateways, then the emulators, and waits for them. It is
+// idempotent.
+func (s *Stack) Close() error {
+	var errs []error
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.endLife()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, srv := range s.servers {
+			if err := srv.Shutdown(ctx); err != nil {
+				srv.Close()
+			}
+		}
+		if s.cognito != nil {
+			s.cognito.Close()
+		}
+		if s.dynamo != nil {
+			if err := s.dynamo.Stop(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		for _, f := range s.files {
+			f.Close()
+		}
+	})
+	return errors.Join(errs...)
+}
