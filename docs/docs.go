@@ -162,11 +162,11 @@ func Build(outDir string, spec []byte, bundlePath string) error {
 	}); err != nil {
 		return fmt.Errorf("docs: render page: %w", err)
 	}
-	if err := os.MkdirAll(outDir, 0o750); err != nil {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("docs: create %s: %w", outDir, err)
 	}
 	for name, body := range map[string][]byte{indexName: html.Bytes(), bundleName: bundle, specName: spec} {
-		if err := os.WriteFile(filepath.Join(outDir, name), body, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(outDir, name), body, 0o644); err != nil {
 			return fmt.Errorf("docs: write %s: %w", name, err)
 		}
 	}
