@@ -9,6 +9,7 @@ import (
 	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
@@ -72,13 +73,23 @@ func (c *opCounter) count(name string) int {
 
 // newTestStore returns a store of a fresh table and a counter of the
 // operations it makes from now on.
-func newTestStore(t testing.TB) (*Store, *opCounter) {
+// Extra options run after ConfigureClient.
+func newTestStore(t testing.TB, extra ...func(*dynamodb.Options)) (*Store, *opCounter) {
 	t.Helper()
 	ops := &opCounter{}
-	client := dynamotest.Start(t, ConfigureClient, ops.install, allOps.install)
+	opts := append([]func(*dynamodb.Options){ConfigureClient, ops.install, allOps.install}, extra...)
+	client := dynamotest.Start(t, opts...)
 	table := dynamotest.NewTable(t, client, CreateTable)
 	ops.reset()
 	return NewStore(client, table), ops
+}
+
+// patient lifts the HTTP timeout of ConfigureClient for the race tests: 50
+// transactions at once on a cold DynamoDB Local, on two shared cores, can
+// take longer than a healthy table ever should, and those tests are about
+// conditions, not timeouts (TestUnavailable covers those).
+func patient(o *dynamodb.Options) {
+	o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(30 * time.Second)
 }
 
 var baseTime = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
