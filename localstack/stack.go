@@ -165,6 +165,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if len(regions) == 0 || len(regions) > maxRegions {
 		return nil, fmt.Errorf("localstack: %d regions; a local stack serves 1 to %d", len(regions), maxRegions)
 	}
+	// Node.js and the npm package are checked before anything starts, so a
+	// missing one is reported at once rather than after DynamoDB Local.
+	if _, _, err := cognitolocal.Check(ctx, root); err != nil {
+		return nil, fmt.Errorf("localstack: %w", err)
+	}
 	dataDir := opts.DataDir
 	if dataDir == "" {
 		dataDir = filepath.Join(root, ".hush", "local", opts.Stack)

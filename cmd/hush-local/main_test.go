@@ -11,74 +11,133 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// TestCommand builds hush-local, runs it like a developer would, calls a
-// region, presses Ctrl-C and checks that it exits 0 leaving no child behind.
-func TestCommand(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "hush-local")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds hush-local once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "hush-local-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "hush-local")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	base := freeBase(t)
-	cmd := exec.Command(bin, "-stack", "dev", "-base-port", strconv.Itoa(base), "-data-dir", t.TempDir())
-	stdout, err := cmd.StdoutPipe()
+	return binPath
+}
+
+// cliRun is a running hush-local.
+type cliRun struct {
+	cmd    *exec.Cmd
+	out    *syncBuilder
+	stderr *syncBuilder
+	exited chan error
+}
+
+// startCLI starts hush-local with args and waits for its summary.
+func startCLI(t *testing.T, args ...string) *cliRun {
+	t.Helper()
+	r := &cliRun{cmd: exec.Command(binary(t), args...), out: &syncBuilder{}, stderr: &syncBuilder{}, exited: make(chan error, 1)}
+	stdout, err := r.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	r.cmd.Stderr = r.stderr
+	if err := r.cmd.Start(); err != nil {
 		t.Fatalf("start hush-local: %v", err)
 	}
-	exited := make(chan error, 1)
 	t.Cleanup(func() {
 		select {
-		case <-exited:
+		case <-r.exited:
 		default:
-			cmd.Process.Kill()
+			r.cmd.Process.Kill()
 		}
 	})
-
-	// Read until the summary's last line, keeping everything for messages.
-	lines := make(chan string)
+	summary := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			lines <- sc.Text()
+			r.out.WriteString(sc.Text() + "\n")
+			if strings.Contains(sc.Text(), "HUSH_COGNITO_ENDPOINT=") {
+				close(summary)
+			}
 		}
-		close(lines)
+		r.exited <- r.cmd.Wait()
+		close(r.exited)
 	}()
-	var out strings.Builder
-	timeout := time.After(90 * time.Second)
-wait:
-	for {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatalf("hush-local ended before its summary; stdout:\n%s\nstderr:\n%s", out.String(), stderr.String())
-			}
-			out.WriteString(line + "\n")
-			if strings.Contains(line, "HUSH_COGNITO_ENDPOINT=") {
-				break wait
-			}
-		case <-timeout:
-			t.Fatalf("no summary after 90s; stdout:\n%s\nstderr:\n%s", out.String(), stderr.String())
-		}
+	select {
+	case <-summary:
+	case <-r.exited:
+		t.Fatalf("hush-local ended before its summary; stdout:\n%s\nstderr:\n%s", r.out, r.stderr)
+	case <-time.After(90 * time.Second):
+		t.Fatalf("no summary after 90s; stdout:\n%s\nstderr:\n%s", r.out, r.stderr)
 	}
-	go func() {
-		for line := range lines {
-			out.WriteString(line + "\n")
-		}
-		exited <- cmd.Wait()
-	}()
+	return r
+}
 
-	summary := out.String()
+// wait returns how hush-local ended, failing the test after 30s.
+func (r *cliRun) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-r.exited:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatalf("hush-local still running after 30s")
+		return nil
+	}
+}
+
+// syncBuilder is a strings.Builder safe for one writer and many readers.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) WriteString(str string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(str)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestCommand runs hush-local like a developer would, calls a region,
+// presses Ctrl-C and checks that it exits 0 leaving no child behind.
+func TestCommand(t *testing.T) {
+	base := freeBase(t)
+	r := startCLI(t, "-stack", "dev", "-base-port", strconv.Itoa(base), "-data-dir", t.TempDir())
+	cmd := r.cmd
+	summary := r.out.String()
 	for _, want := range []string{
 		"starting DynamoDB Local... ok",
 		"starting cognito-local... ok",
@@ -110,13 +169,8 @@ wait:
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatalf("send SIGINT: %v", err)
 	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("hush-local after SIGINT: %v, want exit 0; stderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("hush-local still running 30s after SIGINT")
+	if err := r.wait(t); err != nil {
+		t.Errorf("hush-local after SIGINT: %v, want exit 0; stderr:\n%s", err, r.stderr)
 	}
 	for _, pid := range children {
 		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
@@ -129,9 +183,93 @@ wait:
 			t.Errorf("port %d still accepts connections after hush-local exited", port)
 		}
 	}
-	if !strings.Contains(out.String(), "stopped") {
-		t.Errorf("output does not say it stopped:\n%s", out.String())
+	if !strings.Contains(r.out.String(), "stopped") {
+		t.Errorf("output does not say it stopped:\n%s", r.out)
 	}
+}
+
+// TestChildDies kills DynamoDB Local under a running hush-local: it must
+// stop the rest, say what died and exit 1.
+func TestChildDies(t *testing.T) {
+	r := startCLI(t, "-stack", "dev", "-base-port", "0", "-data-dir", t.TempDir())
+	children := childrenOf(t, r.cmd.Process.Pid)
+	java := -1
+	for _, pid := range children {
+		if comm, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "comm")); strings.TrimSpace(string(comm)) == "java" {
+			java = pid
+		}
+	}
+	if java < 0 {
+		t.Fatalf("no java among the children %v of hush-local", children)
+	}
+	if err := syscall.Kill(java, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill DynamoDB Local: %v", err)
+	}
+	err := r.wait(t)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("hush-local after its DynamoDB Local died: %v, want exit status 1", err)
+	}
+	if want := "DynamoDB Local stopped unexpectedly"; !strings.Contains(r.stderr.String(), want) {
+		t.Errorf("stderr = %q, want it to contain %q", r.stderr, want)
+	}
+	for _, pid := range children {
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("child %d still exists after hush-local exited (kill 0: %v)", pid, err)
+		}
+	}
+}
+
+// TestMissingPrerequisites runs hush-local with a PATH that lacks Java or
+// Node.js: it must exit 1 and say what to install.
+func TestMissingPrerequisites(t *testing.T) {
+	java, err := exec.LookPath("java")
+	if err != nil {
+		t.Fatalf("this test needs Java 17+ installed: %v", err)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("this test needs Node.js 20+ installed: %v", err)
+	}
+	tests := []struct {
+		name     string
+		programs []string // linked into the PATH
+		want     string
+	}{
+		{name: "no java", programs: []string{node}, want: "Java 17+"},
+		{name: "no node", programs: []string{java}, want: "install Node.js 20+"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, p := range tt.programs {
+				if err := os.Symlink(p, filepath.Join(dir, filepath.Base(p))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command(binary(t), "-stack", "dev", "-base-port", "0", "-data-dir", t.TempDir())
+			cmd.Env = append(withoutEnv("PATH", "JAVA_HOME"), "PATH="+dir)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Errorf("hush-local: %v, want exit status 1; output:\n%s", err, out)
+			}
+			if !strings.Contains(string(out), tt.want) {
+				t.Errorf("output = %q, want it to contain %q", out, tt.want)
+			}
+		})
+	}
+}
+
+func withoutEnv(names ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(names, name) {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // freeBase returns a base port whose gateway and emulator ports are free.

@@ -50,24 +50,36 @@ type Server struct {
 	proc *child.Process
 }
 
-// Start starts cognito-local and waits until it answers.
-func Start(ctx context.Context, opts Options) (*Server, error) {
-	node, err := child.LookPath("node", "cognito-local needs Node.js: install Node.js 20+ (https://nodejs.org)")
+// Check reports what is missing to run cognito-local from the module at
+// root: Node.js 20+ or the npm package. It returns the paths of node and
+// of cognito-local's entry point.
+func Check(ctx context.Context, root string) (node, entry string, err error) {
+	node, err = child.LookPath("node", "cognito-local needs Node.js: install Node.js 20+ (https://nodejs.org)")
 	if err != nil {
-		return nil, fmt.Errorf("cognito-local: %w", err)
+		return "", "", fmt.Errorf("cognito-local: %w", err)
 	}
 	if err := checkNodeVersion(ctx, node); err != nil {
-		return nil, err
+		return "", "", err
 	}
+	entry = filepath.Join(root, StartPath)
+	if _, err := os.Stat(entry); err != nil {
+		return "", "", fmt.Errorf("cognito-local is not installed (%s is missing): run `make deps` (npm ci) in %s", entry, root)
+	}
+	return node, entry, nil
+}
+
+// Start starts cognito-local and waits until it answers.
+func Start(ctx context.Context, opts Options) (*Server, error) {
 	root := opts.ModuleRoot
 	if root == "" {
+		var err error
 		if root, err = child.ModuleRoot(); err != nil {
 			return nil, fmt.Errorf("cognito-local: %w", err)
 		}
 	}
-	entry := filepath.Join(root, StartPath)
-	if _, err := os.Stat(entry); err != nil {
-		return nil, fmt.Errorf("cognito-local is not installed (%s is missing): run `make deps` (npm ci) in %s", entry, root)
+	node, entry, err := Check(ctx, root)
+	if err != nil {
+		return nil, err
 	}
 	port := opts.Port
 	if port == 0 {
