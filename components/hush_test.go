@@ -1,0 +1,691 @@
+package components_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/components"
+	"github.com/hush-scores/hush/internal/lambdabuild"
+	"github.com/hush-scores/hush/stackconfig"
+)
+
+const account = "123456789012"
+
+// mocks records every resource the program registers and answers with the
+// outputs AWS would compute (ARNs, URLs) for the region of the resource's
+// provider, so the program's ARN plumbing is exercised too.
+type mocks struct {
+	mu        sync.Mutex
+	resources []pulumi.MockResourceArgs
+}
+
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.resources = append(m.resources, args)
+	m.mu.Unlock()
+
+	outs := args.Inputs.Copy()
+	id := args.Name + "-id"
+	region := providerRegion(args.Provider)
+	str := func(k string) string {
+		if v, ok := args.Inputs[resource.PropertyKey(k)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	set := func(k, v string) { outs[resource.PropertyKey(k)] = resource.NewProperty(v) }
+	switch args.TypeToken {
+	case "pulumi:providers:aws":
+		// The provider's ID is its region, so a provider reference
+		// ("<urn>::<id>") tells which region a resource lands in.
+		id = str("region")
+	case "aws:dynamodb/table:Table":
+		set("arn", fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, account, str("name")))
+	case "aws:cognito/userPool:UserPool":
+		id = region + "_pool"
+		set("arn", fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s", region, account, id))
+	case "aws:lambda/function:Function":
+		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, str("name"))
+		set("arn", arn)
+		set("invokeArn", fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", region, arn))
+	case "aws:cloudwatch/logGroup:LogGroup":
+		set("arn", fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, account, str("name")))
+	case "aws:iam/role:Role":
+		set("name", args.Name+"-abc123")
+		set("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s-abc123", account, args.Name))
+	case "aws:sns/topic:Topic":
+		set("arn", fmt.Sprintf("arn:aws:sns:%s:%s:%s", region, account, str("name")))
+	case "aws:apigateway/restApi:RestApi":
+		set("rootResourceId", "root")
+		set("executionArn", fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", region, account, id))
+	case "aws:apigateway/stage:Stage":
+		set("invokeUrl", fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", str("restApi"), region, str("stageName")))
+	}
+	return id, outs, nil
+}
+
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return args.Args, nil
+}
+
+// providerRegion returns the region in a provider reference, "" for none.
+func providerRegion(ref string) string {
+	if ref == "" {
+		return ""
+	}
+	return ref[strings.LastIndex(ref, "::")+2:]
+}
+
+// fakeBuilder writes a small deterministic zip instead of compiling.
+type fakeBuilder struct{ dir string }
+
+func (b fakeBuilder) Build(_ context.Context, fn string) (lambdabuild.Asset, error) {
+	path := filepath.Join(b.dir, fn+".zip")
+	f, err := os.Create(path)
+	if err != nil {
+		return lambdabuild.Asset{}, err
+	}
+	defer f.Close()
+	if err := lambdabuild.WriteZip(f, []byte("fake "+fn)); err != nil {
+		return lambdabuild.Asset{}, err
+	}
+	return lambdabuild.Asset{Function: fn, ZipPath: path, SourceCodeHash: "hash-of-" + fn}, nil
+}
+
+// projectConfig returns the config the engine would hand the program for
+// stack: Pulumi.yaml's project config overlaid with Pulumi.<stack>.yaml.
+func projectConfig(t *testing.T, stack string) map[string]string {
+	t.Helper()
+	values, err := stackconfig.ReadFile("../Pulumi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stackValues, err := stackconfig.ReadFile(stackconfig.File("..", stack))
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(values, stackValues)
+	return values
+}
+
+// run runs the real program under mocks with config as the stack's config,
+// and returns the registered resources and the stack outputs.
+func run(t *testing.T, stack string, config map[string]string) ([]pulumi.MockResourceArgs, map[string]any, error) {
+	t.Helper()
+	m := &mocks{}
+	var mu sync.Mutex
+	outputs := map[string]any{}
+	withConfig := func(info *pulumi.RunInfo) { info.Config = config }
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		if _, err := components.Deploy(ctx, config, fakeBuilder{dir: t.TempDir()}); err != nil {
+			return err
+		}
+		for name, v := range ctx.GetCurrentExportMap() {
+			pulumi.ToOutput(v).ApplyT(func(x any) any {
+				mu.Lock()
+				outputs[name] = x
+				mu.Unlock()
+				return x
+			})
+		}
+		return nil
+	}, pulumi.WithMocks("hush", stack, m), withConfig)
+	return m.resources, outputs, err
+}
+
+// stackWant is what each stack file must produce, stated here rather than
+// read back from the file so that a wrong edit to prod's file fails.
+type stackWant struct {
+	regions   []string
+	retention float64
+	protected bool
+	pitr      bool
+}
+
+var stacks = map[string]stackWant{
+	"dev":   {regions: []string{"eu-central-1"}, retention: 7},
+	"stage": {regions: []string{"eu-central-1", "eu-west-1"}, retention: 30, pitr: true},
+	"prod":  {regions: []string{"eu-central-1", "eu-west-1", "us-east-1"}, retention: 365, protected: true, pitr: true},
+}
+
+func TestStacks(t *testing.T) {
+	for _, stack := range []string{"dev", "stage", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			want := stacks[stack]
+			resources, outputs, err := run(t, stack, projectConfig(t, stack))
+			if err != nil {
+				t.Fatalf("program failed: %v", err)
+			}
+			s := newSnapshot(resources)
+			home := want.regions[0]
+
+			t.Run("one RegionalHush per region", func(t *testing.T) {
+				var got []string
+				for _, r := range s.ofType("hush:index:RegionalHush") {
+					got = append(got, r.Name)
+				}
+				slices.Sort(got)
+				wantRegions := slices.Sorted(slices.Values(want.regions))
+				if !reflect.DeepEqual(got, wantRegions) {
+					t.Errorf("RegionalHush components = %v, want %v", got, wantRegions)
+				}
+			})
+
+			t.Run("every resource on its region's provider", func(t *testing.T) {
+				for _, r := range s.all {
+					if !r.Custom || strings.HasPrefix(r.TypeToken, "pulumi:providers:") {
+						continue
+					}
+					wantRegion := home
+					if parent := s.parentComponent(r); parent.TypeToken == "hush:index:RegionalHush" {
+						wantRegion = parent.Name
+					}
+					if got := providerRegion(r.Provider); got != wantRegion {
+						t.Errorf("%s %s is on provider %q, want the %s provider", r.TypeToken, r.Name, r.Provider, wantRegion)
+					}
+				}
+				for _, region := range want.regions {
+					p := s.named("pulumi:providers:aws", "aws-"+region)
+					if got := p.Inputs["region"].StringValue(); got != region {
+						t.Errorf("provider aws-%s region = %q", region, got)
+					}
+				}
+			})
+
+			t.Run("table", func(t *testing.T) {
+				table := s.only(t, "aws:dynamodb/table:Table")
+				var replicas []string
+				for _, r := range arrayOf(table.Inputs["replicas"]) {
+					obj := r.ObjectValue()
+					replicas = append(replicas, obj["regionName"].StringValue())
+					if got := obj["pointInTimeRecovery"].BoolValue(); got != want.pitr {
+						t.Errorf("replica %s PITR = %v, want %v", obj["regionName"].StringValue(), got, want.pitr)
+					}
+				}
+				if wantReplicas := want.regions[1:]; !slices.Equal(replicas, wantReplicas) {
+					t.Errorf("replicas = %v, want %v", replicas, wantReplicas)
+				}
+				checks := []struct {
+					name string
+					got  any
+					want any
+				}{
+					{"name", table.Inputs["name"].StringValue(), "hush-" + stack},
+					{"billingMode", table.Inputs["billingMode"].StringValue(), "PAY_PER_REQUEST"},
+					{"streamEnabled", table.Inputs["streamEnabled"].BoolValue(), true},
+					{"streamViewType", table.Inputs["streamViewType"].StringValue(), "NEW_AND_OLD_IMAGES"},
+					{"pointInTimeRecovery", table.Inputs["pointInTimeRecovery"].ObjectValue()["enabled"].BoolValue(), want.pitr},
+					{"deletionProtectionEnabled", table.Inputs["deletionProtectionEnabled"].BoolValue(), want.protected},
+					{"protect", table.RegisterRPC.GetProtect(), want.protected},
+					{"hashKey", table.Inputs["hashKey"].StringValue(), "PK"},
+					{"rangeKey", table.Inputs["rangeKey"].StringValue(), "SK"},
+					{"index", table.Inputs["globalSecondaryIndexes"].ArrayValue()[0].ObjectValue()["name"].StringValue(), "GSI1"},
+				}
+				for _, c := range checks {
+					if c.got != c.want {
+						t.Errorf("table %s = %v, want %v", c.name, c.got, c.want)
+					}
+				}
+			})
+
+			t.Run("user pool", func(t *testing.T) {
+				pool := s.only(t, "aws:cognito/userPool:UserPool")
+				wantDeletion := "INACTIVE"
+				if want.protected {
+					wantDeletion = "ACTIVE"
+				}
+				if got := pool.Inputs["deletionProtection"].StringValue(); got != wantDeletion {
+					t.Errorf("pool deletionProtection = %q, want %q", got, wantDeletion)
+				}
+				if got := pool.RegisterRPC.GetProtect(); got != want.protected {
+					t.Errorf("pool protect = %v, want %v", got, want.protected)
+				}
+				client := s.only(t, "aws:cognito/userPoolClient:UserPoolClient")
+				var flows []string
+				for _, f := range client.Inputs["explicitAuthFlows"].ArrayValue() {
+					flows = append(flows, f.StringValue())
+				}
+				if wantFlows := []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}; !slices.Equal(flows, wantFlows) {
+					t.Errorf("client flows = %v, want %v", flows, wantFlows)
+				}
+				if client.Inputs["generateSecret"].BoolValue() {
+					t.Error("client has a secret; public clients cannot keep one")
+				}
+				group := s.only(t, "aws:cognito/userGroup:UserGroup")
+				if got := group.Inputs["name"].StringValue(); got != components.AdminsGroup {
+					t.Errorf("group = %q, want %q", got, components.AdminsGroup)
+				}
+			})
+
+			t.Run("a function and a role per function", func(t *testing.T) {
+				for _, region := range want.regions {
+					for _, spec := range api.Functions() {
+						base := fmt.Sprintf("%s-%s", region, spec.Name)
+						fn := s.named("aws:lambda/function:Function", base)
+						if fn == nil {
+							t.Errorf("no function %s", base)
+							continue
+						}
+						if got := fn.Inputs["runtime"].StringValue(); got != "provided.al2023" {
+							t.Errorf("%s runtime = %q, want provided.al2023", base, got)
+						}
+						if got := fn.Inputs["architectures"].ArrayValue(); len(got) != 1 || got[0].StringValue() != "arm64" {
+							t.Errorf("%s architectures = %v, want [arm64]", base, got)
+						}
+						if got := fn.Inputs["handler"].StringValue(); got != "bootstrap" {
+							t.Errorf("%s handler = %q, want bootstrap", base, got)
+						}
+						code := fn.Inputs["code"]
+						if !code.IsArchive() || filepath.Base(code.ArchiveValue().Path) != string(spec.Name)+".zip" {
+							t.Errorf("%s code = %v, want the built %s.zip as a file archive", base, code, spec.Name)
+						}
+						if got := fn.Inputs["sourceCodeHash"].StringValue(); got != "hash-of-"+string(spec.Name) {
+							t.Errorf("%s sourceCodeHash = %q", base, got)
+						}
+						env := fn.Inputs["environment"].ObjectValue()["variables"].ObjectValue()
+						if got := env["TABLE_NAME"].StringValue(); got != "hush-"+stack {
+							t.Errorf("%s TABLE_NAME = %q, want hush-%s", base, got, stack)
+						}
+						role := s.named("aws:iam/role:Role", base+"-role")
+						if role == nil {
+							t.Errorf("no role %s-role", base)
+							continue
+						}
+						if got, wantRole := fn.Inputs["role"].StringValue(), fmt.Sprintf("arn:aws:iam::%s:role/%s-role-abc123", account, base); got != wantRole {
+							t.Errorf("%s role = %q, want its own role %q", base, got, wantRole)
+						}
+					}
+				}
+				if got, wantN := len(s.ofType("aws:lambda/function:Function")), len(want.regions)*len(api.Functions()); got != wantN {
+					t.Errorf("%d functions, want %d", got, wantN)
+				}
+			})
+
+			t.Run("least privilege", func(t *testing.T) {
+				for _, p := range s.ofType("aws:iam/rolePolicy:RolePolicy") {
+					checkPolicy(t, p.Name, p.Inputs["policy"].StringValue())
+				}
+				for _, r := range s.ofType("aws:iam/role:Role") {
+					checkPolicy(t, r.Name+" trust", r.Inputs["assumeRolePolicy"].StringValue())
+				}
+				for _, a := range s.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment") {
+					if got := a.Inputs["policyArn"].StringValue(); got != components.APIGatewayLogsPolicyArn {
+						t.Errorf("%s attaches managed policy %s; only API Gateway's logging role may", a.Name, got)
+					}
+				}
+				for _, region := range want.regions {
+					tableArn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/hush-%s", region, account, stack)
+					for _, spec := range api.Functions() {
+						name := fmt.Sprintf("%s-%s-policy", region, spec.Name)
+						p := s.named("aws:iam/rolePolicy:RolePolicy", name)
+						if p == nil {
+							t.Errorf("no policy %s", name)
+							continue
+						}
+						actions, resources := tableGrants(t, p.Inputs["policy"].StringValue())
+						if !slices.Equal(actions, components.TableActions(spec.Access)) {
+							t.Errorf("%s table actions = %v, want %v", name, actions, components.TableActions(spec.Access))
+						}
+						if spec.Access != api.AccessWrite {
+							for _, a := range actions {
+								if isWrite(a) {
+									t.Errorf("%s (access %d) may %s", name, spec.Access, a)
+								}
+							}
+						}
+						for _, res := range resources {
+							if res != tableArn && res != tableArn+"/index/GSI1" {
+								t.Errorf("%s grants %s, want only %s and its GSI1", name, res, tableArn)
+							}
+						}
+						if spec.Access == api.AccessNone && len(resources) > 0 {
+							t.Errorf("%s: hello needs no table, got %v", name, resources)
+						}
+					}
+				}
+			})
+
+			t.Run("authorizer on exactly the protected routes", func(t *testing.T) {
+				for _, region := range want.regions {
+					auth := s.named("aws:apigateway/authorizer:Authorizer", region+"-authorizer")
+					if auth == nil {
+						t.Fatalf("no authorizer in %s", region)
+					}
+					wantPool := fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s_pool", home, account, home)
+					if got := auth.Inputs["providerArns"].ArrayValue(); len(got) != 1 || got[0].StringValue() != wantPool {
+						t.Errorf("%s authorizer providers = %v, want [%s]", region, got, wantPool)
+					}
+					for _, route := range api.Routes() {
+						name := fmt.Sprintf("%s-%s-%s-method", region, strings.ToLower(route.Method), slugOf(route.Path))
+						m := s.named("aws:apigateway/method:Method", name)
+						if m == nil {
+							t.Errorf("no method %s for %s %s", name, route.Method, route.Path)
+							continue
+						}
+						gotAuth := m.Inputs["authorization"].StringValue()
+						authID, hasAuthorizer := m.Inputs["authorizerId"]
+						switch {
+						case route.Auth && (gotAuth != "COGNITO_USER_POOLS" || !hasAuthorizer || authID.StringValue() != region+"-authorizer-id"):
+							t.Errorf("%s %s in %s: authorization %q, authorizer %v; want the Cognito authorizer", route.Method, route.Path, region, gotAuth, authID)
+						case !route.Auth && (gotAuth != "NONE" || hasAuthorizer):
+							t.Errorf("%s %s in %s is public but has authorization %q, authorizer %v", route.Method, route.Path, region, gotAuth, authID)
+						}
+					}
+					if got, wantN := len(s.childrenOf("aws:apigateway/method:Method", region)), len(api.Routes()); got != wantN {
+						t.Errorf("%s has %d methods, want %d (one per route)", region, got, wantN)
+					}
+				}
+			})
+
+			t.Run("permissions scoped to the API", func(t *testing.T) {
+				for _, region := range want.regions {
+					execArn := fmt.Sprintf("arn:aws:execute-api:%s:%s:%s-api-id/%s/", region, account, region, stack)
+					perms := s.childrenOf("aws:lambda/permission:Permission", region)
+					if len(perms) != len(api.Routes()) {
+						t.Errorf("%s has %d permissions, want one per route (%d)", region, len(perms), len(api.Routes()))
+					}
+					for _, p := range perms {
+						if got := p.Inputs["sourceArn"].StringValue(); !strings.HasPrefix(got, execArn) {
+							t.Errorf("%s sourceArn = %q, want it under %s", p.Name, got, execArn)
+						}
+					}
+				}
+			})
+
+			t.Run("stage, deployment, throttling", func(t *testing.T) {
+				cfg, err := stackconfig.LoadFile(stackconfig.File("..", stack))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, region := range want.regions {
+					stage := s.named("aws:apigateway/stage:Stage", region+"-stage")
+					if stage == nil {
+						t.Fatalf("no stage in %s", region)
+					}
+					if got := stage.Inputs["stageName"].StringValue(); got != stack {
+						t.Errorf("stage name = %q, want %q", got, stack)
+					}
+					logs := stage.Inputs["accessLogSettings"].ObjectValue()
+					if f := logs["format"].StringValue(); !json.Valid([]byte(f)) || !strings.Contains(f, `"requestId":"$context.requestId"`) {
+						t.Errorf("access log format = %s, want JSON with requestId", f)
+					}
+					dep := s.named("aws:apigateway/deployment:Deployment", region+"-deployment")
+					if dep == nil || dep.Inputs["triggers"].ObjectValue()["redeployment"].StringValue() == "" {
+						t.Errorf("%s deployment has no redeployment trigger", region)
+					}
+					if dep != nil && len(dep.RegisterRPC.GetDependencies()) < 2*len(api.Routes()) {
+						t.Errorf("%s deployment depends on %d resources, want every method and integration", region, len(dep.RegisterRPC.GetDependencies()))
+					}
+					ms := s.named("aws:apigateway/methodSettings:MethodSettings", region+"-throttling").Inputs["settings"].ObjectValue()
+					if got := ms["throttlingRateLimit"].NumberValue(); got != cfg.Throttle.RateLimit {
+						t.Errorf("rate limit = %v, want %v", got, cfg.Throttle.RateLimit)
+					}
+					if got := ms["throttlingBurstLimit"].NumberValue(); got != float64(cfg.Throttle.BurstLimit) {
+						t.Errorf("burst limit = %v, want %v", got, cfg.Throttle.BurstLimit)
+					}
+				}
+			})
+
+			t.Run("log retention", func(t *testing.T) {
+				groups := s.ofType("aws:cloudwatch/logGroup:LogGroup")
+				if got, wantN := len(groups), len(want.regions)*(len(api.Functions())+1); got != wantN {
+					t.Errorf("%d log groups, want %d (one per function and the access log, per region)", got, wantN)
+				}
+				for _, g := range groups {
+					if got := g.Inputs["retentionInDays"].NumberValue(); got != want.retention {
+						t.Errorf("%s retention = %v days, want %v", g.Name, got, want.retention)
+					}
+				}
+			})
+
+			t.Run("alarms", func(t *testing.T) {
+				for _, region := range want.regions {
+					var metrics []string
+					for _, a := range s.childrenOf("aws:cloudwatch/metricAlarm:MetricAlarm", region) {
+						metrics = append(metrics, a.Inputs["namespace"].StringValue()+"/"+a.Inputs["metricName"].StringValue())
+						if got := a.Inputs["alarmActions"].ArrayValue(); len(got) != 1 {
+							t.Errorf("%s alarm actions = %v, want the region's topic", a.Name, got)
+						}
+					}
+					for _, wantMetric := range []string{"AWS/Lambda/Errors", "AWS/ApiGateway/5XXError", "AWS/ApiGateway/Latency", "AWS/DynamoDB/ReadThrottleEvents", "AWS/DynamoDB/WriteThrottleEvents"} {
+						if !slices.Contains(metrics, wantMetric) {
+							t.Errorf("%s has no %s alarm (has %v)", region, wantMetric, metrics)
+						}
+					}
+				}
+			})
+
+			t.Run("outputs", func(t *testing.T) {
+				urls, _ := outputs[components.OutputAPIURLs].(map[string]string)
+				if len(urls) != len(want.regions) {
+					t.Errorf("apiUrls = %v, want one per region %v", urls, want.regions)
+				}
+				for _, region := range want.regions {
+					wantURL := fmt.Sprintf("https://%s-api-id.execute-api.%s.amazonaws.com/%s", region, region, stack)
+					if urls[region] != wantURL {
+						t.Errorf("apiUrls[%s] = %v, want %s", region, urls[region], wantURL)
+					}
+				}
+				checks := map[string]any{
+					components.OutputAPIURL:           urls[home],
+					components.OutputUserPoolID:       home + "_pool",
+					components.OutputUserPoolClientID: "global-client-id",
+					components.OutputTableName:        "hush-" + stack,
+					components.OutputHomeRegion:       home,
+				}
+				for name, wantV := range checks {
+					if got := fmt.Sprint(outputs[name]); got != fmt.Sprint(wantV) {
+						t.Errorf("output %s = %v, want %v", name, got, wantV)
+					}
+				}
+				if gotRegions := outputs[components.OutputRegions]; !reflect.DeepEqual(gotRegions, want.regions) {
+					t.Errorf("output regions = %v, want %v", gotRegions, want.regions)
+				}
+			})
+		})
+	}
+}
+
+func TestConfigErrorsStopTheProgram(t *testing.T) {
+	tests := []struct {
+		name string
+		key  string
+		set  string // "" deletes the key
+		want string
+	}{
+		{"empty region list", "hush:regions", `[]`, "hush:regions: is empty"},
+		{"missing region list", "hush:regions", "", "hush:regions: required"},
+		{"duplicated region", "hush:regions", `["eu-central-1","eu-central-1"]`, `hush:regions: region "eu-central-1" is listed twice`},
+		{"unknown region", "hush:regions", `["eu-central-1","eu-centrl-1"]`, `hush:regions: unknown region "eu-centrl-1" (did you mean "eu-central-1"?); valid regions are`},
+		{"bad retention", "hush:logRetentionDays", "10", `hush:logRetentionDays: "10" is not a retention CloudWatch Logs accepts`},
+		{"bad throttle", "hush:throttle", `{"rateLimit":0,"burstLimit":5}`, "hush:throttle.rateLimit: must be set and greater than 0"},
+		{"bad e-mail", "hush:alarmEmail", "ops", `hush:alarmEmail: "ops" is not a plain e-mail address`},
+		{"unknown key", "hush:logRetentionDay", "7", "hush:logRetentionDay: unknown key; did you mean hush:logRetentionDays?"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			config := projectConfig(t, "dev")
+			if tt.set == "" {
+				delete(config, tt.key)
+			} else {
+				config[tt.key] = tt.set
+			}
+			resources, _, err := run(t, "dev", config)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("program error = %v, want it to contain %q", err, tt.want)
+			}
+			if len(resources) != 0 {
+				t.Errorf("%d resources declared before the config error, want none (first: %s %s)", len(resources), resources[0].TypeToken, resources[0].Name)
+			}
+		})
+	}
+}
+
+// snapshot indexes the registered resources.
+type snapshot struct {
+	all []pulumi.MockResourceArgs
+}
+
+func newSnapshot(resources []pulumi.MockResourceArgs) snapshot {
+	return snapshot{all: resources}
+}
+
+func (s snapshot) ofType(typ string) []pulumi.MockResourceArgs {
+	var out []pulumi.MockResourceArgs
+	for _, r := range s.all {
+		if r.TypeToken == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s snapshot) named(typ, name string) *pulumi.MockResourceArgs {
+	for _, r := range s.all {
+		if r.TypeToken == typ && r.Name == name {
+			return &r
+		}
+	}
+	return nil
+}
+
+func (s snapshot) only(t *testing.T, typ string) pulumi.MockResourceArgs {
+	t.Helper()
+	rs := s.ofType(typ)
+	if len(rs) != 1 {
+		t.Fatalf("%d resources of type %s, want 1", len(rs), typ)
+	}
+	return rs[0]
+}
+
+// parentComponent returns the component a resource is a child of, found by
+// the parent URN's type and name.
+func (s snapshot) parentComponent(r pulumi.MockResourceArgs) pulumi.MockResourceArgs {
+	parent := r.RegisterRPC.GetParent()
+	for _, c := range s.all {
+		if c.Custom {
+			continue
+		}
+		if strings.HasSuffix(parent, "::"+c.TypeToken+"::"+c.Name) || strings.HasSuffix(parent, "$"+c.TypeToken+"::"+c.Name) {
+			return c
+		}
+	}
+	return pulumi.MockResourceArgs{}
+}
+
+func (s snapshot) childrenOf(typ, region string) []pulumi.MockResourceArgs {
+	var out []pulumi.MockResourceArgs
+	for _, r := range s.ofType(typ) {
+		if p := s.parentComponent(r); p.TypeToken == "hush:index:RegionalHush" && p.Name == region {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// policy is just enough of an IAM policy document to inspect it.
+type policy struct {
+	Statement []struct {
+		Effect   string
+		Action   stringOrList
+		Resource stringOrList
+	}
+}
+
+type stringOrList []string
+
+func (s *stringOrList) UnmarshalJSON(b []byte) error {
+	var one string
+	if json.Unmarshal(b, &one) == nil {
+		*s = []string{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*s = many
+	return nil
+}
+
+func parsePolicy(t *testing.T, name, doc string) policy {
+	t.Helper()
+	var p policy
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		t.Fatalf("%s: policy is not JSON: %v\n%s", name, err, doc)
+	}
+	return p
+}
+
+// checkPolicy fails on any wildcard action and any wildcard resource. The one
+// exception is the log stream part of a named log group, since Lambda names
+// its streams at run time.
+func checkPolicy(t *testing.T, name, doc string) {
+	t.Helper()
+	for _, st := range parsePolicy(t, name, doc).Statement {
+		for _, a := range st.Action {
+			if strings.Contains(a, "*") {
+				t.Errorf("%s: wildcard action %q", name, a)
+			}
+		}
+		for _, r := range st.Resource {
+			stripped := strings.TrimSuffix(r, ":log-stream:*")
+			if strings.Contains(stripped, "*") || (stripped != r && !strings.Contains(stripped, ":log-group:/aws/lambda/")) {
+				t.Errorf("%s: wildcard resource %q", name, r)
+			}
+		}
+	}
+}
+
+// tableGrants returns the DynamoDB actions and resources of a policy.
+func tableGrants(t *testing.T, doc string) (actions, resources []string) {
+	t.Helper()
+	for _, st := range parsePolicy(t, "policy", doc).Statement {
+		granted := false
+		for _, a := range st.Action {
+			if strings.HasPrefix(a, "dynamodb:") {
+				actions = append(actions, a)
+				granted = true
+			}
+		}
+		if granted {
+			resources = append(resources, st.Resource...)
+		}
+	}
+	return actions, resources
+}
+
+func isWrite(action string) bool {
+	for _, verb := range []string{"Put", "Update", "Delete", "Write", "Create", "ConditionCheck", "Restore", "Import"} {
+		if strings.Contains(action, verb) {
+			return true
+		}
+	}
+	return false
+}
+
+// arrayOf returns an array input's elements; an empty array is not sent at all.
+func arrayOf(v resource.PropertyValue) []resource.PropertyValue {
+	if !v.IsArray() {
+		return nil
+	}
+	return v.ArrayValue()
+}
+
+func slugOf(path string) string {
+	r := strings.NewReplacer("/", "-", "{", "", "}", "")
+	return strings.Trim(r.Replace(path), "-")
+}

@@ -1,0 +1,73 @@
+package components
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/hush-scores/hush/api"
+)
+
+func TestDeploymentHashChangesWithRoutes(t *testing.T) {
+	arns := map[api.Function]string{api.FunctionHello: "arn:hello", api.FunctionRead: "arn:read", api.FunctionWrite: "arn:write"}
+	base := deploymentHash(api.Routes(), arns)
+	if again := deploymentHash(api.Routes(), arns); again != base {
+		t.Fatalf("hash of the same routes changed: %s then %s", base, again)
+	}
+	tests := []struct {
+		name   string
+		change func(routes []api.Route, arns map[api.Function]string)
+	}{
+		{"route added", func(r []api.Route, _ map[api.Function]string) {}},
+		{"path changed", func(r []api.Route, _ map[api.Function]string) { r[0].Path = "/v1/hi" }},
+		{"auth changed", func(r []api.Route, _ map[api.Function]string) { r[0].Auth = !r[0].Auth }},
+		{"method changed", func(r []api.Route, _ map[api.Function]string) { r[0].Method = "POST" }},
+		{"integration target changed", func(_ []api.Route, a map[api.Function]string) { a[api.FunctionRead] = "arn:read-v2" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			routes := slices.Clone(api.Routes())
+			if tt.name == "route added" {
+				routes = append(routes, api.Route{Method: "GET", Path: "/v1/new", Function: api.FunctionRead})
+			}
+			changed := map[api.Function]string{}
+			for k, v := range arns {
+				changed[k] = v
+			}
+			tt.change(routes, changed)
+			if got := deploymentHash(routes, changed); got == base {
+				t.Errorf("hash unchanged after %s; the API would not redeploy", tt.name)
+			}
+		})
+	}
+}
+
+func TestResourcePaths(t *testing.T) {
+	routes := []api.Route{
+		{Method: "GET", Path: "/v1/tournament/{tournamentId}/results"},
+		{Method: "POST", Path: "/v1/tournament/match"},
+		{Method: "GET", Path: "/v1/hello"},
+	}
+	got := resourcePaths(routes)
+	want := []string{"/v1", "/v1/hello", "/v1/tournament", "/v1/tournament/match", "/v1/tournament/{tournamentId}", "/v1/tournament/{tournamentId}/results"}
+	if !slices.Equal(got, want) {
+		t.Errorf("resourcePaths = %v, want %v", got, want)
+	}
+	for _, tc := range []struct{ path, parent, arn string }{
+		{"/v1", "/", "/v1"},
+		{"/v1/tournament/{tournamentId}/results", "/v1/tournament/{tournamentId}", "/v1/tournament/*/results"},
+	} {
+		if got := parentPath(tc.path); got != tc.parent {
+			t.Errorf("parentPath(%q) = %q, want %q", tc.path, got, tc.parent)
+		}
+		if got := sourceArnPath(tc.path); got != tc.arn {
+			t.Errorf("sourceArnPath(%q) = %q, want %q", tc.path, got, tc.arn)
+		}
+	}
+}
+
+func TestRegionalArn(t *testing.T) {
+	got := regionalArn("arn:aws:dynamodb:eu-central-1:123456789012:table/hush-prod", "us-east-1")
+	if want := "arn:aws:dynamodb:us-east-1:123456789012:table/hush-prod"; got != want {
+		t.Errorf("regionalArn = %q, want %q", got, want)
+	}
+}
