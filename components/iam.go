@@ -7,12 +7,15 @@ import (
 	"github.com/hush-scores/hush/api"
 )
 
-// The DynamoDB actions each kind of access needs. Transactions need no action
-// of their own: AWS authorises each item of a TransactWriteItems by its
-// PutItem, UpdateItem, DeleteItem or ConditionCheckItem permission.
+// The DynamoDB actions each kind of access needs, matching what the store in
+// package dynamo calls. Transactions need no action of their own: AWS
+// authorises each item of a TransactWriteItems by its PutItem, UpdateItem,
+// DeleteItem or ConditionCheckItem permission, and the store's transactions
+// hold only Puts and Deletes (conditions ride on them). The write function
+// reads a match back with GetItem; the health check is a GetItem too.
 var (
 	readActions  = []string{"dynamodb:GetItem", "dynamodb:Query"}
-	writeActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+	writeActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
 )
 
 // TableActions returns the DynamoDB actions a function with access a may
