@@ -130,13 +130,18 @@ func TestUnknownRoutes(t *testing.T) {
 			if string(r.Body) != missingTokenBody {
 				t.Errorf("body = %q, want %q", r.Body, missingTokenBody)
 			}
+			if got := r.Header.Get("x-amzn-ErrorType"); got != "MissingAuthenticationTokenException" {
+				t.Errorf("x-amzn-ErrorType = %q, want MissingAuthenticationTokenException", got)
+			}
 		})
 	}
 }
 
-// TestRoutesWithoutToken calls every route of API v1 without a token:
-// protected routes answer 401 before any handler runs, public ones do not.
-func TestRoutesWithoutToken(t *testing.T) {
+// TestRouteAuth calls every route of API v1 without a token and with an ID
+// token: protected routes answer 401 without one before any handler runs;
+// public routes ignore the header, answering the same either way.
+func TestRouteAuth(t *testing.T) {
+	alice, _ := users(t)
 	tid := tournament("no-token")
 	tests := []struct {
 		method, path string
@@ -163,11 +168,18 @@ func TestRoutesWithoutToken(t *testing.T) {
 				if string(r.Body) != unauthorizedBody {
 					t.Errorf("body = %q, want %q", r.Body, unauthorizedBody)
 				}
+				if got := r.Header.Get("x-amzn-ErrorType"); got != "UnauthorizedException" {
+					t.Errorf("x-amzn-ErrorType = %q, want UnauthorizedException", got)
+				}
 				return
 			}
 			wantStatus(t, "without a token", r, tt.wantStatus)
+			r = do(t, tt.method, homeURL()+tt.path, alice.IDToken, tt.body)
+			wantStatus(t, "with an ID token", r, tt.wantStatus)
 		})
 	}
+	// The protected routes with a token are exercised by TestMatchLifecycle
+	// and TestHelloAuthenticated.
 }
 
 func TestValidation(t *testing.T) {

@@ -30,6 +30,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,9 @@ func runMain(m *testing.M) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
+	}
+	for region, u := range tgt.URLs {
+		tgt.URLs[region] = strings.TrimRight(u, "/")
 	}
 	if local != nil {
 		defer local.close()
