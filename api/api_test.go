@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
 	"github.com/hush-scores/hush/scores"
 )
 
@@ -590,5 +592,38 @@ func TestParseGroups(t *testing.T) {
 		if got := parseGroups(tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("parseGroups(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestCallerFromClaims(t *testing.T) {
+	tests := []struct {
+		name   string
+		claims any
+		want   scores.Caller
+		ok     bool
+	}{
+		{"event JSON", map[string]any{"cognito:username": "alice", "cognito:groups": "[admins players]"}, scores.Caller{Username: "alice", Groups: []string{"admins", "players"}}, true},
+		{"Go strings", map[string]string{"cognito:username": "bob", "cognito:groups": "players"}, scores.Caller{Username: "bob", Groups: []string{"players"}}, true},
+		{"no username", map[string]any{"email": "a@example.com"}, scores.Caller{}, false},
+		{"blank username", map[string]any{"cognito:username": " "}, scores.Caller{}, false},
+		{"no claims", nil, scores.Caller{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := loadEvent(t, "apigw-get-helloauthenticated.json")
+			ev.RequestContext.Authorizer = map[string]any{"claims": tt.claims}
+			var got scores.Caller
+			var ok bool
+			adapter := httpadapter.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got, ok = callerFromGateway(r.Context())
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			if _, err := adapter.ProxyWithContext(t.Context(), ev); err != nil {
+				t.Fatal(err)
+			}
+			if ok != tt.ok || got.Username != tt.want.Username || !slices.Equal(got.Groups, tt.want.Groups) {
+				t.Errorf("caller = %+v, %v; want %+v, %v", got, ok, tt.want, tt.ok)
+			}
+		})
 	}
 }
