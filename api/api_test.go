@@ -204,8 +204,7 @@ func TestHealth(t *testing.T) {
 		t.Errorf("health = %+v, want %+v", got, want)
 	}
 
-	e.store.fail = scores.Errorf(scores.CodeUnavailable, "table unavailable")
-	e.store.fail.(*scores.Error).Err = errTable
+	e.store.fail = &scores.Error{Code: scores.CodeUnavailable, Message: "table unavailable", Err: errTable}
 	rec = e.do(t, "GET", "/v1/health", "", nil)
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("status = %d, want 503", rec.Code)

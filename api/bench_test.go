@@ -31,7 +31,7 @@ func BenchmarkCreateMatch(b *testing.B) {
 	for b.Loop() {
 		i++
 		body := matchJSON("ttt2024", fmt.Sprintf("m%d", i), "Alice", "Bob", "6,-4,7,10")
-		req := httptest.NewRequest("POST", "/v1/tournament/match", strings.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, "/v1/tournament/match", strings.NewReader(body))
 		req = req.WithContext(WithCaller(req.Context(), *alice))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -44,13 +44,13 @@ func BenchmarkCreateMatch(b *testing.B) {
 func BenchmarkGetResults(b *testing.B) {
 	h, _ := benchHandler()
 	for i := range 20 {
-		req := httptest.NewRequest("POST", "/v1/tournament/match", strings.NewReader(matchJSON("ttt2024", fmt.Sprintf("m%02d", i), "Alice", "Bob", "5,4,9")))
+		req := httptest.NewRequest(http.MethodPost, "/v1/tournament/match", strings.NewReader(matchJSON("ttt2024", fmt.Sprintf("m%02d", i), "Alice", "Bob", "5,4,9")))
 		req = req.WithContext(WithCaller(req.Context(), *alice))
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest("GET", "/v1/tournament/ttt2024/results?limit=20", nil)
+		req := httptest.NewRequest(http.MethodGet, "/v1/tournament/ttt2024/results?limit=20", nil)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {
