@@ -90,7 +90,7 @@ func TestOpenAPIDescribesRealAnswers(t *testing.T) {
 		{"GET", "/v1/health", "", nil, 503, errTable},
 		{"POST", "/v1/tournament/match", m1, alice, 200, nil},
 		{"POST", "/v1/tournament/match", m1, alice, 409, nil},
-		{"POST", "/v1/tournament/match", m2, alice, 503, &scores.Error{Code: scores.CodeUnavailable, Message: "the table is unavailable, try again"}},
+		{"POST", "/v1/tournament/match", m2, alice, 503, &scores.Error{Code: scores.CodeUnavailable, Message: "table unavailable"}},
 		{"POST", "/v1/tournament/match", m2, alice, 500, errTable},
 		{"PUT", "/v1/tournament/match", m2, bob, 200, nil},
 		{"PUT", "/v1/tournament/match", m2, alice, 403, nil},
