@@ -188,12 +188,7 @@ func (i *Instance) waitReady(ctx context.Context) error {
 		conn, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			conn.Close()
-			// Jetty accepts before the process could still fail to bind
-			// another resource; a last look at the process catches that.
-			select {
-			case <-i.done:
-				continue
-			default:
+			if listens(i.PID(), i.port) {
 				return nil
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -132,6 +133,22 @@ func TestStartStopPersist(t *testing.T) {
 	if got, want := out.TableNames, []string{"kept"}; len(got) != 1 || got[0] != want[0] {
 		t.Errorf("tables after restart = %v, want %v", got, want)
 	}
+
+	// A crash is visible to a supervisor through Done and Err.
+	if err := syscall.Kill(second.PID(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-second.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("Done not closed 10 s after the process was killed")
+	}
+	if second.Err() == nil {
+		t.Error("Err() = nil after a crash, want the exit status")
+	}
+	if err := second.Stop(); err != nil {
+		t.Errorf("Stop after a crash: %v", err)
+	}
 }
 
 func mustClient(t *testing.T, inst *Instance) *dynamodb.Client {
@@ -141,4 +158,38 @@ func mustClient(t *testing.T, inst *Instance) *dynamodb.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestLaunchOnTakenPort skips the pre-check to model a picked port that
+// another server took before Java bound it: Start must not mistake the
+// other server for DynamoDB Local.
+func TestLaunchOnTakenPort(t *testing.T) {
+	ctx := context.Background()
+	java, err := findJava(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := FindModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, err := FindJar(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	inst, err := launch(ctx, java, jar, port, Options{})
+	if err == nil {
+		inst.Stop()
+		t.Fatalf("launch on taken port %d succeeded; want a PortBusyError", port)
+	}
+	var busy *PortBusyError
+	if !errors.As(err, &busy) || busy.Port != port {
+		t.Fatalf("launch on taken port %d: %v; want a PortBusyError naming it", port, err)
+	}
 }
