@@ -20,16 +20,15 @@ func NewLambdaHandler(fn Function, deps Deps) func(context.Context, events.APIGa
 	}
 }
 
-// escapedPath returns the request path with every segment escaped. The proxy
-// builds a URL from event.Path, which API Gateway gives decoded: a match ID
-// "a%2Fb" would arrive as "a/b" and split into two segments, and a name with
-// '%', '?' or '#' would break the URL. So the path is rebuilt from the
-// resource template and the (decoded) path parameters, escaping each one.
-// Segments made only of dots are escaped too, or ServeMux would clean them
-// away with a redirect.
+// escapedPath returns the request path for the proxy to parse. A REST API
+// hands Lambda the path and the path parameters still percent-encoded (a
+// player "Ann Lee" arrives as "Ann%20Lee"), so each parameter is decoded once
+// and escaped again; the path is rebuilt from the resource template, which
+// also routes "/v1/hello/" to "/v1/hello" as API Gateway does. Segments made
+// only of dots are escaped, or ServeMux would clean them away with a redirect.
 func escapedPath(event events.APIGatewayProxyRequest) string {
-	if event.Resource == "" || !strings.Contains(event.Resource, "{") {
-		return escapeSegments(event.Path)
+	if event.Resource == "" {
+		return event.Path
 	}
 	segments := strings.Split(event.Resource, "/")
 	for i, seg := range segments {
@@ -41,25 +40,26 @@ func escapedPath(event events.APIGatewayProxyRequest) string {
 			// A greedy parameter keeps its slashes as separators.
 			parts := strings.Split(event.PathParameters[greedy], "/")
 			for j, p := range parts {
-				parts[j] = escapeSegment(p)
+				parts[j] = escapeSegment(unescapeParameter(p))
 			}
 			segments[i] = strings.Join(parts, "/")
 			continue
 		}
-		segments[i] = escapeSegment(event.PathParameters[name])
+		segments[i] = escapeSegment(unescapeParameter(event.PathParameters[name]))
 	}
 	return strings.Join(segments, "/")
 }
 
-// escapeSegments escapes each segment of a decoded path.
-func escapeSegments(path string) string {
-	segments := strings.Split(path, "/")
-	for i, seg := range segments {
-		segments[i] = escapeSegment(seg)
+// unescapeParameter decodes a percent-encoded path parameter. A value that is
+// not valid percent-encoding is kept as it is, so validation rejects it.
+func unescapeParameter(s string) string {
+	if dec, err := url.PathUnescape(s); err == nil {
+		return dec
 	}
-	return strings.Join(segments, "/")
+	return s
 }
 
+// escapeSegment escapes one path segment.
 func escapeSegment(s string) string {
 	if s != "" && strings.Trim(s, ".") == "" {
 		return strings.Repeat("%2E", len(s))

@@ -102,12 +102,15 @@ func TestEscapedPath(t *testing.T) {
 		want     string
 	}{
 		{"no parameters", "/v1/hello", "/v1/hello", nil, "/v1/hello"},
+		{"trailing slash routes to the resource", "/v1/hello", "/v1/hello/", nil, "/v1/hello"},
 		{"plain", "/v1/tournament/{tournamentId}/results", "/v1/tournament/t1/results", map[string]string{"tournamentId": "t1"}, "/v1/tournament/t1/results"},
-		{"slash kept in its segment", "/v1/tournament/{tournamentId}/match/{matchId}", "/v1/tournament/t/match/a/b", map[string]string{"tournamentId": "t", "matchId": "a/b"}, "/v1/tournament/t/match/a%2Fb"},
-		{"percent question hash space", "/v1/player/{player}/matches", "", map[string]string{"player": "50% ?#"}, "/v1/player/50%25%20%3F%23/matches"},
+		{"encoded slash kept in its segment", "/v1/tournament/{tournamentId}/match/{matchId}", "/v1/tournament/t/match/a%2Fb", map[string]string{"tournamentId": "t", "matchId": "a%2Fb"}, "/v1/tournament/t/match/a%2Fb"},
+		{"percent question hash space", "/v1/player/{player}/matches", "", map[string]string{"player": "50%25%20%3F%23"}, "/v1/player/50%25%20%3F%23/matches"},
+		{"space decoded once", "/v1/player/{player}/matches", "", map[string]string{"player": "Ann%20Lee"}, "/v1/player/Ann%20Lee/matches"},
+		{"invalid escape kept literally", "/v1/player/{player}/matches", "", map[string]string{"player": "50%"}, "/v1/player/50%25/matches"},
 		{"dots", "/v1/tournament/{tournamentId}/results", "", map[string]string{"tournamentId": ".."}, "/v1/tournament/%2E%2E/results"},
-		{"greedy", "/{proxy+}", "/a b/c", map[string]string{"proxy": "a b/c"}, "/a%20b/c"},
-		{"no resource", "", "/v1/player/a b/matches", nil, "/v1/player/a%20b/matches"},
+		{"greedy", "/{proxy+}", "/a%20b/c", map[string]string{"proxy": "a%20b/c"}, "/a%20b/c"},
+		{"no resource", "", "/v1/player/a%20b/matches", nil, "/v1/player/a%20b/matches"},
 	}
 	for _, tt := range tests {
 		got := escapedPath(events.APIGatewayProxyRequest{Resource: tt.resource, Path: tt.path, PathParameters: tt.params})
