@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -29,12 +30,13 @@ const (
 	KeyThrottle            = "throttle"
 	KeyAlarmEmail          = "alarmEmail"
 	KeyDomain              = "domain"
+	KeyFailoverDrill       = "failoverDrill"
 )
 
 // knownKeys lists every key of the hush namespace; anything else is a typo.
 var knownKeys = []string{
 	KeyRegions, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
-	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain,
+	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain, KeyFailoverDrill,
 }
 
 // Stack is the validated configuration of one stack.
@@ -58,6 +60,10 @@ type Stack struct {
 	AlarmEmail string
 	// Domain is the optional custom domain; nil when the stack has none.
 	Domain *Domain
+	// FailoverDrill lists regions whose Route 53 health check is inverted,
+	// so that DNS drops them as if they had failed; empty outside a drill.
+	// It needs a domain and must leave at least one region healthy.
+	FailoverDrill []string
 }
 
 // Throttle is API Gateway's stage throttling: steady requests per second and burst.
@@ -155,6 +161,7 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	s.Throttle = p.throttle()
 	s.AlarmEmail = p.email()
 	s.Domain = p.domain()
+	s.FailoverDrill = p.failoverDrill(s.Regions, s.Domain)
 	if home := s.HomeRegion(); home != "" {
 		if got, ok := values["aws:region"]; ok && got != home {
 			p.fail("aws:region", fmt.Sprintf("is %q but the home region (the first of %s) is %q; set them alike or drop aws:region", got, full(KeyRegions), home))
@@ -336,18 +343,108 @@ func (p *parser) domain() *Domain {
 		return nil
 	}
 	valid := true
-	if d.HostedZoneID == "" {
-		p.fail(key+".hostedZoneId", "must be set to the Route 53 hosted zone ID of the domain")
+	if msg := zoneIDProblem(d.HostedZoneID); msg != "" {
+		p.fail(key+".hostedZoneId", msg)
 		valid = false
 	}
-	if d.Name == "" || strings.ContainsAny(d.Name, " /:") || !strings.Contains(d.Name, ".") {
-		p.fail(key+".name", fmt.Sprintf("%q is not a domain name like api.example.com", d.Name))
+	if why := domainNameProblem(d.Name); why != "" {
+		p.fail(key+".name", fmt.Sprintf("%q is not a domain name like api.example.com: %s", d.Name, why))
 		valid = false
 	}
 	if !valid {
 		return nil
 	}
 	return &d
+}
+
+// zoneIDPattern is what Route 53 hosted zone IDs look like (Z0123456789ABC);
+// the console and the CLI also show them as /hostedzone/<ID>, which the
+// provider does not accept as a record's zone.
+var zoneIDPattern = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
+
+func zoneIDProblem(id string) string {
+	switch {
+	case id == "":
+		return "must be set to the Route 53 hosted zone ID of the domain"
+	case strings.HasPrefix(id, "/hostedzone/"):
+		return fmt.Sprintf("%q: give the bare ID %q, without /hostedzone/", id, strings.TrimPrefix(id, "/hostedzone/"))
+	case !zoneIDPattern.MatchString(id):
+		return fmt.Sprintf("%q is not a Route 53 hosted zone ID (upper-case letters and digits, like Z0123456789ABC)", id)
+	}
+	return ""
+}
+
+// labelPattern is one DNS label as API Gateway and ACM accept it: letters,
+// digits and inner hyphens. Upper case is refused rather than folded, since
+// the name is also the key of the Route 53 records.
+var labelPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// domainNameProblem says why name cannot be the API's custom domain, or "".
+func domainNameProblem(name string) string {
+	switch {
+	case name == "":
+		return "it is empty"
+	case len(name) > 253:
+		return "it is longer than 253 characters"
+	case strings.HasSuffix(name, "."):
+		return "drop the trailing dot"
+	case strings.HasPrefix(name, "*"):
+		return "a wildcard cannot be a latency record's name; name the API's host"
+	}
+	labels := strings.Split(name, ".")
+	if len(labels) < 2 {
+		return "it needs at least two labels"
+	}
+	for _, l := range labels {
+		if !labelPattern.MatchString(l) {
+			return fmt.Sprintf("label %q must be 1-63 lower-case letters, digits or inner hyphens", l)
+		}
+	}
+	return ""
+}
+
+func (p *parser) failoverDrill(stackRegions []string, domain *Domain) []string {
+	key := full(KeyFailoverDrill)
+	raw, ok := p.values[key]
+	if !ok {
+		return nil
+	}
+	var list []string
+	if err := strictJSON(raw, &list); err != nil {
+		p.fail(key, fmt.Sprintf("must be a list of the stack's regions, e.g. [eu-west-1]: %v", err))
+		return nil
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	if _, hasDomain := p.values[full(KeyDomain)]; !hasDomain {
+		p.fail(key, "needs "+full(KeyDomain)+": a drill inverts the Route 53 health checks, which only a stack with a domain has")
+		return nil
+	}
+	if domain == nil || stackRegions == nil {
+		return nil // the domain or the regions are already reported
+	}
+	seen := map[string]bool{}
+	for _, r := range list {
+		if !slices.Contains(stackRegions, r) {
+			p.fail(key, fmt.Sprintf("region %q is not one of the stack's regions %s", r, strings.Join(stackRegions, ", ")))
+			return nil
+		}
+		seen[r] = true
+	}
+	// Route 53 answers with every record of a latency group when none is
+	// healthy, so drilling them all would test nothing.
+	if len(seen) == len(stackRegions) {
+		p.fail(key, "names every region; Route 53 treats a group with no healthy record as all healthy, so leave at least one region out")
+		return nil
+	}
+	var out []string
+	for _, r := range stackRegions {
+		if seen[r] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // strictJSON decodes raw into v, refusing fields v does not have, so a typo

@@ -80,6 +80,17 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key far from any", map[string]string{"hush:colour": "blue"}, []string{"hush:colour: unknown key; valid keys are hush:regions,"}},
 		{"domain without zone", map[string]string{"hush:domain": `{"name":"api.example.com"}`}, []string{"hush:domain.hostedZoneId: must be set"}},
 		{"domain with a bad name", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"https://x"}`}, []string{`hush:domain.name: "https://x" is not a domain name`}},
+		{"zone ID with its /hostedzone/ prefix", map[string]string{"hush:domain": `{"hostedZoneId":"/hostedzone/Z1ABC","name":"api.example.com"}`}, []string{`hush:domain.hostedZoneId: "/hostedzone/Z1ABC": give the bare ID "Z1ABC"`}},
+		{"zone ID in lower case", map[string]string{"hush:domain": `{"hostedZoneId":"z1abc","name":"api.example.com"}`}, []string{`hush:domain.hostedZoneId: "z1abc" is not a Route 53 hosted zone ID`}},
+		{"domain in upper case", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"API.example.com"}`}, []string{`hush:domain.name: "API.example.com" is not a domain name`, `label "API"`}},
+		{"domain with a trailing dot", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api.example.com."}`}, []string{"hush:domain.name: ", "drop the trailing dot"}},
+		{"wildcard domain", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"*.example.com"}`}, []string{"hush:domain.name: ", "wildcard"}},
+		{"label ending in a hyphen", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api-.example.com"}`}, []string{`label "api-"`}},
+		{"single label", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"localhost"}`}, []string{"at least two labels"}},
+		{"drill without a domain", map[string]string{"hush:failoverDrill": `["eu-west-1"]`}, []string{"hush:failoverDrill: needs hush:domain"}},
+		{"drill of a foreign region", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api.example.com"}`, "hush:failoverDrill": `["us-east-1"]`}, []string{`hush:failoverDrill: region "us-east-1" is not one of the stack's regions eu-central-1, eu-west-1`}},
+		{"drill of every region", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api.example.com"}`, "hush:failoverDrill": `["eu-west-1","eu-central-1"]`}, []string{"hush:failoverDrill: names every region", "leave at least one region out"}},
+		{"drill not a list", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api.example.com"}`, "hush:failoverDrill": `"eu-west-1"`}, []string{"hush:failoverDrill: must be a list"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,6 +110,39 @@ func TestParseErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error = %q\nwant it to contain %q", err, w)
 				}
+			}
+		})
+	}
+}
+
+func TestParseDomainAndDrill(t *testing.T) {
+	tests := []struct {
+		name   string
+		domain string
+		drill  string // "" leaves the key out
+		want   []string
+	}{
+		{"no drill", `{"hostedZoneId":"Z0123456789ABC","name":"api.example.com"}`, "", nil},
+		{"empty drill", `{"hostedZoneId":"Z0123456789ABC","name":"api.example.com"}`, `[]`, nil},
+		{"one region, in stack order", `{"hostedZoneId":"Z0123456789ABC","name":"api.example.com"}`, `["eu-west-1"]`, []string{"eu-west-1"}},
+		{"named twice", `{"hostedZoneId":"Z0123456789ABC","name":"a-b.api.example.com"}`, `["eu-west-1","eu-west-1"]`, []string{"eu-west-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := valid()
+			values["hush:domain"] = tt.domain
+			if tt.drill != "" {
+				values["hush:failoverDrill"] = tt.drill
+			}
+			got, err := Parse("stage", values)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got.Domain == nil {
+				t.Fatal("Domain is nil, want the parsed domain")
+			}
+			if !reflect.DeepEqual(got.FailoverDrill, tt.want) {
+				t.Errorf("FailoverDrill = %v, want %v", got.FailoverDrill, tt.want)
 			}
 		})
 	}
