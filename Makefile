@@ -19,7 +19,9 @@ test: deps ## Run every test: unit, store, infrastructure mocks, e2e on a local 
 
 .PHONY: local
 local: deps ## Run the local stack (STACK=dev|stage|prod): emulators and a gateway per region.
-	go run ./cmd/hush-local -stack $(STACK)
+	@# Built, then run: `go run` exits 1 on Ctrl-C even when the program stops cleanly.
+	go build -o .hush/bin/hush-local ./cmd/hush-local
+	.hush/bin/hush-local -stack $(STACK)
 
 .PHONY: lint
 lint: ## Lint: go vet, golangci-lint (.golangci.yml), actionlint on .github/workflows.
