@@ -49,7 +49,7 @@ func do(t *testing.T, method, url, token string, body any) response {
 		}
 		rd = bytes.NewReader(enc)
 	}
-	req, err := http.NewRequest(method, url, rd)
+	req, err := http.NewRequestWithContext(t.Context(), method, url, rd)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}

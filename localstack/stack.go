@@ -223,6 +223,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 
 	s := &Stack{done: make(chan struct{}), closing: make(chan struct{})}
 	s.life, s.endLife = context.WithCancel(context.WithoutCancel(ctx))
+	//nolint:contextcheck // stopping must not depend on the start-up context, which may be what ended
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -374,7 +375,7 @@ func (s *Stack) regionHandler(ctx context.Context, region, table string, logger 
 	}
 	// The authorizer refreshes its keys until the stack closes, not only
 	// while Start runs.
-	auth, err := gateway.NewCognitoAuthorizer(s.life, gateway.CognitoOptions{
+	auth, err := gateway.NewCognitoAuthorizer(s.life, gateway.CognitoOptions{ //nolint:contextcheck // the key refresh lives as long as the stack
 		Issuer: s.info.Issuer, JWKSURL: s.info.JWKSURL, ClientID: s.info.UserPoolClientID,
 	})
 	if err != nil {
@@ -416,7 +417,7 @@ func (s *Stack) watch() {
 		select {
 		case <-s.closing:
 		default:
-			s.fail(fmt.Errorf("localstack: DynamoDB Local stopped unexpectedly (%v); its last output:\n%s", s.dynamo.Err(), s.dynamo.Output()))
+			s.fail(fmt.Errorf("localstack: DynamoDB Local stopped unexpectedly (%w); its last output:\n%s", s.dynamo.Err(), s.dynamo.Output()))
 		}
 	case <-s.cognito.Done():
 		if err := s.cognito.Err(); err != nil {

@@ -172,7 +172,7 @@ func hostPort(url string) string { return strings.TrimPrefix(url, "http://") }
 
 func get(t *testing.T, url string, want int, token ...string) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func get(t *testing.T, url string, want int, token ...string) string {
 
 func put(t *testing.T, base, token, body string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPut, base+"/v1/tournament/match", strings.NewReader(body))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, base+"/v1/tournament/match", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func binary(t *testing.T) string {
 		}
 		binPath = filepath.Join(dir, "hush-local")
 		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if buildErr != nil {
@@ -68,9 +68,10 @@ func startCLI(t *testing.T, args ...string) *cliRun {
 	}
 	t.Cleanup(func() {
 		select {
-		case <-r.exited:
+		case err := <-r.exited:
+			t.Logf("hush-local exited: %v", err)
 		default:
-			r.cmd.Process.Kill()
+			_ = r.cmd.Process.Kill()
 		}
 	})
 	summary := make(chan struct{})
@@ -87,8 +88,8 @@ func startCLI(t *testing.T, args ...string) *cliRun {
 	}()
 	select {
 	case <-summary:
-	case <-r.exited:
-		t.Fatalf("hush-local ended before its summary; stdout:\n%s\nstderr:\n%s", r.out, r.stderr)
+	case err := <-r.exited:
+		t.Fatalf("hush-local ended (%v) before its summary; stdout:\n%s\nstderr:\n%s", err, r.out, r.stderr)
 	case <-time.After(90 * time.Second):
 		t.Fatalf("no summary after 90s; stdout:\n%s\nstderr:\n%s", r.out, r.stderr)
 	}
@@ -152,13 +153,17 @@ func TestCommand(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/dev/v1/hello", base))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/dev/v1/hello", base), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET hello: %v", err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), "eu-central-1") {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "eu-central-1") {
 		t.Errorf("GET /dev/v1/hello = %d %q, want 200 naming eu-central-1", resp.StatusCode, body)
 	}
 

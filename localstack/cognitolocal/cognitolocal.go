@@ -94,7 +94,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
-	cmd := exec.Command(node, entry)
+	// Not CommandContext: ctx bounds the start-up only; the server runs until Close.
+	cmd := exec.Command(node, entry) //nolint:noctx // see above
 	cmd.Dir = opts.Dir
 	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
 	proc, err := child.Start("cognito-local", cmd, opts.Log)

@@ -77,7 +77,8 @@ func TestServer(t *testing.T) {
 	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Errorf("after Close, kill(%d, 0) = %v, want ESRCH", pid, err)
 	}
-	if conn, err := net.Dial("tcp", strings.TrimPrefix(srv.Endpoint, "http://")); err == nil {
+	var d net.Dialer
+	if conn, err := d.DialContext(ctx, "tcp", strings.TrimPrefix(srv.Endpoint, "http://")); err == nil {
 		conn.Close()
 		t.Errorf("after Close, %s still accepts connections", srv.Endpoint)
 	}
