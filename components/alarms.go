@@ -71,6 +71,21 @@ func (r *RegionalHush) newAlarms(ctx *pulumi.Context, name string, args Regional
 			statistic: "Sum", threshold: 1,
 		},
 	)
+	// Replication latency is published by the region that sends, per
+	// receiving region; a sustained rise means another region is falling
+	// behind this one's writes (or cannot be reached).
+	for _, to := range cfg.Regions {
+		if to == args.Region {
+			continue
+		}
+		alarms = append(alarms, alarm{
+			name:        "replication-latency-" + to,
+			description: fmt.Sprintf("Replication of the table from %s to %s averaged over a minute.", args.Region, to),
+			namespace:   "AWS/DynamoDB", metric: "ReplicationLatency",
+			dimensions: pulumi.StringMap{"TableName": args.TableName, "ReceivingRegion": pulumi.String(to)},
+			statistic:  "Average", threshold: 60000,
+		})
+	}
 	for _, a := range alarms {
 		alarmArgs := &cloudwatch.MetricAlarmArgs{
 			Name:               pulumi.Sprintf("hush-%s-%s-%s", cfg.Name, args.Region, a.name),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/hush-scores/hush/api"
@@ -24,6 +25,8 @@ const (
 	OutputTableName        = "tableName"        // DynamoDB table name, the same in every region
 	OutputHomeRegion       = "homeRegion"       // first region of the stack
 	OutputRegions          = "regions"          // every region, home first
+	OutputDashboardURL     = "dashboardUrl"     // the stack's CloudWatch dashboard in the console
+	OutputDomainURL        = "domainUrl"        // https://<domain>, only when the stack names a domain
 )
 
 // Hush is everything one stack declares.
@@ -33,6 +36,10 @@ type Hush struct {
 	Global    *Global
 	// Regions holds one RegionalHush per region, keyed by region name.
 	Regions map[string]*RegionalHush
+	// Edge is the custom domain with latency routing; nil without a domain.
+	Edge *Edge
+	// Dashboard shows every region side by side, in the home region.
+	Dashboard *cloudwatch.Dashboard
 }
 
 // Deploy is the whole Pulumi program: it validates the stack's config
@@ -105,6 +112,19 @@ func NewHush(ctx *pulumi.Context, cfg stackconfig.Stack, builder lambdabuild.Bui
 		}
 		h.Regions[region] = r
 	}
+
+	if cfg.Domain != nil {
+		edge, err := NewEdge(ctx, "edge", EdgeArgs{Stack: cfg, Providers: h.Providers, Regions: h.Regions})
+		if err != nil {
+			return nil, err
+		}
+		h.Edge = edge
+	}
+	dashboard, err := h.newDashboard(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h.Dashboard = dashboard
 	return h, nil
 }
 
@@ -121,4 +141,10 @@ func (h *Hush) Export(ctx *pulumi.Context) {
 	ctx.Export(OutputTableName, h.Global.Table.Name)
 	ctx.Export(OutputHomeRegion, pulumi.String(h.Config.HomeRegion()))
 	ctx.Export(OutputRegions, pulumi.ToStringArray(h.Config.Regions))
+	home := h.Config.HomeRegion()
+	ctx.Export(OutputDashboardURL, pulumi.Sprintf("https://%s.console.aws.amazon.com/cloudwatch/home?region=%s#dashboards/dashboard/%s",
+		home, home, h.Dashboard.DashboardName))
+	if h.Edge != nil {
+		ctx.Export(OutputDomainURL, h.Edge.URL)
+	}
 }

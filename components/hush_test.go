@@ -30,6 +30,10 @@ const account = "123456789012"
 type mocks struct {
 	mu        sync.Mutex
 	resources []pulumi.MockResourceArgs
+	// validationValue, when set, gives the value of the validation CNAME
+	// ACM asks for in a region; by default every region gets the same one,
+	// as ACM does.
+	validationValue func(region string) string
 }
 
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -71,6 +75,25 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:apigateway/restApi:RestApi":
 		set("rootResourceId", "root")
 		set("executionArn", fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", region, account, id))
+	case "aws:acm/certificate:Certificate":
+		set("arn", fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", region, account, args.Name))
+		value := "_f00d.abcdefgh.acm-validations.aws."
+		if m.validationValue != nil {
+			value = m.validationValue(region)
+		}
+		outs["domainValidationOptions"] = resource.NewArrayProperty([]resource.PropertyValue{
+			resource.NewObjectProperty(resource.PropertyMap{
+				"domainName":          resource.NewProperty(str("domainName")),
+				"resourceRecordName":  resource.NewProperty("_c0ffee." + str("domainName") + "."),
+				"resourceRecordType":  resource.NewProperty("CNAME"),
+				"resourceRecordValue": resource.NewProperty(value),
+			}),
+		})
+	case "aws:apigateway/domainName:DomainName":
+		set("regionalDomainName", fmt.Sprintf("d-%s.execute-api.%s.amazonaws.com", region, region))
+		set("regionalZoneId", "ZAPIGW-"+region)
+	case "aws:route53/record:Record":
+		set("fqdn", strings.TrimSuffix(str("name"), "."))
 	case "aws:apigateway/stage:Stage":
 		set("invokeUrl", fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", str("restApi"), region, str("stageName")))
 	}
@@ -125,7 +148,12 @@ func projectConfig(t *testing.T, stack string) map[string]string {
 // and returns the registered resources and the stack outputs.
 func run(t *testing.T, stack string, config map[string]string) ([]pulumi.MockResourceArgs, map[string]any, error) {
 	t.Helper()
-	m := &mocks{}
+	return runWith(t, &mocks{}, stack, config)
+}
+
+// runWith is run with the given mocks.
+func runWith(t *testing.T, m *mocks, stack string, config map[string]string) ([]pulumi.MockResourceArgs, map[string]any, error) {
+	t.Helper()
 	var mu sync.Mutex
 	outputs := map[string]any{}
 	withConfig := func(info *pulumi.RunInfo) { info.Config = config }

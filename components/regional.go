@@ -137,6 +137,21 @@ func (r *RegionalHush) newFunction(ctx *pulumi.Context, name string, args Region
 	if err != nil {
 		return nil, fmt.Errorf("components: %s log group: %w", base, err)
 	}
+	// Lambda has no cold-start metric; this one is filled from the
+	// platform.report events that carry an init duration (see ColdStartMetric).
+	if _, err := cloudwatch.NewLogMetricFilter(ctx, base+"-cold-starts", &cloudwatch.LogMetricFilterArgs{
+		Name:         pulumi.Sprintf("%s-cold-starts", fnName),
+		LogGroupName: logs.Name,
+		Pattern:      pulumi.String(coldStartPattern),
+		MetricTransformation: cloudwatch.LogMetricFilterMetricTransformationArgs{
+			Namespace: pulumi.String(ColdStartNamespace(cfg)),
+			Name:      pulumi.String(ColdStartMetric(spec.Name)),
+			Value:     pulumi.String("$.record.metrics.initDurationMs"),
+			Unit:      pulumi.String("Milliseconds"),
+		},
+	}, on...); err != nil {
+		return nil, fmt.Errorf("components: %s cold start filter: %w", base, err)
+	}
 	role, err := iam.NewRole(ctx, base+"-role", &iam.RoleArgs{
 		Description:      pulumi.Sprintf("Hush %s: the %s function in %s", cfg.Name, spec.Name, args.Region),
 		AssumeRolePolicy: pulumi.String(assumeRolePolicy("lambda.amazonaws.com")),
