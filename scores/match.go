@@ -1,6 +1,7 @@
 package scores
 
 import (
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -106,7 +107,8 @@ func NewMatch(in MatchInput, recordedBy string, now time.Time) (Match, error) {
 
 // fieldsOf returns the Fields of err, which ParseScore always sets.
 func fieldsOf(err error) map[string]string {
-	if e, ok := err.(*Error); ok && len(e.Fields) > 0 {
+	var e *Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
 		return e.Fields
 	}
 	return map[string]string{"score": "is not valid"}

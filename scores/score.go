@@ -237,9 +237,9 @@ func parseGame(tok string) (GamePoints, string) {
 // quote returns tok quoted for a message, cut short so that a hostile score
 // is not echoed back whole.
 func quote(tok string) string {
-	const max = 12
-	if len(tok) > max {
-		return strconv.Quote(tok[:max]) + "..."
+	const maxQuoted = 12
+	if len(tok) > maxQuoted {
+		return strconv.Quote(tok[:maxQuoted]) + "..."
 	}
 	return strconv.Quote(tok)
 }

@@ -1,6 +1,7 @@
 package stackconfig
 
 import (
+	"errors"
 	"maps"
 	"os"
 	"path/filepath"
@@ -153,8 +154,8 @@ func TestParseReportsEveryError(t *testing.T) {
 	values["hush:regions"] = `[]`
 	values["hush:logRetentionDays"] = "2"
 	_, err := Parse("dev", values)
-	errs, ok := err.(Errors)
-	if !ok {
+	var errs Errors
+	if !errors.As(err, &errs) {
 		t.Fatalf("error is %T, want Errors", err)
 	}
 	var keys []string

@@ -52,7 +52,7 @@ func TestRealHelloHandler(t *testing.T) {
 		{"unknown path", "/dev/v1/nope", token, 403, []string{`{"message":"Missing Authentication Token"}`}},
 	}
 	for _, tt := range tests {
-		req, _ := http.NewRequest("GET", srv+tt.path, nil)
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, srv+tt.path, nil)
 		if tt.token != "" {
 			req.Header.Set("Authorization", tt.token)
 		}
@@ -120,7 +120,7 @@ func (d *discardWriter) WriteHeader(int)             {}
 
 func BenchmarkGatewayPublicRoute(b *testing.B) {
 	h, _ := benchGateway(b)
-	req, _ := http.NewRequest("GET", "http://localhost:8080/dev/v1/tournament/t1/results?limit=10", nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://localhost:8080/dev/v1/tournament/t1/results?limit=10", nil)
 	req.RemoteAddr = "127.0.0.1:5555"
 	checkBench(b, h, req)
 	b.ReportAllocs()
@@ -131,7 +131,7 @@ func BenchmarkGatewayPublicRoute(b *testing.B) {
 
 func BenchmarkGatewayAuthRoute(b *testing.B) {
 	h, token := benchGateway(b)
-	req, _ := http.NewRequest("GET", "http://localhost:8080/dev/v1/helloauthenticated", nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "http://localhost:8080/dev/v1/helloauthenticated", nil)
 	req.RemoteAddr = "127.0.0.1:5555"
 	req.Header.Set("Authorization", token)
 	checkBench(b, h, req)

@@ -28,16 +28,16 @@ func newResource(path string) *resource {
 	return &resource{path: path, literals: map[string]*resource{}, methods: map[string]*route{}}
 }
 
-// add inserts rt under root. It refuses what API Gateway refuses at deploy
+// add inserts rt under r, the root. It refuses what API Gateway refuses at deploy
 // time: empty segments, sibling params with different names, duplicates.
-func (root *resource) add(rt *route) error {
+func (r *resource) add(rt *route) error {
 	if !strings.HasPrefix(rt.Path, "/") || rt.Path == "/" {
 		return fmt.Errorf("gateway: route %s %q: path must start with / and name a resource", rt.Method, rt.Path)
 	}
 	if rt.Method == "" || strings.ToUpper(rt.Method) != rt.Method {
 		return fmt.Errorf("gateway: route %s %q: method must be upper case", rt.Method, rt.Path)
 	}
-	node := root
+	node := r
 	for _, seg := range strings.Split(rt.Path[1:], "/") {
 		switch {
 		case seg == "":
