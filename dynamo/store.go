@@ -394,7 +394,7 @@ func (s *Store) transact(ctx context.Context, tx []types.TransactWriteItem) erro
 		}
 		// The other transaction usually commits within milliseconds; jitter
 		// keeps a crowd of writers from colliding again in step.
-		delay := time.Duration(attempt)*10*time.Millisecond + rand.N(10*time.Millisecond)
+		delay := time.Duration(attempt)*10*time.Millisecond + rand.N(10*time.Millisecond) //nolint:gosec // jitter between retries, not a secret
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

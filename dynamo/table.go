@@ -1,3 +1,5 @@
+// Package dynamo is the DynamoDB adapter of Hush: the single-table design,
+// the key builders and a scores.Store on aws-sdk-go-v2.
 package dynamo
 
 // Attribute and index names of the single table. Only this package builds

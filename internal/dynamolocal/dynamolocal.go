@@ -149,7 +149,7 @@ func launch(ctx context.Context, java, jar string, port int, opts Options) (*Ins
 	}
 	// Not exec.CommandContext: ctx bounds the start-up only, the instance
 	// outlives it until Stop.
-	cmd := exec.Command(java, args...)
+	cmd := exec.Command(java, args...) //nolint:noctx // the instance outlives ctx, which bounds the start-up only; Stop ends it
 	if opts.DataDir != "" {
 		cmd.Dir = opts.DataDir
 	}
@@ -185,7 +185,7 @@ func (i *Instance) waitReady(ctx context.Context) error {
 	for {
 		select {
 		case <-i.done:
-			return fmt.Errorf("dynamolocal: DynamoDB Local exited during start-up (%v); its output:\n%s", i.waitErr, i.output.String())
+			return fmt.Errorf("dynamolocal: DynamoDB Local exited during start-up (%w); its output:\n%s", i.waitErr, i.output.String())
 		case <-ctx.Done():
 			return fmt.Errorf("dynamolocal: port %d did not answer within %s: %w; its output:\n%s", i.port, ReadyTimeout, ctx.Err(), i.output.String())
 		case <-tick.C:
@@ -334,7 +334,7 @@ func findJava(ctx context.Context) (string, error) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, path, "-version").CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("dynamolocal: %s -version failed (%v): %s", path, err, MsgNeedJava)
+		return "", fmt.Errorf("dynamolocal: %s -version failed (%w): %s", path, err, MsgNeedJava)
 	}
 	major, ok := parseJavaMajor(string(out))
 	if !ok {

@@ -84,7 +84,7 @@ func TestStartStopPersist(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	defer first.Stop()
+	defer func() { _ = first.Stop() }()
 	if !strings.HasPrefix(first.Endpoint(), "http://127.0.0.1:") || first.PID() <= 0 {
 		t.Errorf("Endpoint() = %q, PID() = %d", first.Endpoint(), first.PID())
 	}
@@ -120,7 +120,7 @@ func TestStartStopPersist(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second Start: %v", err)
 	}
-	defer second.Stop()
+	defer func() { _ = second.Stop() }()
 	// Another region and another key see the same tables: -sharedDb.
 	other, err := NewClient(ctx, second.Endpoint(), "eu-west-1")
 	if err != nil {
@@ -185,7 +185,7 @@ func TestLaunchOnTakenPort(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	inst, err := launch(ctx, java, jar, port, Options{})
 	if err == nil {
-		inst.Stop()
+		_ = inst.Stop()
 		t.Fatalf("launch on taken port %d succeeded; want a PortBusyError", port)
 	}
 	var busy *PortBusyError
