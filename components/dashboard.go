@@ -200,7 +200,7 @@ func (h *Hush) newDashboard(ctx *pulumi.Context) (*cloudwatch.Dashboard, error) 
 	cfg := h.Config
 	inputs := []any{h.Global.Table.Name}
 	for _, region := range cfg.Regions {
-		inputs = append(inputs, h.Regions[region].RestApi.Name)
+		inputs = append(inputs, h.Regions[region].RestAPI.Name)
 	}
 	if h.Edge != nil {
 		for _, region := range cfg.Regions {

@@ -180,7 +180,7 @@ func (re *RegionalEdge) finish(ctx *pulumi.Context, region string, cfg stackconf
 	// An empty base path maps the domain's root to the stage, so
 	// https://<domain>/v1/... is the stage's /v1/....
 	mapping, err := apigateway.NewBasePathMapping(ctx, region+"-edge-mapping", &apigateway.BasePathMappingArgs{
-		RestApi:    r.RestApi.ID(),
+		RestApi:    r.RestAPI.ID(),
 		StageName:  r.Stage.StageName,
 		DomainName: dn.DomainName,
 	}, on...)
@@ -197,7 +197,7 @@ func (re *RegionalEdge) finish(ctx *pulumi.Context, region string, cfg stackconf
 	// replica of this region, but not its certificate or mapping.
 	hc, err := route53.NewHealthCheck(ctx, region+"-edge-health", &route53.HealthCheckArgs{
 		Type:             pulumi.String("HTTPS"),
-		Fqdn:             pulumi.Sprintf("%s.execute-api.%s.amazonaws.com", r.RestApi.ID(), region),
+		Fqdn:             pulumi.Sprintf("%s.execute-api.%s.amazonaws.com", r.RestAPI.ID(), region),
 		Port:             pulumi.Int(443),
 		ResourcePath:     pulumi.Sprintf("/%s%s", r.Stage.StageName, HealthPath),
 		EnableSni:        pulumi.Bool(true), // API Gateway serves TLS by SNI only

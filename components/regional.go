@@ -41,7 +41,7 @@ type RegionalHush struct {
 	pulumi.ResourceState
 
 	Functions map[api.Function]*lambda.Function
-	RestApi   *apigateway.RestApi
+	RestAPI   *apigateway.RestApi
 	Stage     *apigateway.Stage
 	// URL is the stage's invoke URL: https://{id}.execute-api.{region}.amazonaws.com/{stage}.
 	URL pulumi.StringOutput
@@ -95,7 +95,7 @@ func NewRegionalHush(ctx *pulumi.Context, name string, args RegionalHushArgs, op
 	}
 	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
 		"url":       r.URL,
-		"restApiId": r.RestApi.ID(),
+		"restApiId": r.RestAPI.ID(),
 		"region":    pulumi.String(args.Region),
 	}); err != nil {
 		return nil, fmt.Errorf("components: register %s outputs: %w", name, err)
@@ -215,7 +215,7 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 	if err != nil {
 		return fmt.Errorf("components: %s rest api: %w", name, err)
 	}
-	r.RestApi = restAPI
+	r.RestAPI = restAPI
 
 	authorizer, err := apigateway.NewAuthorizer(ctx, name+"-authorizer", &apigateway.AuthorizerArgs{
 		Name:           pulumi.String("cognito"),
