@@ -122,8 +122,23 @@ func (i Info) URL(region string) string {
 
 // Stack is a running local stack.
 type Stack struct {
-	info    Info
-	dynamo  *dynamolocal.Instance
+	info Info
+
+	// dynamoOp serialises StopDynamoDB, StartDynamoDB and Close.
+	dynamoOp sync.Mutex
+	// mu guards the DynamoDB Local fields below, which the watcher reads.
+	mu sync.Mutex
+	// dynamo is the current DynamoDB Local process; StartDynamoDB replaces it.
+	dynamo *dynamolocal.Instance
+	// dynamoStopped is true between StopDynamoDB and StartDynamoDB, so the
+	// watcher does not report the deliberate exit as a crash.
+	dynamoStopped bool
+	// dynamoChanged is closed (and replaced) whenever the fields above
+	// change, to wake the watcher.
+	dynamoChanged chan struct{}
+	// dynamoOpts restarts DynamoDB Local on the same port and data.
+	dynamoOpts dynamolocal.Options
+
 	cognito *cognitolocal.Server
 	servers []*http.Server
 	files   []*os.File
@@ -221,7 +236,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 	}
 
-	s := &Stack{done: make(chan struct{}), closing: make(chan struct{})}
+	s := &Stack{done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{})}
 	s.life, s.endLife = context.WithCancel(context.WithoutCancel(ctx))
 	//nolint:contextcheck // stopping must not depend on the start-up context, which may be what ended
 	defer func() {
@@ -255,12 +270,15 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		if err != nil {
 			return err
 		}
-		s.dynamo, err = dynamolocal.Start(ctx, dynamolocal.Options{
+		s.dynamoOpts = dynamolocal.Options{
 			Port: dynamoPort, DataDir: dirs.dynamo(), Stdout: log, Stderr: log, ModuleRoot: root,
-		})
+		}
+		s.dynamo, err = dynamolocal.Start(ctx, s.dynamoOpts)
 		if err != nil {
 			return fmt.Errorf("localstack: %w", err)
 		}
+		// A restart must come back where the clients look for it.
+		s.dynamoOpts.Port = s.dynamo.Port()
 		return nil
 	}); err != nil {
 		return nil, err
@@ -409,21 +427,116 @@ func (s *Stack) serve(srv *http.Server, l net.Listener, region string) {
 	}
 }
 
-// watch reports the first child that exits on its own.
+// watch reports the first child that exits on its own. DynamoDB Local
+// stopped by StopDynamoDB is not a crash: the watcher waits for
+// StartDynamoDB and then watches the new process.
 func (s *Stack) watch() {
-	select {
-	case <-s.closing:
-	case <-s.dynamo.Done():
+	for {
+		s.mu.Lock()
+		d, stopped, changed := s.dynamo, s.dynamoStopped, s.dynamoChanged
+		s.mu.Unlock()
+		var dynamoDone <-chan struct{} // nil while stopped on purpose: never ready
+		if !stopped {
+			dynamoDone = d.Done()
+		}
 		select {
 		case <-s.closing:
-		default:
-			s.fail(fmt.Errorf("localstack: DynamoDB Local stopped unexpectedly (%w); its last output:\n%s", s.dynamo.Err(), s.dynamo.Output()))
-		}
-	case <-s.cognito.Done():
-		if err := s.cognito.Err(); err != nil {
-			s.fail(fmt.Errorf("localstack: %w", err))
+			return
+		case <-changed:
+		case <-dynamoDone:
+			s.mu.Lock()
+			deliberate := s.dynamoStopped || s.dynamo != d
+			s.mu.Unlock()
+			if deliberate {
+				continue
+			}
+			select {
+			case <-s.closing:
+			default:
+				s.fail(fmt.Errorf("localstack: DynamoDB Local stopped unexpectedly (%w); its last output:\n%s", d.Err(), d.Output()))
+			}
+			return
+		case <-s.cognito.Done():
+			if err := s.cognito.Err(); err != nil {
+				s.fail(fmt.Errorf("localstack: %w", err))
+			}
+			return
 		}
 	}
+}
+
+// StopDynamoDB stops DynamoDB Local and waits for it to exit, leaving the
+// gateways running, so tests can watch the API while its table is
+// unreachable. The stack does not report the exit as a failure. Stopping a
+// stopped instance does nothing.
+func (s *Stack) StopDynamoDB(ctx context.Context) error {
+	s.dynamoOp.Lock()
+	defer s.dynamoOp.Unlock()
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	d, stopped := s.dynamo, s.dynamoStopped
+	s.dynamoStopped = true
+	s.signalDynamoLocked()
+	s.mu.Unlock()
+	if stopped {
+		return nil
+	}
+	if err := d.Stop(); err != nil {
+		return fmt.Errorf("localstack: stop DynamoDB Local: %w", err)
+	}
+	return nil
+}
+
+// StartDynamoDB starts DynamoDB Local again after StopDynamoDB, on the same
+// port and data directory, so the gateways' clients reconnect by themselves
+// and find every item written before the stop. It returns once the port
+// answers; ctx bounds only the start-up. Starting a running instance does
+// nothing.
+func (s *Stack) StartDynamoDB(ctx context.Context) error {
+	s.dynamoOp.Lock()
+	defer s.dynamoOp.Unlock()
+	if err := s.usable(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	stopped := s.dynamoStopped
+	s.mu.Unlock()
+	if !stopped {
+		return nil
+	}
+	d, err := dynamolocal.Start(ctx, s.dynamoOpts)
+	if err != nil {
+		return fmt.Errorf("localstack: restart DynamoDB Local on port %d: %w", s.dynamoOpts.Port, err)
+	}
+	s.mu.Lock()
+	s.dynamo, s.dynamoStopped = d, false
+	s.signalDynamoLocked()
+	s.mu.Unlock()
+	return nil
+}
+
+// usable refuses to touch DynamoDB Local once the stack is closing or has
+// failed, or when ctx has ended.
+func (s *Stack) usable(ctx context.Context) error {
+	select {
+	case <-s.closing:
+		return errors.New("localstack: the stack is closed")
+	case <-s.done:
+		return fmt.Errorf("localstack: the stack has failed: %w", s.err)
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("localstack: %w", err)
+	}
+	return nil
+}
+
+// signalDynamoLocked wakes the watcher; s.mu must be held.
+func (s *Stack) signalDynamoLocked() {
+	close(s.dynamoChanged)
+	s.dynamoChanged = make(chan struct{})
 }
 
 func (s *Stack) fail(err error) {
@@ -453,9 +566,11 @@ func (s *Stack) Err() error {
 // PIDs returns the process IDs of the emulators (each also a process group).
 func (s *Stack) PIDs() []int {
 	var pids []int
+	s.mu.Lock()
 	if s.dynamo != nil {
 		pids = append(pids, s.dynamo.PID())
 	}
+	s.mu.Unlock()
 	if s.cognito != nil {
 		pids = append(pids, s.cognito.PID())
 	}
@@ -468,6 +583,9 @@ func (s *Stack) Close() error {
 	var errs []error
 	s.closeOnce.Do(func() {
 		close(s.closing)
+		// Waits for a StartDynamoDB in progress, whose process it must stop.
+		s.dynamoOp.Lock()
+		defer s.dynamoOp.Unlock()
 		s.endLife()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -479,8 +597,11 @@ func (s *Stack) Close() error {
 		if s.cognito != nil {
 			s.cognito.Close()
 		}
-		if s.dynamo != nil {
-			if err := s.dynamo.Stop(); err != nil {
+		s.mu.Lock()
+		d := s.dynamo
+		s.mu.Unlock()
+		if d != nil {
+			if err := d.Stop(); err != nil {
 				errs = append(errs, err)
 			}
 		}

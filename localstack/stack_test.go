@@ -2,6 +2,7 @@ package localstack_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -247,4 +248,124 @@ func initiateAuth(info localstack.Info, name string) (string, error) {
 		return "", fmt.Errorf("challenge %s", out.ChallengeName)
 	}
 	return aws.ToString(out.AuthenticationResult.IdToken), nil
+}
+
+// TestStopStartDynamoDB stops DynamoDB Local under a running stack: health
+// answers 503 with a JSON body in every region, fast, and the stack does not
+// report a failure; once DynamoDB Local is back on the same port and data,
+// health is 200 and the match written before the stop is still there. A
+// crash of the restarted process is still reported.
+func TestStopStartDynamoDB(t *testing.T) {
+	s := start(t, localstack.Options{Stack: "test", Regions: regions, DataDir: t.TempDir()})
+	info := s.Info()
+	token := newUser(t, info, "dora")
+	put(t, info.URL("eu-central-1"), token, `{"tournament_id":"t1","match_id":"m1","player1":"ann","player2":"bea","score":"5,4,9"}`)
+	oldPID := s.PIDs()[0]
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := s.StopDynamoDB(ctx); err != nil {
+		t.Fatalf("StopDynamoDB: %v", err)
+	}
+	if err := syscall.Kill(oldPID, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("DynamoDB Local (pid %d) still exists after StopDynamoDB (kill 0: %v)", oldPID, err)
+	}
+	if err := s.StopDynamoDB(ctx); err != nil {
+		t.Errorf("second StopDynamoDB: %v", err)
+	}
+	for _, r := range info.Regions {
+		start := time.Now()
+		status, body := health(t, r.URL)
+		elapsed := time.Since(start)
+		t.Logf("health of %s with DynamoDB Local stopped: %d in %v", r.Name, status, elapsed.Round(time.Millisecond))
+		if status != http.StatusServiceUnavailable || body.Status != "unavailable" || body.Region != r.Name {
+			t.Errorf("health of %s = %d %+v, want 503 status unavailable region %s", r.Name, status, body, r.Name)
+		}
+		// The store's client gives up after a few fast retries on a refused
+		// connection; this bound only guards against a hang.
+		if elapsed > 5*time.Second {
+			t.Errorf("health of %s took %v with DynamoDB Local stopped, want under 5s", r.Name, elapsed)
+		}
+	}
+	for _, path := range []string{"/v1/tournament/t1/match/m1", "/v1/tournament/t1/results"} {
+		if got := get(t, info.URL("us-east-1")+path, http.StatusServiceUnavailable); !strings.Contains(got, `"error"`) {
+			t.Errorf("GET %s with DynamoDB Local stopped = %s, want a JSON error body", path, got)
+		}
+	}
+	select {
+	case <-s.Done():
+		t.Fatalf("the stack reported a deliberate stop as a failure: %v", s.Err())
+	case <-time.After(500 * time.Millisecond):
+	}
+
+	start := time.Now()
+	if err := s.StartDynamoDB(ctx); err != nil {
+		t.Fatalf("StartDynamoDB: %v", err)
+	}
+	t.Logf("StartDynamoDB took %v", time.Since(start).Round(time.Millisecond))
+	if err := s.StartDynamoDB(ctx); err != nil {
+		t.Errorf("second StartDynamoDB: %v", err)
+	}
+	if got := s.Info().DynamoDBEndpoint; got != info.DynamoDBEndpoint {
+		t.Errorf("DynamoDB endpoint after restart = %s, want the same %s", got, info.DynamoDBEndpoint)
+	}
+	for _, r := range info.Regions {
+		status, body := health(t, r.URL)
+		if status != http.StatusOK || body.Status != "ok" || body.Region != r.Name {
+			t.Errorf("health of %s after restart = %d %+v, want 200 status ok region %s", r.Name, status, body, r.Name)
+		}
+		get(t, r.URL+"/v1/tournament/t1/match/m1", http.StatusOK)
+	}
+	if s.Err() != nil {
+		t.Fatalf("Err() after a stop and start = %v, want nil", s.Err())
+	}
+
+	// The watcher now watches the new process.
+	newPID := s.PIDs()[0]
+	if newPID == oldPID {
+		t.Fatalf("PIDs()[0] = %d after the restart, want the new process", newPID)
+	}
+	if err := syscall.Kill(newPID, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill DynamoDB Local: %v", err)
+	}
+	select {
+	case <-s.Done():
+		if err := s.Err(); err == nil || !strings.Contains(err.Error(), "DynamoDB Local stopped unexpectedly") {
+			t.Errorf("Err() = %v, want it to say DynamoDB Local stopped unexpectedly", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("Done() not closed 10s after the restarted DynamoDB Local was killed")
+	}
+	if err := s.StartDynamoDB(ctx); err == nil {
+		t.Errorf("StartDynamoDB on a failed stack succeeded, want an error")
+	}
+}
+
+type healthBody struct {
+	Status string `json:"status"`
+	Region string `json:"region"`
+}
+
+// health calls /v1/health of the stage at base and decodes its JSON body,
+// whatever the status.
+func health(t *testing.T, base string) (int, healthBody) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/v1/health", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", req.URL, err)
+	}
+	defer resp.Body.Close()
+	var b healthBody
+	if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
+		t.Fatalf("GET %s = %d, body not JSON: %v", req.URL, resp.StatusCode, err)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("GET %s: Content-Type %q, want application/json", req.URL, ct)
+	}
+	return resp.StatusCode, b
 }
