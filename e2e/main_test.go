@@ -69,6 +69,9 @@ var (
 	// runID makes every user, tournament and match of this run unique, so
 	// runs against a shared deployed stack never collide.
 	runID string
+	// localStack is the local stack the suite started, nil against a
+	// deployed one; only tests that need its emulators (faults, docs) use it.
+	localStack *localstack.Stack
 )
 
 func TestMain(m *testing.M) {
@@ -89,6 +92,7 @@ func runMain(m *testing.M) int {
 		tgt.URLs[region] = strings.TrimRight(u, "/")
 	}
 	if local != nil {
+		localStack = local.stack
 		defer local.close()
 	}
 	cognito, err = newCognitoClient(ctx, tgt)
