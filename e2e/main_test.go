@@ -54,6 +54,11 @@ type target struct {
 	CognitoEndpoint string
 	// Source says where the target came from, for messages.
 	Source string
+	// DynamoDBEndpoint and Table are set only for a local stack the suite
+	// started: tests that prove what the table does not hold read it
+	// directly, by key.
+	DynamoDBEndpoint string
+	Table            string
 }
 
 // regions returns the regions in a stable order, home first.
@@ -210,6 +215,7 @@ func startLocal(ctx context.Context) (target, *localRun, error) {
 	t := target{
 		URLs: map[string]string{}, Home: info.HomeRegion, PoolID: info.UserPoolID, ClientID: info.UserPoolClientID,
 		CognitoEndpoint: info.CognitoEndpoint, Source: "a local prod stack",
+		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table,
 	}
 	for _, r := range info.Regions {
 		t.URLs[r.Name] = r.URL
