@@ -1,0 +1,210 @@
+// Command hush-load drives Hush's API at a fixed concurrency and prints, per
+// endpoint, the requests, errors (non-2xx), throughput and p50/p95/p99
+// latency. Beside them it measures the floor: direct DynamoDB Local calls
+// from Go of the kind each endpoint makes (GetItem, a 20-item Query, a
+// three-item transaction), in the same run, at the same concurrency and
+// with the handlers' client settings, and prints each endpoint's p99 over
+// its floor's p99.
+//
+// By default it starts a local stack itself (the dev stack's regions, a
+// temporary data directory, free ports) and drives its first region:
+//
+//	go run ./cmd/hush-load
+//	go run ./cmd/hush-load -concurrency 32 -duration 20s -endpoints match,results
+//
+// With -target it drives a running stack instead; its user pool comes from
+// HUSH_AWS_REGION, HUSH_USER_POOL_ID, HUSH_USER_POOL_CLIENT_ID and
+// HUSH_COGNITO_ENDPOINT, as `make local` prints them, and its DynamoDB Local
+// (for the floor) from -dynamodb-endpoint. Only loopback targets are allowed
+// unless -allow-remote is given.
+//
+// A run seeds its own data through the API (a user, a tournament of 20
+// matches, one match per worker for PUT) and deletes it at the end. Every
+// phase is bounded by -duration and -requests, so the run stops by itself.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "hush-load:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, runs the load and writes the table to stdout; progress
+// and the stack's start-up go to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	rep, err := execute(ctx, c, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	return render(stdout, rep)
+}
+
+// execute runs the load described by c and returns the report; it writes
+// a heading to stdout and progress to stderr.
+func execute(ctx context.Context, c config, stdout, stderr io.Writer) (rep report, err error) {
+	var t target
+	if c.Target == "" {
+		t, err = startLocal(ctx, c.Stack, stderr)
+	} else {
+		t, err = givenTarget(c, os.Getenv)
+	}
+	if err != nil {
+		return report{}, err
+	}
+	defer t.close()
+
+	// Cleanup must run even after Ctrl-C ended ctx.
+	cleanupCtx := context.WithoutCancel(ctx)
+	runID := randomID()
+	client := newHTTPClient(c.Concurrency)
+	cognito, err := newCognito(ctx, t)
+	if err != nil {
+		return report{}, err
+	}
+	user := "load-" + runID
+	token, err := signUp(ctx, cognito, t, user)
+	defer func() {
+		if derr := deleteUser(cleanupCtx, cognito, t, user); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	}()
+	if err != nil {
+		return report{}, err
+	}
+	fix, err := newFixture(t.Base, token, runID, c.Concurrency)
+	if err != nil {
+		return report{}, err
+	}
+	defer func() {
+		if cerr := fix.cleanup(cleanupCtx, client); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
+	attrs, err := fix.seed(ctx, client)
+	if err != nil {
+		return report{}, err
+	}
+	phases := fix.phases(client, c.Endpoints)
+
+	switch {
+	case c.NoFloor:
+		rep.NoFloor = "-no-floor"
+	case t.DynamoDBEndpoint == "":
+		rep.NoFloor = "the target's DynamoDB Local is unknown (pass -dynamodb-endpoint)"
+	default:
+		fs, err := newFloorStore(ctx, t.DynamoDBEndpoint, t.Region, t.Table, runID)
+		if err != nil {
+			return report{}, err
+		}
+		defer func() {
+			if cerr := fs.cleanup(cleanupCtx, c.Concurrency); cerr != nil {
+				err = errors.Join(err, cerr)
+			}
+		}()
+		if err := fs.seed(ctx, attrs); err != nil {
+			return report{}, err
+		}
+		floors, err := fs.phases(attrs)
+		if err != nil {
+			return report{}, err
+		}
+		phases = append(phases, floors...)
+	}
+
+	s := newSchedule(c)
+	fmt.Fprintf(stdout, "hush-load: %s, concurrency %d, per endpoint %s, %d rounds, warm-up %s; %s, GOMAXPROCS %d\n",
+		t.Source, c.Concurrency, boundText(c), c.Rounds, c.Warmup, runtime.Version(), runtime.GOMAXPROCS(0))
+	startProfile, stopProfile := profiler(c.CPUProfile, stderr)
+	samples, err := measure(ctx, s, phases, stderr, startProfile, stopProfile)
+	if err != nil {
+		return report{}, err
+	}
+	for i, p := range phases {
+		row := summarize(p.Name, samples[i])
+		if i < len(c.Endpoints) {
+			row.Floor = p.Floor
+			if rep.NoFloor != "" {
+				row.Floor = ""
+			}
+			rep.Endpoints = append(rep.Endpoints, row)
+		} else {
+			rep.Floors = append(rep.Floors, row)
+		}
+	}
+	return rep, nil
+}
+
+// boundText says how each endpoint's measurement is bounded.
+func boundText(c config) string {
+	switch {
+	case c.Duration > 0 && c.Requests > 0:
+		return fmt.Sprintf("%s or %d requests", c.Duration, c.Requests)
+	case c.Duration > 0:
+		return c.Duration.String()
+	default:
+		return fmt.Sprintf("%d requests", c.Requests)
+	}
+}
+
+// profiler returns functions that start and stop a CPU profile written to
+// path; with no path they do nothing. Stopping twice is harmless.
+func profiler(path string, stderr io.Writer) (start func() error, stop func()) {
+	if path == "" {
+		return func() error { return nil }, func() {}
+	}
+	var f *os.File
+	start = func() error {
+		var err error
+		if f, err = os.Create(path); err != nil { //nolint:gosec // G304: the path is the -cpuprofile the user chose
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			f = nil
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		return nil
+	}
+	stop = func() {
+		if f == nil {
+			return
+		}
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(stderr, "hush-load: cpu profile:", err)
+		}
+		f = nil
+	}
+	return start, stop
+}
+
+func randomID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b) // crypto/rand.Read never returns an error (it crashes instead)
+	return hex.EncodeToString(b)
+}
