@@ -123,7 +123,7 @@ func tournamentMatches(ctx context.Context, t *testing.T, base, tournamentID str
 		if cursor != "" {
 			u += "&cursor=" + url.QueryEscape(cursor)
 		}
-		o := callOnce(ctx, "GET", u, "", nil)
+		o := callOnce(ctx, http.MethodGet, u, "", nil)
 		if o.Err == nil && o.Status == http.StatusNotFound && page == 1 {
 			return nil
 		}
@@ -157,7 +157,7 @@ func deleteTournament(t *testing.T, tournamentID string, owner user) {
 	var mu sync.Mutex
 	var failed []string
 	parallel(len(ms), 16, func(i int) {
-		o := callOnce(ctx, "DELETE", matchURL(homeURL(), tournamentID, ms[i].MatchID), owner.IDToken, nil)
+		o := callOnce(ctx, http.MethodDelete, matchURL(homeURL(), tournamentID, ms[i].MatchID), owner.IDToken, nil)
 		if o.Err != nil || (o.Status != http.StatusNoContent && o.Status != http.StatusNotFound) {
 			mu.Lock()
 			failed = append(failed, o.String())
@@ -199,7 +199,7 @@ func TestRaceCreateOneMatch(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-ready
-			out[i] = callOnce(t.Context(), "POST", u, alice.IDToken, body)
+			out[i] = callOnce(t.Context(), http.MethodPost, u, alice.IDToken, body)
 		})
 	}
 	close(ready)
@@ -244,7 +244,7 @@ func TestRaceDistinctWrites(t *testing.T) {
 	out := make([]outcome, n)
 	start := time.Now()
 	parallel(n, workers, func(i int) {
-		out[i] = callOnce(t.Context(), "POST", tgt.URLs[region(i)]+"/v1/tournament/match", alice.IDToken,
+		out[i] = callOnce(t.Context(), http.MethodPost, tgt.URLs[region(i)]+"/v1/tournament/match", alice.IDToken,
 			matchBody(tid, id(i), fmt.Sprintf("p%d-%s", i%7, runID), fmt.Sprintf("q%d-%s", i%5, runID), "5,4,9"))
 	})
 	elapsed := time.Since(start)
@@ -268,7 +268,7 @@ func TestRaceDistinctWrites(t *testing.T) {
 		u := matchURL(tgt.URLs[region(i)], tid, id(i))
 		deadline := time.Now().Add(60 * time.Second)
 		for {
-			o := callOnce(t.Context(), "GET", u, "", nil)
+			o := callOnce(t.Context(), http.MethodGet, u, "", nil)
 			if o.Err == nil && o.Status == http.StatusNotFound && time.Now().Before(deadline) {
 				mu.Lock()
 				retried++
@@ -333,7 +333,7 @@ func TestRaceOwnerKeepsMatch(t *testing.T) {
 		wg.Go(func() {
 			<-ready
 			for i := range rounds {
-				o := callOnce(t.Context(), "PUT", u, alice.IDToken, matchBody(tid, "m1", p1, p2, aliceScores[(w+i)%2]))
+				o := callOnce(t.Context(), http.MethodPut, u, alice.IDToken, matchBody(tid, "m1", p1, p2, aliceScores[(w+i)%2]))
 				mu.Lock()
 				aliceOut = append(aliceOut, o)
 				mu.Unlock()
@@ -342,7 +342,7 @@ func TestRaceOwnerKeepsMatch(t *testing.T) {
 		wg.Go(func() {
 			<-ready
 			for range rounds {
-				o := callOnce(t.Context(), "PUT", u, bob.IDToken, matchBody(tid, "m1", p1, p2, "-5,-4,-9"))
+				o := callOnce(t.Context(), http.MethodPut, u, bob.IDToken, matchBody(tid, "m1", p1, p2, "-5,-4,-9"))
 				mu.Lock()
 				bobOut = append(bobOut, o)
 				mu.Unlock()
