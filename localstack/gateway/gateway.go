@@ -229,6 +229,9 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id ids, at time.
 
 	ev := g.event(r, rt, params, claims, body, rawPath, id, at)
 	resp, err := g.invoke(r.Context(), rt.fn, ev)
+	if errors.Is(err, errEventTooLarge) {
+		return writeGatewayError(w, http.StatusRequestEntityTooLarge, "", bodyTooLarge), len(bodyTooLarge), rt.Path
+	}
 	if err != nil {
 		g.log.LogAttrs(r.Context(), slog.LevelError, "lambda integration failed",
 			slog.String("requestId", id.request),
@@ -364,6 +367,11 @@ func (g *gateway) event(r *http.Request, rt *route, params, claims map[string]st
 	return ev
 }
 
+// errEventTooLarge is an event over Lambda's request payload limit. Lambda
+// refuses the invocation, and API Gateway answers the client 413, not 502:
+// the request is what is too large.
+var errEventTooLarge = errors.New("exceeds Lambda's 6 MB request payload limit")
+
 // invoke calls fn as the Lambda service would: the event and the response
 // cross a JSON boundary, so the function sees exactly what it would decode
 // in AWS, and a panic or an error is a failed invocation.
@@ -373,7 +381,7 @@ func (g *gateway) invoke(ctx context.Context, fn LambdaFunc, ev events.APIGatewa
 		return resp, fmt.Errorf("gateway: encode event: %w", err)
 	}
 	if len(payload) > lambdaPayloadLimit {
-		return resp, fmt.Errorf("gateway: event of %d bytes exceeds Lambda's 6 MB payload limit", len(payload))
+		return resp, fmt.Errorf("gateway: event of %d bytes: %w", len(payload), errEventTooLarge)
 	}
 	var in events.APIGatewayProxyRequest
 	if err := json.Unmarshal(payload, &in); err != nil {

@@ -370,6 +370,21 @@ func TestBodies(t *testing.T) {
 	}
 }
 
+// TestBodyOverLambdaLimit checks that a body under the gateway's limit whose
+// event is over Lambda's 6 MB request limit answers 413, as AWS does, not
+// the 502 of a failed integration.
+func TestBodyOverLambdaLimit(t *testing.T) {
+	f := newFixture(t)
+	token := sign(t, f.pool.idClaims(time.Now()), testKID, f.pool.key(testKID))
+	auth := http.Header{"Authorization": {token}, "Content-Type": {"application/json"}}
+	calls := f.fn.calls()
+	rec := f.do("POST", "/dev/v1/tournament/match", strings.NewReader(strings.Repeat("a", 7<<20)), auth)
+	checkGatewayError(t, "7 MiB body", rec.Result(), rec.Body.String(), 413, `{"message":"Request Too Long"}`, "")
+	if f.fn.calls() != calls {
+		t.Errorf("the Lambda function was called for an event over Lambda's limit")
+	}
+}
+
 func TestLambdaResponses(t *testing.T) {
 	tests := []struct {
 		name       string
