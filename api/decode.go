@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hush-scores/hush/scores"
 )
@@ -40,6 +41,11 @@ func decodeMatchJSON(body []byte, in *scores.MatchInput) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return scores.Errorf(scores.CodeInvalid, "request body is empty: send a JSON object")
 	}
+	// JSON text is UTF-8 (RFC 8259). encoding/json would silently turn
+	// invalid bytes into U+FFFD and store a name the client never sent.
+	if !utf8.Valid(body) {
+		return scores.Errorf(scores.CodeInvalid, "request body is not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(in); err != nil {
@@ -48,6 +54,25 @@ func decodeMatchJSON(body []byte, in *scores.MatchInput) error {
 	// Exactly one object: anything after it is a client bug, not noise to skip.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return scores.Errorf(scores.CodeInvalid, "malformed JSON: data after the object at byte %d", dec.InputOffset())
+	}
+	return replacedText(in)
+}
+
+// replacedText refuses a field holding U+FFFD. encoding/json decodes an
+// escaped lone surrogate ("\ud800") to it, so the text the client meant is
+// lost; no ID, name, score or time legitimately carries it.
+func replacedText(in *scores.MatchInput) error {
+	fields := map[string]string{}
+	for name, v := range map[string]string{
+		"tournament_id": in.TournamentID, "match_id": in.MatchID, "player1": in.Player1,
+		"player2": in.Player2, "score": in.Score, "played_at": in.PlayedAt,
+	} {
+		if strings.ContainsRune(v, utf8.RuneError) {
+			fields[name] = "must be valid Unicode text (no lone surrogate escapes or U+FFFD)"
+		}
+	}
+	if len(fields) > 0 {
+		return &scores.Error{Code: scores.CodeInvalid, Message: "invalid text", Fields: fields}
 	}
 	return nil
 }
