@@ -46,3 +46,14 @@ build: ## Build every handler for linux/arm64 as .hush/build/<fn>/bootstrap.
 	    -ldflags="-s -w -buildid=" -o ".hush/build/$$fn/bootstrap" "./handlers/$$fn"; \
 	  printf '  %-8s %s  %s bytes\n' "$$fn" ".hush/build/$$fn/bootstrap" "$$(stat -c %s ".hush/build/$$fn/bootstrap")"; \
 	done
+
+# Performance figures (issue 7). Timings are printed, never asserted: they
+# depend on the machine, and its cores are shared.
+.PHONY: bench
+bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floors (BENCH_FLAGS), handler benchmarks.
+	go run ./cmd/hush-load $(BENCH_FLAGS)
+	go test -run '^$$' -bench . -benchmem ./api ./scores ./localstack/gateway
+
+.PHONY: coldstart
+coldstart: ## Init time of every handler under the Lambda Runtime Interface Emulator (RUNS=5).
+	bash scripts/coldstart.sh
