@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -72,6 +74,7 @@ func NewHandler(fn Function, deps Deps) http.Handler {
 	}
 	handlers := s.handlers()
 	mux := http.NewServeMux()
+	var served []servedRoute
 	for _, rt := range Routes() {
 		if fn != "" && rt.Function != fn {
 			continue
@@ -88,13 +91,61 @@ func NewHandler(fn Function, deps Deps) http.Handler {
 			handler = requireCaller(handler)
 		}
 		mux.Handle(rt.Method+" "+rt.Path, handler)
+		served = append(served, servedRoute{route: rt, handler: handler})
 	}
-	// API Gateway answers unknown routes itself; this only catches a request
-	// sent to the wrong function, and answers it in JSON like every error.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, scores.Errorf(scores.CodeNotFound, "no route %s %s in function %q", r.Method, truncate(r.URL.Path, 128), fn))
+		// ServeMux reads a wildcard segment that decodes to exactly "/"
+		// ("%2F") as a trailing slash and matches nothing, although API
+		// Gateway matched the route; so try the templates segment by
+		// segment before answering 404, and let the handler judge the value.
+		for _, sr := range served {
+			if sr.route.Method == r.Method && matchTemplate(r, sr.route.Path) {
+				sr.handler.ServeHTTP(w, r)
+				return
+			}
+		}
+		// API Gateway answers unknown routes itself; this only catches a
+		// request sent to the wrong function, and answers it in JSON like
+		// every error.
+		writeError(w, r, scores.Errorf(scores.CodeNotFound, "no such route"))
 	})
 	return s.middleware(mux)
+}
+
+// servedRoute is a route with the handler that serves it.
+type servedRoute struct {
+	route   Route
+	handler http.Handler
+}
+
+// matchTemplate reports whether the escaped path of r fits the route
+// template, each {name} taking one non-empty segment, and if so sets the
+// decoded path values on r.
+func matchTemplate(r *http.Request, template string) bool {
+	got := strings.Split(r.URL.EscapedPath(), "/")
+	want := strings.Split(template, "/")
+	if len(got) != len(want) {
+		return false
+	}
+	values := map[string]string{}
+	for i, seg := range want {
+		name, isParam := strings.CutPrefix(seg, "{")
+		if !isParam {
+			if got[i] != seg {
+				return false
+			}
+			continue
+		}
+		value, err := url.PathUnescape(got[i])
+		if err != nil || value == "" {
+			return false
+		}
+		values[strings.TrimSuffix(name, "}")] = value
+	}
+	for name, value := range values {
+		r.SetPathValue(name, value)
+	}
+	return true
 }
 
 // middleware gives every request a logger carrying its request ID, reads the

@@ -129,7 +129,7 @@ func TestNewHandlerServesOnlyItsFunction(t *testing.T) {
 		req = req.WithContext(WithCaller(req.Context(), *alice))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		routed := rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "no route")
+		routed := rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "no such route")
 		if want := rt.Function == FunctionRead; routed != want {
 			t.Errorf("%s %s: served by read function = %v, want %v (status %d %s)", rt.Method, rt.Path, routed, want, rec.Code, rec.Body)
 		}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
@@ -117,5 +118,35 @@ func TestEscapedPath(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%s: escapedPath = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestSlashAloneAsPathParameter covers a parameter that decodes to exactly
+// "/": ServeMux cannot match it, API Gateway does, and the answer must be the
+// handler's 400 for the field, not a 404 for the route.
+func TestSlashAloneAsPathParameter(t *testing.T) {
+	h := NewLambdaHandler(FunctionRead, Deps{Store: newMemStore(), Region: "eu-central-1", Logger: slog.New(slog.DiscardHandler)})
+	tests := []struct {
+		name     string
+		resource string
+		params   map[string]string
+		field    string
+	}{
+		{"tournament", "/v1/tournament/{tournamentId}/results", map[string]string{"tournamentId": "%2F"}, "tournamentId"},
+		{"match", "/v1/tournament/{tournamentId}/match/{matchId}", map[string]string{"tournamentId": "t1", "matchId": "%2F"}, "matchId"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := h(context.Background(), events.APIGatewayProxyRequest{
+				HTTPMethod: "GET", Resource: tt.resource, PathParameters: tt.params,
+				RequestContext: events.APIGatewayProxyRequestContext{RequestID: "r1", DomainName: "example.com"},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != 400 || !strings.Contains(resp.Body, `"`+tt.field+`"`) {
+				t.Errorf("got %d %s, want 400 naming %s", resp.StatusCode, resp.Body, tt.field)
+			}
+		})
 	}
 }
