@@ -144,7 +144,7 @@ func TestSlashAloneAsPathParameter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if resp.StatusCode != 400 || !strings.Contains(resp.Body, `"`+tt.field+`"`) {
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, `"`+tt.field+`"`) {
 				t.Errorf("got %d %s, want 400 naming %s", resp.StatusCode, resp.Body, tt.field)
 			}
 		})

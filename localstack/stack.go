@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -406,14 +407,22 @@ func (s *Stack) regionHandler(ctx context.Context, region, table string, logger 
 	if err != nil {
 		return nil, fmt.Errorf("localstack: gateway for %s: %w", region, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", gw)
 	// The API description and its page live outside the stage, where API
-	// Gateway would answer 403, so they cannot shadow a route.
-	mux.Handle("GET "+docs.PagePath, s.docs)
-	mux.Handle("GET "+docs.PagePath+"/", s.docs)
-	mux.HandleFunc("GET /openapi.yaml", serveOpenAPI)
-	return mux, nil
+	// Gateway would answer 403, so they cannot shadow a route. Everything
+	// else goes to the gateway as sent: a ServeMux in front would answer
+	// paths with "..", "." or "//" with its own redirect, which API Gateway
+	// never does.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := r.URL.Path
+		switch {
+		case r.Method == http.MethodGet && (path == docs.PagePath || strings.HasPrefix(path, docs.PagePath+"/")):
+			s.docs.ServeHTTP(w, r)
+		case r.Method == http.MethodGet && path == "/openapi.yaml":
+			serveOpenAPI(w, r)
+		default:
+			gw.ServeHTTP(w, r)
+		}
+	}), nil
 }
 
 func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
