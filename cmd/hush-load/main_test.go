@@ -123,12 +123,14 @@ func TestRender(t *testing.T) {
 
 func TestRenderNoFloor(t *testing.T) {
 	var b bytes.Buffer
-	r := report{Endpoints: []summary{{Name: "GET hello", Requests: 1}}, NoFloor: "-no-floor"}
+	r := report{Endpoints: []summary{{Name: "GET hello", Requests: 1}}, NoFloor: "-no-floor", Notes: []string{"a note"}}
 	if err := render(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "no floor: -no-floor") {
-		t.Errorf("output lacks why there is no floor:\n%s", b.String())
+	for _, want := range []string{"no floor: -no-floor\n", "note: a note\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
 	}
 }
 

@@ -75,6 +75,8 @@ type report struct {
 	Floors    []summary
 	// NoFloor says why there are no floor rows, when there are none.
 	NoFloor string
+	// Notes are printed under the table.
+	Notes []string
 }
 
 // floor returns the floor row called name.
@@ -128,6 +130,9 @@ func render(w io.Writer, r report) error {
 		if s.Errors > 0 {
 			fmt.Fprintf(w, "%s: %d errors, the first: %s\n", s.Name, s.Errors, s.FirstError)
 		}
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
 	}
 	return nil
 }
