@@ -90,12 +90,10 @@ func (s *server) putMatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	caller, _ := CallerFrom(r.Context())
-	created, err := s.store.PutMatch(r.Context(), m, caller)
-	if err != nil {
+	if err := s.store.PutMatch(r.Context(), m, caller); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	loggerFrom(r.Context()).Info("match stored", "tournament_id", m.TournamentID, "match_id", m.MatchID, "created", created)
 	// The seed answers 200 for both a new and a replaced match.
 	writeJSON(w, r, http.StatusOK, m)
 }

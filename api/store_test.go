@@ -49,19 +49,18 @@ func (s *memStore) CreateMatch(_ context.Context, m scores.Match) error {
 	return nil
 }
 
-func (s *memStore) PutMatch(_ context.Context, m scores.Match, caller scores.Caller) (bool, error) {
+func (s *memStore) PutMatch(_ context.Context, m scores.Match, caller scores.Caller) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.begin(); err != nil {
-		return false, err
+		return err
 	}
 	k := key(m.TournamentID, m.MatchID)
-	old, ok := s.matches[k]
-	if ok && !mayChange(old, caller) {
-		return false, scores.Errorf(scores.CodeForbidden, "match %s was recorded by another user", m.MatchID)
+	if old, ok := s.matches[k]; ok && !mayChange(old, caller) {
+		return scores.Errorf(scores.CodeForbidden, "match %s was recorded by another user", m.MatchID)
 	}
 	s.matches[k] = m
-	return !ok, nil
+	return nil
 }
 
 func (s *memStore) GetMatch(_ context.Context, t, id string) (scores.Match, error) {

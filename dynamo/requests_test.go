@@ -125,7 +125,7 @@ func TestConcurrentPut(t *testing.T) {
 		for i, u := range users {
 			wg.Go(func() {
 				<-start
-				_, errs[i] = s.PutMatch(ctx, newMatch(t, "t", id, "Alice", "Bob", u.Username, baseTime), u)
+				errs[i] = s.PutMatch(ctx, newMatch(t, "t", id, "Alice", "Bob", u.Username, baseTime), u)
 			})
 		}
 		close(start)
@@ -149,10 +149,10 @@ func TestConcurrentPut(t *testing.T) {
 	bobErrs := make([]error, 20)
 	for i := range 20 {
 		wg.Go(func() {
-			_, bobErrs[i] = s.PutMatch(ctx, newMatch(t, "t", "owned", "Bob", "Carol", "bob", baseTime), bob)
+			bobErrs[i] = s.PutMatch(ctx, newMatch(t, "t", "owned", "Bob", "Carol", "bob", baseTime), bob)
 		})
 		wg.Go(func() {
-			if _, err := s.PutMatch(ctx, newMatch(t, "t", "owned", "Alice", "Dave", "alice", baseTime), alice); err != nil {
+			if err := s.PutMatch(ctx, newMatch(t, "t", "owned", "Alice", "Dave", "alice", baseTime), alice); err != nil {
 				t.Errorf("owner's PUT: %v", err)
 			}
 		})

@@ -32,10 +32,6 @@ const (
 // the same items cancelled; such conflicts clear within milliseconds.
 const txAttempts = 5
 
-// putAttempts bounds the create-then-replace rounds of PutMatch when the
-// match keeps changing between the two.
-const putAttempts = 3
-
 // api is the part of the DynamoDB client the store uses.
 type api interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
@@ -65,7 +61,8 @@ func (s *Store) CreateMatch(ctx context.Context, m scores.Match) error {
 	if err := checkIDs(m.TournamentID, m.MatchID); err != nil {
 		return err
 	}
-	tx, err := s.writeOps(m, expression.AttributeNotExists(expression.Name(AttrPK)))
+	cond := expression.AttributeNotExists(expression.Name(AttrPK))
+	tx, err := s.writeOps(m, &cond)
 	if err != nil {
 		return wrap(internal(err), "create match %s/%s", m.TournamentID, m.MatchID)
 	}
@@ -78,67 +75,32 @@ func (s *Store) CreateMatch(ctx context.Context, m scores.Match) error {
 	return nil
 }
 
-// PutMatch stores m, replacing the match with its IDs if caller recorded it
-// or is an admin; otherwise it is CodeForbidden. It first tries a create; if
-// the match exists, the cancelled transaction returns the stored item
-// (ReturnValuesOnConditionCheckFailure), whose owner decides, and the
-// replace is conditioned on that owner still holding the match. So two
-// concurrent PUTs by different users cannot take a match from its owner:
-// the check is in the write's condition, not only in a prior read.
-func (s *Store) PutMatch(ctx context.Context, m scores.Match, caller scores.Caller) (bool, error) {
+// PutMatch stores m, creating it or replacing the match with its IDs if
+// caller recorded it or is an admin; otherwise it is CodeForbidden. One
+// transaction decides: the ownership check is the write's own condition, so
+// two concurrent PUTs by different users cannot take a match from its owner,
+// and a replace costs no more than a create.
+func (s *Store) PutMatch(ctx context.Context, m scores.Match, caller scores.Caller) error {
 	if err := checkIDs(m.TournamentID, m.MatchID); err != nil {
-		return false, err
+		return err
 	}
-	for range putAttempts {
-		created, retry, err := s.putOnce(ctx, m, caller)
-		if err != nil {
-			return false, wrap(err, "put match %s/%s", m.TournamentID, m.MatchID)
+	var cond *expression.ConditionBuilder
+	if !caller.IsAdmin() {
+		c := expression.AttributeNotExists(expression.Name(AttrPK)).
+			Or(expression.Name(attrRecordedBy).Equal(expression.Value(caller.Username)))
+		cond = &c
+	}
+	tx, err := s.writeOps(m, cond)
+	if err != nil {
+		return wrap(internal(err), "put match %s/%s", m.TournamentID, m.MatchID)
+	}
+	if err := s.transact(ctx, tx); err != nil {
+		if reasonCode(cancellation(err), 0) == reasonConditionFailed {
+			err = forbidden(m.TournamentID, m.MatchID)
 		}
-		if !retry {
-			return created, nil
-		}
+		return wrap(txError(err), "put match %s/%s", m.TournamentID, m.MatchID)
 	}
-	err := scores.Errorf(scores.CodeConflict, "match %s of tournament %s is changing, try again", m.MatchID, m.TournamentID)
-	return false, wrap(err, "put match %s/%s", m.TournamentID, m.MatchID)
-}
-
-// putOnce makes one create-then-replace round; retry reports that the match
-// changed between the two and another round is needed.
-func (s *Store) putOnce(ctx context.Context, m scores.Match, caller scores.Caller) (created, retry bool, err error) {
-	tx, err := s.writeOps(m, expression.AttributeNotExists(expression.Name(AttrPK)))
-	if err != nil {
-		return false, false, internal(err)
-	}
-	err = s.transact(ctx, tx)
-	if err == nil {
-		return true, false, nil
-	}
-	reasons := cancellation(err)
-	if reasonCode(reasons, 0) != reasonConditionFailed {
-		return false, false, txError(err)
-	}
-	old, found, err := oldItem(reasons)
-	if err != nil {
-		return false, false, err
-	}
-	if !found {
-		return false, true, nil // deleted since: create again
-	}
-	if old.RecordedBy != caller.Username && !caller.IsAdmin() {
-		return false, false, forbidden(m.TournamentID, m.MatchID)
-	}
-	tx, err = s.writeOps(m, expression.Name(attrRecordedBy).Equal(expression.Value(old.RecordedBy)))
-	if err != nil {
-		return false, false, internal(err)
-	}
-	err = s.transact(ctx, tx)
-	if err == nil {
-		return false, false, nil
-	}
-	if reasonCode(cancellation(err), 0) == reasonConditionFailed {
-		return false, true, nil // deleted or handed over since
-	}
-	return false, false, txError(err)
+	return nil
 }
 
 // GetMatch returns one match, or CodeNotFound.
@@ -348,24 +310,24 @@ func (s *Store) Ping(ctx context.Context) error {
 // players overwrites the old links and the old player's history loses the
 // match. When both names are one player, the second link is deleted so the
 // match does not appear twice in that player's history.
-func (s *Store) writeOps(m scores.Match, cond expression.ConditionBuilder) ([]types.TransactWriteItem, error) {
-	expr, err := expression.NewBuilder().WithCondition(cond).Build()
-	if err != nil {
-		return nil, err
-	}
+func (s *Store) writeOps(m scores.Match, cond *expression.ConditionBuilder) ([]types.TransactWriteItem, error) {
 	it := newMatchItem(m)
 	av, err := marshalItem(it)
 	if err != nil {
 		return nil, err
 	}
-	tx := []types.TransactWriteItem{{Put: &types.Put{
-		TableName:                           aws.String(s.table),
-		Item:                                av,
-		ConditionExpression:                 expr.Condition(),
-		ExpressionAttributeNames:            expr.Names(),
-		ExpressionAttributeValues:           expr.Values(),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}}
+	put := &types.Put{TableName: aws.String(s.table), Item: av}
+	if cond != nil {
+		expr, err := expression.NewBuilder().WithCondition(*cond).Build()
+		if err != nil {
+			return nil, err
+		}
+		put.ConditionExpression = expr.Condition()
+		put.ExpressionAttributeNames = expr.Names()
+		put.ExpressionAttributeValues = expr.Values()
+		put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	}
+	tx := []types.TransactWriteItem{{Put: put}}
 	players := [2]string{m.Player1, m.Player2}
 	for i, slot := range playerSlots {
 		if i == 1 && scores.PlayerKey(players[0]) == scores.PlayerKey(players[1]) {

@@ -89,9 +89,9 @@ type Page struct {
 type Store interface {
 	// CreateMatch stores m unless a match with its IDs exists.
 	CreateMatch(ctx context.Context, m Match) error
-	// PutMatch stores m, replacing a match with its IDs if caller may. It
-	// reports whether the match was new.
-	PutMatch(ctx context.Context, m Match, caller Caller) (created bool, err error)
+	// PutMatch stores m, creating it or replacing a match with its IDs if
+	// caller may (the API answers 200 either way, as the seed did).
+	PutMatch(ctx context.Context, m Match, caller Caller) error
 	// GetMatch returns one match.
 	GetMatch(ctx context.Context, tournamentID, matchID string) (Match, error)
 	// DeleteMatch removes one match if caller may.
