@@ -35,7 +35,6 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"syscall"
 )
 
@@ -144,9 +143,6 @@ func execute(ctx context.Context, c config, stdout, stderr io.Writer) (rep repor
 	samples, err := measure(ctx, s, phases, stderr, startProfile, stopProfile)
 	if err != nil {
 		return report{}, err
-	}
-	if rep.NoFloor == "" && slices.Contains(c.Endpoints, epPut) {
-		rep.Notes = append(rep.Notes, "PUT match replaces an existing match: two transactions (a create that fails, then the replace), its floor is one")
 	}
 	for i, p := range phases {
 		row := summarize(p.Name, samples[i])
