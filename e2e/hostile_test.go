@@ -166,7 +166,7 @@ func newHostileFixture(t *testing.T) *hostileFixture {
 		sentinel: tournament("hostile-sentinel"), writes: tournament("hostile"),
 	}
 	for _, id := range []string{"m1", "m2"} {
-		r := post(t, alice, matchBody(fx.sentinel, id, "ann-"+runID, "bea-"+runID, "5,4,9"))
+		r := post(t, alice, matchBody(fx.sentinel, id, "hann-"+runID, "hbea-"+runID, "5,4,9"))
 		wantStatus(t, "create the sentinel match "+id, r, http.StatusOK)
 	}
 	r := do(t, http.MethodGet, fx.home+"/v1/tournament/"+fx.sentinel+"/results?limit=1", "", nil)
@@ -185,7 +185,7 @@ func newHostileFixture(t *testing.T) *hostileFixture {
 func (fx *hostileFixture) validBody() (map[string]any, string) {
 	fx.matchSeq++
 	id := fmt.Sprintf("h%04d", fx.matchSeq)
-	return matchBody(fx.writes, id, "ann-"+runID, "bea-"+runID, "5,4,9"), id
+	return matchBody(fx.writes, id, "hann-"+runID, "hbea-"+runID, "5,4,9"), id
 }
 
 func mustJSON(v any) []byte {
@@ -476,7 +476,7 @@ func (fx *hostileFixture) methodCases() []hostileCase {
 		"/v1/tournament/" + fx.sentinel + "/results":   {http.MethodGet},
 		"/v1/tournament/" + fx.sentinel + "/standings": {http.MethodGet},
 		"/v1/tournament/" + fx.sentinel + "/match/m1":  {http.MethodGet, http.MethodDelete},
-		"/v1/player/ann-" + runID + "/matches":         {http.MethodGet},
+		"/v1/player/hann-" + runID + "/matches":         {http.MethodGet},
 	}
 	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodHead, http.MethodOptions, http.MethodTrace, "get", "FOO"}
 	var cases []hostileCase
@@ -890,7 +890,7 @@ func playerNameValid(s string) bool {
 func (fx *hostileFixture) queryCases() []hostileCase {
 	lists := []struct{ name, path string }{
 		{"results", "/v1/tournament/" + fx.sentinel + "/results"},
-		{"player", "/v1/player/ann-" + runID + "/matches"},
+		{"player", "/v1/player/hann-" + runID + "/matches"},
 	}
 	var forged []struct{ name, cursor string }
 	if raw, err := base64.RawURLEncoding.DecodeString(fx.cursor); err == nil {
@@ -1267,7 +1267,9 @@ func (fx *hostileFixture) checkAbsentThroughAPI(t *testing.T) {
 				t.Errorf("%s: match %s/%s: got %s, want 404", region, fx.writes, id, short(r))
 			}
 		}
-		players := slices.Concat(fx.acceptedPlayers, fx.hostileNames, []string{"ann-" + runID, "bea-" + runID})
+		// The catalog writes as hann-/hbea- players of its own: other tests'
+		// matches of ann- and bea- may still stand while it runs.
+		players := slices.Concat(fx.acceptedPlayers, fx.hostileNames, []string{"hann-" + runID, "hbea-" + runID})
 		for _, p := range players {
 			if !utf8.ValidString(p) {
 				continue // no URL can name it; the table check covers it
@@ -1319,7 +1321,7 @@ func (fx *hostileFixture) checkAbsentInTable(t *testing.T) {
 			t.Errorf("table partition PK=%q holds %d items, want none", pk, n)
 		}
 	}
-	players := slices.Concat(fx.acceptedPlayers, fx.hostileNames, []string{"ann-" + runID, "bea-" + runID})
+	players := slices.Concat(fx.acceptedPlayers, fx.hostileNames, []string{"hann-" + runID, "hbea-" + runID})
 	for _, p := range players {
 		p = strings.ToValidUTF8(p, "\uFFFD")
 		pk := "PLAYER#" + strings.ToLower(strings.TrimSpace(p))
