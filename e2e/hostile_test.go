@@ -476,7 +476,7 @@ func (fx *hostileFixture) methodCases() []hostileCase {
 		"/v1/tournament/" + fx.sentinel + "/results":   {http.MethodGet},
 		"/v1/tournament/" + fx.sentinel + "/standings": {http.MethodGet},
 		"/v1/tournament/" + fx.sentinel + "/match/m1":  {http.MethodGet, http.MethodDelete},
-		"/v1/player/hann-" + runID + "/matches":         {http.MethodGet},
+		"/v1/player/hann-" + runID + "/matches":        {http.MethodGet},
 	}
 	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodHead, http.MethodOptions, http.MethodTrace, "get", "FOO"}
 	var cases []hostileCase
