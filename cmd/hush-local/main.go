@@ -20,10 +20,12 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "hush-local:", err)
-		}
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// -h asked for the usage, which the flag set has printed.
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "hush-local:", err)
 		os.Exit(1)
 	}
 }
