@@ -27,10 +27,10 @@ import (
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/docs"
 	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/internal/child"
 	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/localstack/cognitolocal"
 	"github.com/hush-scores/hush/localstack/gateway"
-	"github.com/hush-scores/hush/localstack/internal/child"
 	"github.com/hush-scores/hush/stackconfig"
 	"github.com/hush-scores/hush/userpool"
 )

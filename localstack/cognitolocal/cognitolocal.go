@@ -21,7 +21,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hush-scores/hush/localstack/internal/child"
+	"github.com/hush-scores/hush/internal/child"
 )
 
 // StartPath is cognito-local's entry point under the module root.
