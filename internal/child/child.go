@@ -1,7 +1,7 @@
-// Package child runs the emulators of the local stack as child processes:
-// each in its own process group, so that stopping one also stops whatever
-// it spawned (npm shims, the JVM), with the tail of its output kept for
-// error messages.
+// Package child runs the programs Hush starts as child processes (the
+// emulators of the local stack, DynamoDB Local): each in its own process
+// group, so that stopping one also stops whatever it spawned (npm shims, the
+// JVM), with the tail of its output kept for error messages.
 package child
 
 import (
@@ -14,11 +14,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/mod/modfile"
 )
+
+// defaultTail is how much output a Process keeps unless told otherwise.
+const defaultTail = 4096
 
 // Process is a running child process.
 type Process struct {
@@ -28,22 +34,44 @@ type Process struct {
 
 	done     chan struct{}
 	stopOnce sync.Once
+	stopErr  error
 	mu       sync.Mutex
 	stopping bool
 	err      error
+	waitErr  error
+}
+
+// Options says where a child's output goes besides the tail it keeps.
+type Options struct {
+	// Stdout and Stderr receive the process's output when set. When they
+	// are the same writer, both streams share one pipe and stay in order.
+	Stdout io.Writer
+	Stderr io.Writer
+	// TailBytes is how much of the latest output Output keeps; 0 means
+	// 4 KiB.
+	TailBytes int
 }
 
 // Start starts cmd in a new process group, copying its output to log (which
 // may be nil) and keeping its last few kilobytes for error messages. Name is
 // what messages call the process, such as "cognito-local".
 func Start(name string, cmd *exec.Cmd, log io.Writer) (*Process, error) {
-	p := &Process{name: name, cmd: cmd, tail: &tailBuffer{max: 4096}, done: make(chan struct{})}
-	out := io.Writer(p.tail)
-	if log != nil {
-		out = io.MultiWriter(p.tail, log)
+	return StartWith(name, cmd, Options{Stdout: log, Stderr: log})
+}
+
+// StartWith is Start with a writer for each stream and a tail size of the
+// caller's choice.
+func StartWith(name string, cmd *exec.Cmd, opts Options) (*Process, error) {
+	size := opts.TailBytes
+	if size <= 0 {
+		size = defaultTail
 	}
-	cmd.Stdout = out
-	cmd.Stderr = out
+	p := &Process{name: name, cmd: cmd, tail: &tailBuffer{max: size}, done: make(chan struct{})}
+	cmd.Stdout = p.tee(opts.Stdout)
+	cmd.Stderr = cmd.Stdout
+	if !sameWriter(opts.Stdout, opts.Stderr) {
+		cmd.Stderr = p.tee(opts.Stderr)
+	}
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
@@ -51,6 +79,7 @@ func Start(name string, cmd *exec.Cmd, log io.Writer) (*Process, error) {
 	go func() {
 		err := cmd.Wait()
 		p.mu.Lock()
+		p.waitErr = err
 		if !p.stopping {
 			if err == nil {
 				err = errors.New("exited")
@@ -61,6 +90,25 @@ func Start(name string, cmd *exec.Cmd, log io.Writer) (*Process, error) {
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// tee returns a writer that feeds the tail and w, if any.
+func (p *Process) tee(w io.Writer) io.Writer {
+	if w == nil {
+		return p.tail
+	}
+	return io.MultiWriter(p.tail, w)
+}
+
+// sameWriter reports whether a and b are the same writer. Writers of a type
+// that cannot be compared count as different, as in os/exec.
+func sameWriter(a, b io.Writer) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
 }
 
 // Name returns the name the process was started with.
@@ -80,12 +128,23 @@ func (p *Process) Err() error {
 	return p.err
 }
 
+// ExitErr returns what waiting for the process returned, such as "signal:
+// terminated", whether it crashed or was stopped: nil while it runs and
+// after a clean exit.
+func (p *Process) ExitErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waitErr
+}
+
 // Output returns the last few kilobytes the process wrote.
 func (p *Process) Output() string { return p.tail.String() }
 
-// Stop sends SIGTERM to the process group, then SIGKILL if it has not exited
-// within grace, and waits for the process. It is safe to call more than once.
-func (p *Process) Stop(grace time.Duration) {
+// Stop sends SIGTERM to the process group, then SIGKILL if the process has
+// not exited within grace, and waits for it up to grace again. It is safe to
+// call more than once: every call returns the first result, an error only
+// when the process outlived SIGKILL.
+func (p *Process) Stop(grace time.Duration) error {
 	p.stopOnce.Do(func() {
 		p.mu.Lock()
 		p.stopping = true
@@ -96,12 +155,17 @@ func (p *Process) Stop(grace time.Duration) {
 		case <-p.done:
 		case <-time.After(grace):
 			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			<-p.done
+			select {
+			case <-p.done:
+			case <-time.After(grace):
+				p.stopErr = fmt.Errorf("%s (process %d) did not exit after SIGKILL", p.name, pgid)
+				return
+			}
 		}
 		// A grandchild may outlive its parent; the group kill reaches it.
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	})
-	<-p.done
+	return p.stopErr
 }
 
 // WaitHTTP polls url until it answers with any HTTP status, the process
@@ -132,11 +196,23 @@ func (p *Process) WaitHTTP(ctx context.Context, url string) error {
 // CheckPort returns a clear error when something already listens on
 // 127.0.0.1:port.
 func CheckPort(port int, what string) error {
-	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
+	if err := Bindable("127.0.0.1", port); err != nil {
 		return fmt.Errorf("port %d for %s is busy (another local stack or program is using it; stop it or choose other ports with -base-port): %w", port, what, err)
 	}
-	return l.Close()
+	return nil
+}
+
+// Bindable returns nil when a listener can bind host:port now, and the
+// listen error otherwise. Host "" means every interface, for a server that
+// binds them all.
+func Bindable(host string, port int) error {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	// The port is free; a failure to give it back changes nothing.
+	_ = l.Close()
+	return nil
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
@@ -152,17 +228,38 @@ func FreePort() (int, error) {
 // ModuleRoot returns the directory of the nearest go.mod at or above the
 // working directory: node_modules and the stack files live there.
 func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
+	dir, found, err := findModule("")
+	if err == nil && !found {
+		err = errors.New("find module root: no go.mod in the working directory or above it; run from the Hush checkout")
+	}
+	return dir, err
+}
+
+// ModuleRootOf returns the directory of the nearest go.mod at or above the
+// working directory that declares module path, passing over any other.
+func ModuleRootOf(path string) (string, error) {
+	dir, found, err := findModule(path)
+	if err == nil && !found {
+		err = fmt.Errorf("find module root: no go.mod of %s in the working directory or above it", path)
+	}
+	return dir, err
+}
+
+// findModule walks up from the working directory to a go.mod of module
+// path, or of any module when path is "".
+func findModule(path string) (dir string, found bool, err error) {
+	dir, err = os.Getwd()
 	if err != nil {
-		return "", fmt.Errorf("find module root: %w", err)
+		return "", false, fmt.Errorf("find module root: %w", err)
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
+		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && (path == "" || modfile.ModulePath(data) == path) {
+			return dir, true, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("find module root: no go.mod in the working directory or above it; run from the Hush checkout")
+			return "", false, nil
 		}
 		dir = parent
 	}

@@ -10,8 +10,6 @@
 package dynamolocal
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,13 +21,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hush-scores/hush/internal/child"
 )
 
 // ModulePath is the Go module whose root holds node_modules.
@@ -37,6 +35,9 @@ const ModulePath = "github.com/hush-scores/hush"
 
 // ReadyTimeout bounds how long Start waits for the port to answer.
 const ReadyTimeout = 30 * time.Second
+
+// stopGrace is how long Stop waits after SIGTERM, and again after SIGKILL.
+const stopGrace = 5 * time.Second
 
 // Messages that tell a developer what to install. They are exported so the
 // local stack can recognise them and tests can assert them.
@@ -63,13 +64,8 @@ type Options struct {
 
 // Instance is a running DynamoDB Local process.
 type Instance struct {
-	cmd      *exec.Cmd
-	port     int
-	done     chan struct{}
-	waitErr  error
-	stopOnce sync.Once
-	stopErr  error
-	output   *tailBuffer
+	proc *child.Process
+	port int
 }
 
 // Start launches DynamoDB Local and returns once its port answers. It fails
@@ -96,8 +92,10 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 		}
 	}
 	if opts.Port != 0 {
-		if err := checkPortFree(opts.Port); err != nil {
-			return nil, err
+		// The wildcard address, because DynamoDB Local has no host flag
+		// and binds every interface.
+		if child.Bindable("", opts.Port) != nil {
+			return nil, &PortBusyError{Port: opts.Port}
 		}
 		return launch(ctx, java, jar, opts.Port, opts)
 	}
@@ -105,9 +103,9 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	// it, so a lost race is retried with a new port.
 	var lastErr error
 	for range 3 {
-		port, err := freePort()
+		port, err := child.FreePort()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("dynamolocal: %w", err)
 		}
 		inst, err := launch(ctx, java, jar, port, opts)
 		if err == nil {
@@ -153,22 +151,20 @@ func launch(ctx context.Context, java, jar string, port int, opts Options) (*Ins
 	if opts.DataDir != "" {
 		cmd.Dir = opts.DataDir
 	}
-	tail := &tailBuffer{max: 8 << 10}
-	cmd.Stdout = multi(tail, opts.Stdout)
-	cmd.Stderr = multi(tail, opts.Stderr)
-	setProcAttrs(cmd)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("dynamolocal: start %s: %w", java, err)
+	// In its own process group, so Stop ends Java and anything it spawned,
+	// and a Ctrl-C meant for a supervisor does not reach it first; on Linux
+	// the kernel kills it if the Go process dies without calling Stop.
+	proc, err := child.StartWith("DynamoDB Local", cmd, child.Options{
+		Stdout: opts.Stdout, Stderr: opts.Stderr, TailBytes: 8 << 10,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamolocal: %w", err)
 	}
-	inst := &Instance{cmd: cmd, port: port, done: make(chan struct{}), output: tail}
-	go func() {
-		inst.waitErr = cmd.Wait()
-		close(inst.done)
-	}()
+	inst := &Instance{proc: proc, port: port}
 	if err := inst.waitReady(ctx); err != nil {
 		_ = inst.Stop()
-		if strings.Contains(tail.String(), "Could not start server on port") ||
-			strings.Contains(tail.String(), "Address already in use") {
+		if out := proc.Output(); strings.Contains(out, "Could not start server on port") ||
+			strings.Contains(out, "Address already in use") {
 			return nil, &PortBusyError{Port: port}
 		}
 		return nil, err
@@ -184,10 +180,10 @@ func (i *Instance) waitReady(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		select {
-		case <-i.done:
-			return fmt.Errorf("dynamolocal: DynamoDB Local exited during start-up (%w); its output:\n%s", i.waitErr, i.output.String())
+		case <-i.proc.Done():
+			return fmt.Errorf("dynamolocal: DynamoDB Local exited during start-up (%w); its output:\n%s", i.proc.ExitErr(), i.proc.Output())
 		case <-ctx.Done():
-			return fmt.Errorf("dynamolocal: port %d did not answer within %s: %w; its output:\n%s", i.port, ReadyTimeout, ctx.Err(), i.output.String())
+			return fmt.Errorf("dynamolocal: port %d did not answer within %s: %w; its output:\n%s", i.port, ReadyTimeout, ctx.Err(), i.proc.Output())
 		case <-tick.C:
 		}
 		conn, err := net.DialTimeout("tcp", addr, time.Second)
@@ -209,48 +205,26 @@ func (i *Instance) Endpoint() string {
 func (i *Instance) Port() int { return i.port }
 
 // PID returns the process ID of the Java process.
-func (i *Instance) PID() int { return i.cmd.Process.Pid }
+func (i *Instance) PID() int { return i.proc.PID() }
 
 // Done is closed when the process exits, whether by Stop or by a crash, so
 // a supervisor can notice.
-func (i *Instance) Done() <-chan struct{} { return i.done }
+func (i *Instance) Done() <-chan struct{} { return i.proc.Done() }
 
 // Err returns how the process ended; it is only meaningful after Done is
 // closed.
-func (i *Instance) Err() error {
-	select {
-	case <-i.done:
-		return i.waitErr
-	default:
-		return nil
-	}
-}
+func (i *Instance) Err() error { return i.proc.ExitErr() }
 
 // Output returns the last few kilobytes the process wrote, for error messages.
-func (i *Instance) Output() string { return i.output.String() }
+func (i *Instance) Output() string { return i.proc.Output() }
 
 // Stop ends the whole process group and waits for it. Calling it again
 // returns the first result.
 func (i *Instance) Stop() error {
-	i.stopOnce.Do(func() {
-		select {
-		case <-i.done:
-			return
-		default:
-		}
-		_ = signalGroup(i.cmd, syscall.SIGTERM)
-		select {
-		case <-i.done:
-		case <-time.After(5 * time.Second):
-			_ = signalGroup(i.cmd, syscall.SIGKILL)
-			select {
-			case <-i.done:
-			case <-time.After(5 * time.Second):
-				i.stopErr = fmt.Errorf("dynamolocal: process %d did not exit after SIGKILL", i.PID())
-			}
-		}
-	})
-	return i.stopErr
+	if err := i.proc.Stop(stopGrace); err != nil {
+		return fmt.Errorf("dynamolocal: %w", err)
+	}
+	return nil
 }
 
 // NewClient returns a DynamoDB client for endpoint with static dummy
@@ -278,32 +252,11 @@ func NewClient(ctx context.Context, endpoint, region string, optFns ...func(*dyn
 // FindModuleRoot walks up from the working directory to the go.mod that
 // declares this module.
 func FindModuleRoot() (string, error) {
-	dir, err := os.Getwd()
+	root, err := child.ModuleRootOf(ModulePath)
 	if err != nil {
-		return "", fmt.Errorf("dynamolocal: %w", err)
+		return "", fmt.Errorf("dynamolocal: %w; set Options.ModuleRoot", err)
 	}
-	for {
-		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && modulePathOf(data) == ModulePath {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("dynamolocal: no go.mod of %s above the working directory; set Options.ModuleRoot", ModulePath)
-		}
-		dir = parent
-	}
-}
-
-func modulePathOf(gomod []byte) string {
-	sc := bufio.NewScanner(bytes.NewReader(gomod))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if rest, ok := strings.CutPrefix(line, "module "); ok {
-			return strings.Trim(strings.TrimSpace(rest), `"`)
-		}
-	}
-	return ""
+	return root, nil
 }
 
 // FindJar returns the path of DynamoDBLocal.jar under root's node_modules.
@@ -371,53 +324,4 @@ func firstLine(s string) string {
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
-}
-
-// checkPortFree tries the wildcard address, because DynamoDB Local has no
-// host flag and binds every interface.
-func checkPortFree(port int) error {
-	l, err := net.Listen("tcp", ":"+strconv.Itoa(port))
-	if err != nil {
-		return &PortBusyError{Port: port}
-	}
-	return l.Close()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("dynamolocal: find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func multi(tail *tailBuffer, w io.Writer) io.Writer {
-	if w == nil {
-		return tail
-	}
-	return io.MultiWriter(tail, w)
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.buf)
 }

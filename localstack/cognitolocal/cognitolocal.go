@@ -109,7 +109,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := proc.WaitHTTP(wctx, endpoint+"/"); err != nil {
-		proc.Stop(2 * time.Second)
+		// The start-up error says more than a failure to stop would.
+		_ = proc.Stop(2 * time.Second)
 		return nil, err
 	}
 	return &Server{Endpoint: endpoint, Port: port, proc: proc}, nil
@@ -177,6 +178,8 @@ func (s *Server) Close() error {
 	if s == nil || s.proc == nil {
 		return errors.New("cognito-local: not started")
 	}
-	s.proc.Stop(5 * time.Second)
+	if err := s.proc.Stop(5 * time.Second); err != nil {
+		return fmt.Errorf("cognito-local: %w", err)
+	}
 	return nil
 }
