@@ -115,23 +115,35 @@ func (s *server) listResults(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	got, ok := s.matchPage(w, r, "tournament "+tournamentID, func(ctx context.Context, page scores.PageRequest) (scores.Page, error) {
+		return s.store.TournamentMatches(ctx, tournamentID, page)
+	})
+	if ok {
+		writeJSON(w, r, http.StatusOK, ResultsBody{Results: got.Matches, Cursor: got.Cursor})
+	}
+}
+
+// matchPage reads the page the query asks for through list and answers the
+// errors itself, reporting whether the caller should write the page. A later
+// page may be empty (the store cannot always know a page was the last); only
+// an empty first page means that what (a tournament, a player) has no matches.
+func (s *server) matchPage(w http.ResponseWriter, r *http.Request, what string, list func(context.Context, scores.PageRequest) (scores.Page, error)) (scores.Page, bool) {
 	page, err := pageParams(r)
 	if err != nil {
 		writeError(w, r, err)
-		return
+		return scores.Page{}, false
 	}
-	got, err := s.store.TournamentMatches(r.Context(), tournamentID, page)
+	got, err := list(r.Context(), page)
 	if err != nil {
 		writeError(w, r, err)
-		return
+		return scores.Page{}, false
 	}
-	// A later page may be empty (the store cannot always know a page was the
-	// last); only an empty first page means the tournament has no matches.
 	if len(got.Matches) == 0 && page.Cursor == "" {
-		writeError(w, r, scores.Errorf(scores.CodeNotFound, "tournament %s has no matches", tournamentID))
-		return
+		writeError(w, r, scores.Errorf(scores.CodeNotFound, "%s has no matches", what))
+		return scores.Page{}, false
 	}
-	writeJSON(w, r, http.StatusOK, ResultsBody{Results: nonNil(got.Matches), Cursor: got.Cursor})
+	got.Matches = nonNil(got.Matches)
+	return got, true
 }
 
 func (s *server) getStandings(w http.ResponseWriter, r *http.Request) {
@@ -190,21 +202,12 @@ func (s *server) listPlayerMatches(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	page, err := pageParams(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
+	got, ok := s.matchPage(w, r, "player "+player, func(ctx context.Context, page scores.PageRequest) (scores.Page, error) {
+		return s.store.PlayerMatches(ctx, player, page)
+	})
+	if ok {
+		writeJSON(w, r, http.StatusOK, PlayerMatchesBody{Player: player, Matches: got.Matches, Cursor: got.Cursor})
 	}
-	got, err := s.store.PlayerMatches(r.Context(), player, page)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	if len(got.Matches) == 0 && page.Cursor == "" {
-		writeError(w, r, scores.Errorf(scores.CodeNotFound, "player %s has no matches", player))
-		return
-	}
-	writeJSON(w, r, http.StatusOK, PlayerMatchesBody{Player: player, Matches: nonNil(got.Matches), Cursor: got.Cursor})
 }
 
 // idParam returns a tournament or match ID from the path, refusing one that
