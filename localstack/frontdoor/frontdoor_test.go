@@ -159,7 +159,7 @@ func newFakeRegion(t *testing.T, name string) *fakeRegion {
 				w.WriteHeader(int(code))
 				return
 			}
-			fmt.Fprintf(w, `{"status":"ok","region":%q}`, name)
+			fmt.Fprintf(w, `{"status":"ok","region":%q,"write_path":"ok"}`, name)
 			return
 		}
 		f.hits.Add(1)
@@ -276,6 +276,9 @@ func TestFailsOverToTheNextNearestAndBack(t *testing.T) {
 	}
 	if n := len(west.Checks); n == 0 || west.Checks[n-1].Status != 503 {
 		t.Errorf("eu-west-1's last checks %+v, want a 503 last", west.Checks)
+	}
+	if c := snap.Regions[0].Checks; len(c) == 0 || c[0].WritePath != "ok" || !c[0].Pass {
+		t.Errorf("eu-central-1's checks %+v, want passes that read the write path from the answer", c)
 	}
 
 	fx.regions["eu-west-1"].health.Store(0)
@@ -442,7 +445,7 @@ func TestServeRecordsRequests(t *testing.T) {
 			v = vs
 		}
 	}
-	if v.URL != fx.fd.URL("us-east-1") || v.Region != "us-east-1" || !slices.Equal(v.Order, []string{"us-east-1", "eu-west-1", "eu-central-1"}) {
+	if v.URL != fx.fd.URL("us-east-1") || v.Location != "us-east-1" || v.RoutesTo != "us-east-1" || !slices.Equal(v.Order, []string{"us-east-1", "eu-west-1", "eu-central-1"}) {
 		t.Errorf("vantage us-east-1 in the snapshot = %+v", v)
 	}
 	if snap.DetectionMS != 60 {

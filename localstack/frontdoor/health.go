@@ -2,6 +2,7 @@ package frontdoor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -62,6 +63,10 @@ type Check struct {
 	LatencyMS float64 `json:"latencyMs"`
 	// Error says why a check without a status failed (refused, timed out).
 	Error string `json:"error,omitempty"`
+	// WritePath is what the region's health answer says of its path to the
+	// write region, when it says; it never decides the check, as it never
+	// decides Route 53's.
+	WritePath string `json:"writePath,omitempty"`
 }
 
 // verdict is a region's measured status: what its checks say, before
@@ -122,8 +127,13 @@ func probe(ctx context.Context, client *http.Client, url string, limit time.Dura
 	}
 	defer resp.Body.Close()
 	// Route 53 reads at most the first 5,120 bytes, and only to match a
-	// search string; draining a little lets the server finish cleanly.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 5120))
+	// search string; the front door reads as much for the status page.
+	var body struct {
+		WritePath string `json:"write_path"`
+	}
+	if json.NewDecoder(io.LimitReader(resp.Body, 5120)).Decode(&body) == nil {
+		c.WritePath = body.WritePath
+	}
 	c.Status = resp.StatusCode
 	c.Pass = resp.StatusCode >= 200 && resp.StatusCode < 400
 	return c

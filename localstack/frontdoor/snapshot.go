@@ -42,13 +42,18 @@ type RegionStatus struct {
 type VantageStatus struct {
 	// Name is a region, or "default" for the default port.
 	Name string `json:"name"`
-	// Region is the vantage's location: the write region for the default.
-	Region string `json:"region"`
+	// Location is the region the vantage is near: the write region for the
+	// default.
+	Location string `json:"location"`
 	// URL is the front-door address of the vantage, "" when not served.
 	URL string `json:"url"`
 	// Order lists the regions from nearest to farthest.
 	Order []string `json:"order"`
-	Route
+	// RoutesTo is the region answering the vantage now.
+	RoutesTo string `json:"routesTo"`
+	// AllUnhealthy is true when no region is healthy, so the nearest
+	// answers.
+	AllUnhealthy bool `json:"allUnhealthy"`
 }
 
 // Snapshot returns the front door's state now.
@@ -71,9 +76,10 @@ func (fd *FrontDoor) Snapshot() Snapshot {
 	}
 	for _, v := range append([]string{""}, fd.names...) {
 		at := fd.vantageOf(v)
+		rt := fd.routeLocked(v)
 		s.Vantages = append(s.Vantages, VantageStatus{
-			Name: cmpOr(v, "default"), Region: at, URL: fd.vantages[v],
-			Order: slices.Clone(fd.order[at]), Route: fd.routeLocked(v),
+			Name: cmpOr(v, "default"), Location: at, URL: fd.vantages[v],
+			Order: slices.Clone(fd.order[at]), RoutesTo: rt.Region, AllUnhealthy: rt.AllUnhealthy,
 		})
 	}
 	return s
