@@ -1,7 +1,9 @@
 // Command hush-local runs Hush on this machine: DynamoDB Local, cognito-local
-// and one API gateway per region of a stack, until Ctrl-C.
+// and one API gateway per region of a stack, until Ctrl-C. Its subcommands
+// act on a running one.
 //
 //	go run ./cmd/hush-local -stack prod
+//	go run ./cmd/hush-local drill gateway
 package main
 
 import (
@@ -12,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -30,9 +33,46 @@ func main() {
 	}
 }
 
+// subcommands act on a running local stack, by the first argument that
+// names them; without one, hush-local runs the stack.
+var subcommands = map[string]struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}{
+	"drill": {"break a region of a running stack and narrate the failover", runDrill},
+}
+
 func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		if sub, ok := subcommands[args[0]]; ok {
+			return sub.run(args[1:], stdout, stderr)
+		}
+	}
+	return serve(args, stdout, stderr)
+}
+
+// usage prints how to call hush-local, its subcommands, then fs's flags.
+func usage(fs *flag.FlagSet, w io.Writer) func() {
+	return func() {
+		fmt.Fprintf(w, "Usage: hush-local [flags]            run the local stack until Ctrl-C\n")
+		names := make([]string, 0, len(subcommands))
+		for name := range subcommands {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			fmt.Fprintf(w, "       hush-local %s [flags] ...   %s (-h for more)\n", name, subcommands[name].summary)
+		}
+		fmt.Fprintf(w, "\nFlags:\n")
+		fs.PrintDefaults()
+	}
+}
+
+// serve runs the local stack until Ctrl-C or a part of it fails.
+func serve(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("hush-local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = usage(fs, stderr)
 	stack := fs.String("stack", "dev", "the stack whose regions to serve (dev, stage, prod: reads Pulumi.<stack>.yaml)")
 	clean := fs.Bool("clean", false, "wipe the data of earlier runs before starting")
 	dataDir := fs.String("data-dir", "", "where the emulators keep data between runs (default .hush/local/<stack>)")

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestDrillArguments(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no fault", []string{"drill"}, "name one FAULT"},
+		{"two faults", []string{"drill", "gateway", "replica"}, "name one FAULT"},
+		{"unknown fault", []string{"drill", "melt"}, `unknown fault "melt"`},
+		{"nothing running", []string{"drill", "-status", "http://" + closed, "gateway"}, "is hush-local running there?"},
+		{"nothing running, from the base port", []string{"drill", "-base-port", "1", "invert"}, "http://127.0.0.1:" + strconv.Itoa(1+41)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(tt.args, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run(%q) = %v, want an error containing %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUsageListsSubcommands(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"-h"}, &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("run(-h) = %v, want flag.ErrHelp", err)
+	}
+	if !strings.Contains(stderr.String(), "hush-local drill [flags]") {
+		t.Errorf("usage does not list drill:\n%s", stderr.String())
+	}
+	stderr.Reset()
+	if err := run([]string{"drill", "-h"}, &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("run(drill -h) = %v, want flag.ErrHelp", err)
+	}
+	for _, want := range []string{"gateway", "replica", "invert", "all", "-check-interval"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("drill usage lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}
