@@ -165,7 +165,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		log := s.logger.With("request_id", requestID)
 		ctx = context.WithValue(ctx, loggerKey{}, log)
 		if _, ok := CallerFrom(ctx); !ok {
-			if c, ok := callerFromGateway(ctx); ok {
+			if c, ok := callerFromGateway(r.WithContext(ctx)); ok {
 				ctx = WithCaller(ctx, c)
 			}
 		}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"mime"
@@ -18,9 +19,9 @@ import (
 )
 
 var (
-	alice = &scores.Caller{Username: "alice"}
-	bob   = &scores.Caller{Username: "bob"}
-	admin = &scores.Caller{Username: "carol", Groups: []string{"players", scores.AdminGroup}}
+	alice = &scores.Caller{Sub: "sub-alice", Username: "alice"}
+	bob   = &scores.Caller{Sub: "sub-bob", Username: "bob"}
+	admin = &scores.Caller{Sub: "sub-carol", Username: "carol", Groups: []string{"players", scores.AdminGroup}}
 	t0    = time.Date(2026, 3, 1, 18, 30, 0, 0, time.UTC)
 )
 
@@ -361,9 +362,13 @@ func TestPutMatch(t *testing.T) {
 		{"replace own", alice, "6,-4,7,10", 200, "alice"},
 		{"replace another user's", bob, "-5,-4,-9", 403, "alice"},
 		{"admin replaces", admin, "-5,-4,-9", 200, "carol"},
+		{"a new account named like the owner", &scores.Caller{Sub: "sub-carol-2", Username: "carol"}, "5,4,9", 403, "carol"},
 	}
 	for _, tt := range tests {
 		rec := e.do(t, "PUT", "/v1/tournament/match", strings.Replace(body, "5,4,9", tt.score, 1), tt.caller)
+		if strings.Contains(rec.Body.String(), tt.caller.Sub) {
+			t.Errorf("%s: the answer shows the caller's sub: %s", tt.name, rec.Body)
+		}
 		if tt.status != 200 {
 			wantError(t, rec, tt.status)
 		} else if rec.Code != 200 {
@@ -576,55 +581,82 @@ func TestEveryLogLineCarriesTheRequestID(t *testing.T) {
 	}
 }
 
-func TestParseGroups(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"", nil},
-		{"admins", []string{"admins"}},
-		{"admins,players", []string{"admins", "players"}},
-		{"admins, players", []string{"admins", "players"}},
-		{"[admins players]", []string{"admins", "players"}},
-		{"[admins]", []string{"admins"}},
-		{`["admins","players"]`, []string{"admins", "players"}},
-		{"[]", nil},
+// fakeToken returns a JWS whose payload is claims, with a signature nobody
+// checks: the functions trust API Gateway to have verified it.
+func fakeToken(claims map[string]any) string {
+	seg := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
 	}
-	for _, tt := range tests {
-		if got := parseGroups(tt.in); !slices.Equal(got, tt.want) {
-			t.Errorf("parseGroups(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
+	return seg(map[string]any{"kid": "k", "alg": "RS256"}) + "." + seg(claims) + ".c2ln"
 }
 
-func TestCallerFromClaims(t *testing.T) {
+// TestCallerFromGateway covers where the caller comes from: sub and
+// username from the authorizer's claims, untouched; groups only from the
+// JSON array of the one Authorization header whose claims match.
+func TestCallerFromGateway(t *testing.T) {
+	claims := func(groups string) map[string]any {
+		c := map[string]any{"sub": "s-1", "cognito:username": "alice", "jti": "j-1", "token_use": "id"}
+		if groups != "" {
+			c["cognito:groups"] = groups
+		}
+		return c
+	}
+	token := func(groups ...string) string {
+		p := map[string]any{"sub": "s-1", "cognito:username": "alice", "jti": "j-1", "token_use": "id", "exp": 1772389700}
+		if groups != nil {
+			p["cognito:groups"] = groups
+		}
+		return fakeToken(p)
+	}
+	other := fakeToken(map[string]any{"sub": "s-1", "cognito:username": "alice", "jti": "j-2", "cognito:groups": []string{"admins"}})
 	tests := []struct {
-		name   string
-		claims any
-		want   scores.Caller
-		ok     bool
+		name      string
+		claims    any
+		auth      []string
+		wantOK    bool
+		wantUser  string
+		wantSub   string
+		wantAdmin bool
 	}{
-		{"event JSON", map[string]any{"cognito:username": "alice", "cognito:groups": "[admins players]"}, scores.Caller{Username: "alice", Groups: []string{"admins", "players"}}, true},
-		{"Go strings", map[string]string{"cognito:username": "bob", "cognito:groups": "players"}, scores.Caller{Username: "bob", Groups: []string{"players"}}, true},
-		{"no username", map[string]any{"email": "a@example.com"}, scores.Caller{}, false},
-		{"blank username", map[string]any{"cognito:username": " "}, scores.Caller{}, false},
-		{"no claims", nil, scores.Caller{}, false},
+		{"admins in the token", claims("admins"), []string{token("admins")}, true, "alice", "s-1", true},
+		{"players and admins", claims("[players admins]"), []string{token("players", "admins")}, true, "alice", "s-1", true},
+		{"Bearer prefix", claims("admins"), []string{"Bearer " + token("admins")}, true, "alice", "s-1", true},
+		{"group x,admins", claims("x,admins"), []string{token("x,admins")}, true, "alice", "s-1", false},
+		{"group [admins]", claims("[admins]"), []string{token("[admins]")}, true, "alice", "s-1", false},
+		{"group players,admins", claims("players,admins"), []string{token("players,admins")}, true, "alice", "s-1", false},
+		{"group Admins", claims("Admins"), []string{token("Admins")}, true, "alice", "s-1", false},
+		{"claim says admins, no header", claims("admins"), nil, true, "alice", "s-1", false},
+		{"two Authorization headers", claims("admins"), []string{token("admins"), token("admins")}, true, "alice", "s-1", false},
+		{"header of another token", claims("admins"), []string{other}, true, "alice", "s-1", false},
+		{"header names another user", claims("admins"), []string{fakeToken(map[string]any{"sub": "s-2", "cognito:username": "alice", "cognito:groups": []string{"admins"}})}, true, "alice", "s-1", false},
+		{"groups not an array", claims("admins"), []string{fakeToken(map[string]any{"sub": "s-1", "cognito:username": "alice", "jti": "j-1", "cognito:groups": "admins"})}, true, "alice", "s-1", false},
+		{"header not a token", claims("admins"), []string{"admins"}, true, "alice", "s-1", false},
+		{"identity kept as sent", map[string]any{"sub": " s-1 ", "cognito:username": " alice "}, nil, true, " alice ", " s-1 ", false},
+		{"Go strings", map[string]string{"sub": "s-1", "cognito:username": "bob"}, nil, true, "bob", "s-1", false},
+		{"no sub", map[string]any{"cognito:username": "alice"}, nil, false, "", "", false},
+		{"no username", map[string]any{"sub": "s-1", "email": "a@example.com"}, nil, false, "", "", false},
+		{"blank username", map[string]any{"sub": "s-1", "cognito:username": " "}, nil, false, "", "", false},
+		{"no claims", nil, nil, false, "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := loadEvent(t, "apigw-get-helloauthenticated.json")
 			ev.RequestContext.Authorizer = map[string]any{"claims": tt.claims}
+			delete(ev.Headers, "Authorization")
+			ev.MultiValueHeaders["Authorization"] = tt.auth
 			var got scores.Caller
 			var ok bool
 			adapter := httpadapter.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				got, ok = callerFromGateway(r.Context())
+				got, ok = callerFromGateway(r)
 				w.WriteHeader(http.StatusNoContent)
 			}))
 			if _, err := adapter.ProxyWithContext(t.Context(), ev); err != nil {
 				t.Fatal(err)
 			}
-			if ok != tt.ok || got.Username != tt.want.Username || !slices.Equal(got.Groups, tt.want.Groups) {
-				t.Errorf("caller = %+v, %v; want %+v, %v", got, ok, tt.want, tt.ok)
+			if ok != tt.wantOK || got.Username != tt.wantUser || got.Sub != tt.wantSub || got.IsAdmin() != tt.wantAdmin {
+				t.Errorf("caller = %+v (admin %v), %v; want username %q, sub %q, admin %v, %v",
+					got, got.IsAdmin(), ok, tt.wantUser, tt.wantSub, tt.wantAdmin, tt.wantOK)
 			}
 		})
 	}

@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -11,8 +13,9 @@ import (
 	"github.com/hush-scores/hush/scores"
 )
 
-// The Cognito claims Hush reads from the authorizer's context.
+// The Cognito claims Hush reads from the authorizer's context and the token.
 const (
+	claimSub      = "sub"
 	claimUsername = "cognito:username"
 	claimGroups   = "cognito:groups"
 )
@@ -29,26 +32,121 @@ func WithCaller(ctx context.Context, caller scores.Caller) context.Context {
 // CallerFrom returns the caller of the request whose context is ctx.
 func CallerFrom(ctx context.Context) (scores.Caller, bool) {
 	c, ok := ctx.Value(callerKey{}).(scores.Caller)
-	return c, ok && c.Username != ""
+	return c, ok && c.Sub != "" && c.Username != ""
 }
 
-// callerFromGateway reads the caller from the Cognito authorizer's claims
-// that the API proxy put in ctx. API Gateway renders every claim as a string.
-func callerFromGateway(ctx context.Context) (scores.Caller, bool) {
-	gw, ok := core.GetAPIGatewayContextFromContext(ctx)
+// callerFromGateway reads the caller of r from the Cognito authorizer's
+// claims that the API proxy put in its context: the sub and the username,
+// exactly as they are (no trimming: they are identities, not text).
+//
+// The groups come from the token itself. A REST API's Cognito authorizer
+// hands a list claim to a proxy integration flattened into one string (AWS
+// has rendered cognito:groups as "a,b" and as "[a b]"), so a group named
+// "x,admins" or "[admins]" reads like two groups or like admins. The
+// Authorization header that API Gateway verified carries the groups as a
+// JSON array instead, so they are read from there; see tokenGroups for how
+// the header is tied to the verified claims. Without that header, or with
+// one that does not match, the caller has no groups: never admin.
+func callerFromGateway(r *http.Request) (scores.Caller, bool) {
+	gw, ok := core.GetAPIGatewayContextFromContext(r.Context())
 	if !ok || gw.Authorizer == nil {
 		return scores.Caller{}, false
 	}
 	claims := claimsOf(gw.Authorizer["claims"])
-	username := strings.TrimSpace(claims[claimUsername])
-	if username == "" {
+	caller := scores.Caller{Sub: claims[claimSub], Username: claims[claimUsername]}
+	if strings.TrimSpace(caller.Sub) == "" || strings.TrimSpace(caller.Username) == "" {
 		return scores.Caller{}, false
 	}
-	return scores.Caller{Username: username, Groups: parseGroups(claims[claimGroups])}, true
+	groups, err := tokenGroups(r.Header.Values("Authorization"), claims)
+	if err != nil {
+		loggerFrom(r.Context()).Warn("caller without groups", "reason", err.Error())
+	}
+	caller.Groups = groups
+	return caller, true
+}
+
+// tokenGroups returns the cognito:groups array of the one Authorization
+// header, whose token API Gateway verified before invoking the function; the
+// signature is not checked again here. To be sure the payload read is the
+// token the authorizer verified, every claim the two share as a string must
+// be equal, and sub and the username must be among them. Cognito's tokens
+// also carry jti (unique to one token) and event_id, which then must match
+// too; the numeric claims (exp, iat, auth_time) are left out, as API
+// Gateway's rendering of them is a date whose format is not documented.
+//
+// Unverified (no AWS documentation says it): that API Gateway forwards the
+// very Authorization value its Cognito authorizer verified, and which of
+// several Authorization headers the authorizer reads. A request with more
+// than one is therefore given no groups here; the local gateway refuses it
+// with 401.
+func tokenGroups(headers []string, claims map[string]string) ([]string, error) {
+	if len(headers) != 1 {
+		return nil, fmt.Errorf("%d Authorization headers, want exactly 1", len(headers))
+	}
+	payload, err := tokenPayload(headers[0])
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range []string{claimSub, claimUsername} {
+		if _, ok := payload[name].(string); !ok {
+			return nil, fmt.Errorf("token has no %s claim", name)
+		}
+	}
+	for name, v := range payload {
+		s, isString := v.(string)
+		c, shared := claims[name]
+		if isString && shared && s != c {
+			return nil, fmt.Errorf("token's %s differs from the authorizer's claims", name)
+		}
+		if isString && !shared && (name == claimSub || name == claimUsername) {
+			return nil, fmt.Errorf("authorizer's claims lack %s", name)
+		}
+	}
+	raw, ok := payload[claimGroups]
+	if !ok {
+		return nil, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, fmt.Errorf("token's %s is not a JSON array", claimGroups)
+	}
+	groups := make([]string, 0, len(list))
+	for _, g := range list {
+		name, ok := g.(string)
+		if !ok {
+			return nil, fmt.Errorf("token's %s holds a non-string", claimGroups)
+		}
+		groups = append(groups, name)
+	}
+	return groups, nil
+}
+
+// tokenPayload decodes the claims of a JWS in compact form, taken raw or
+// after "Bearer ", as the Cognito authorizer takes it.
+func tokenPayload(header string) (map[string]any, error) {
+	token := strings.TrimSpace(header)
+	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
+		token = strings.TrimSpace(token[7:])
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("the Authorization value is not a JWS (%d parts)", len(parts))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, fmt.Errorf("token payload: %w", err)
+	}
+	var payload map[string]any
+	if err := json.Unmarshal(b, &payload); err != nil {
+		return nil, fmt.Errorf("token payload: %w", err)
+	}
+	return payload, nil
 }
 
 // claimsOf turns the claims block into strings, whether it came from event
-// JSON (map[string]any) or from Go code (map[string]string).
+// JSON (map[string]any) or from Go code (map[string]string). Only strings
+// are kept: API Gateway renders every claim as one, and a value of another
+// type is no claim Hush can trust.
 func claimsOf(v any) map[string]string {
 	switch c := v.(type) {
 	case map[string]string:
@@ -56,53 +154,11 @@ func claimsOf(v any) map[string]string {
 	case map[string]any:
 		out := make(map[string]string, len(c))
 		for k, v := range c {
-			switch s := v.(type) {
-			case string:
+			if s, ok := v.(string); ok {
 				out[k] = s
-			case []any:
-				// Not what API Gateway sends, but a list is unambiguous.
-				parts := make([]string, 0, len(s))
-				for _, p := range s {
-					parts = append(parts, fmt.Sprint(p))
-				}
-				out[k] = strings.Join(parts, ",")
-			default:
-				out[k] = fmt.Sprint(s)
 			}
 		}
 		return out
 	}
 	return nil
-}
-
-// parseGroups reads the cognito:groups claim. API Gateway renders a list
-// claim as a string, in forms that have varied: "a,b", "[a b]", `["a","b"]`.
-func parseGroups(s string) []string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil
-	}
-	if strings.HasPrefix(s, "[") {
-		var list []string
-		if err := json.Unmarshal([]byte(s), &list); err == nil {
-			return nonEmpty(list)
-		}
-		s = strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
-	}
-	return nonEmpty(strings.FieldsFunc(s, func(r rune) bool {
-		return r == ',' || r == ' ' || r == '\t'
-	}))
-}
-
-func nonEmpty(list []string) []string {
-	out := list[:0]
-	for _, g := range list {
-		if g = strings.TrimSpace(g); g != "" {
-			out = append(out, g)
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
 }

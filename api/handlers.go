@@ -106,7 +106,7 @@ func (s *server) matchFromBody(w http.ResponseWriter, r *http.Request) (scores.M
 		return scores.Match{}, err
 	}
 	caller, _ := CallerFrom(r.Context())
-	return scores.NewMatch(in, caller.Username, s.now().UTC())
+	return scores.NewMatch(in, caller, s.now().UTC())
 }
 
 func (s *server) listResults(w http.ResponseWriter, r *http.Request) {

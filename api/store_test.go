@@ -32,7 +32,7 @@ func (s *memStore) begin() error {
 }
 
 func mayChange(existing scores.Match, caller scores.Caller) bool {
-	return existing.RecordedBy == caller.Username || caller.IsAdmin()
+	return (existing.Owner != "" && existing.Owner == caller.Sub) || caller.IsAdmin()
 }
 
 func (s *memStore) CreateMatch(_ context.Context, m scores.Match) error {

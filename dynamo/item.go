@@ -12,7 +12,12 @@ import (
 
 // Attribute names of a match, snake_case like the API's JSON.
 const (
-	attrRecordedBy = "recorded_by"
+	// attrOwner holds the sub of the user who wrote the match last: the
+	// identity the ownership conditions compare. An item written before
+	// owners existed has none, and only an admin may replace or delete it:
+	// its recorded_by is a username, which Cognito may have given to
+	// someone else since.
+	attrOwner = "owner"
 )
 
 // matchItem is a match as stored: the match item and both player link items
@@ -35,6 +40,7 @@ type matchItem struct {
 	Points       []gamesItem `dynamodbav:"points"`
 	RecordedBy   string      `dynamodbav:"recorded_by"`
 	RecordedAt   string      `dynamodbav:"recorded_at"`
+	Owner        string      `dynamodbav:"owner,omitempty"`
 }
 
 // gamesItem holds a pair of numbers of the two players: games won, or the
@@ -59,6 +65,7 @@ func newMatchItem(m scores.Match) matchItem {
 		Points:       make([]gamesItem, len(m.Points)),
 		RecordedBy:   m.RecordedBy,
 		RecordedAt:   m.RecordedAt.UTC().Format(time.RFC3339Nano),
+		Owner:        m.Owner,
 	}
 	for i, p := range m.Points {
 		it.Points[i] = gamesItem(p)
@@ -90,6 +97,7 @@ func (it matchItem) match() (scores.Match, error) {
 		Games:        scores.GameCount(it.Games),
 		Points:       make([]scores.GamePoints, len(it.Points)),
 		RecordedBy:   it.RecordedBy,
+		Owner:        it.Owner,
 	}
 	for i, p := range it.Points {
 		m.Points[i] = scores.GamePoints(p)

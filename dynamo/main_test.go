@@ -94,15 +94,16 @@ func patient(o *dynamodb.Options) {
 
 var baseTime = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
-// newMatch returns a valid match through the domain's own constructor.
-// playedAt of zero leaves the time of play unknown.
+// newMatch returns a valid match through the domain's own constructor,
+// recorded by the user named by, whose sub is "sub-" + by. playedAt of zero
+// leaves the time of play unknown.
 func newMatch(t testing.TB, tournamentID, matchID, p1, p2, by string, playedAt time.Time) scores.Match {
 	t.Helper()
 	in := scores.MatchInput{TournamentID: tournamentID, MatchID: matchID, Player1: p1, Player2: p2, Score: "6,-4,7,10"}
 	if !playedAt.IsZero() {
 		in.PlayedAt = playedAt.Format(time.RFC3339Nano)
 	}
-	m, err := scores.NewMatch(in, by, baseTime.Add(time.Duration(len(matchID))*time.Millisecond))
+	m, err := scores.NewMatch(in, scores.Caller{Sub: "sub-" + by, Username: by}, baseTime.Add(time.Duration(len(matchID))*time.Millisecond))
 	if err != nil {
 		t.Fatalf("scores.NewMatch(%+v): %v", in, err)
 	}

@@ -76,7 +76,8 @@ func (s *Store) CreateMatch(ctx context.Context, m scores.Match) error {
 }
 
 // PutMatch stores m, creating it or replacing the match with its IDs if
-// caller recorded it or is an admin; otherwise it is CodeForbidden. One
+// caller owns it (the stored owner is caller.Sub) or is an admin; otherwise
+// it is CodeForbidden, also for a match stored before owners existed. One
 // transaction decides: the ownership check is the write's own condition, so
 // two concurrent PUTs by different users cannot take a match from its owner,
 // and a replace costs no more than a create.
@@ -86,8 +87,11 @@ func (s *Store) PutMatch(ctx context.Context, m scores.Match, caller scores.Call
 	}
 	var cond *expression.ConditionBuilder
 	if !caller.IsAdmin() {
+		if caller.Sub == "" {
+			return forbidden(m.TournamentID, m.MatchID)
+		}
 		c := expression.AttributeNotExists(expression.Name(AttrPK)).
-			Or(expression.Name(attrRecordedBy).Equal(expression.Value(caller.Username)))
+			Or(expression.Name(attrOwner).Equal(expression.Value(caller.Sub)))
 		cond = &c
 	}
 	tx, err := s.writeOps(m, cond)
@@ -128,14 +132,16 @@ func (s *Store) GetMatch(ctx context.Context, tournamentID, matchID string) (sco
 
 // DeleteMatch removes a match and its player links in one transaction whose
 // condition holds the ownership check: CodeNotFound when missing,
-// CodeForbidden when another user recorded it and caller is no admin.
+// CodeForbidden when caller.Sub does not own it and caller is no admin.
 func (s *Store) DeleteMatch(ctx context.Context, tournamentID, matchID string, caller scores.Caller) error {
 	if err := checkIDs(tournamentID, matchID); err != nil {
 		return err
 	}
 	cond := expression.AttributeExists(expression.Name(AttrPK))
 	if !caller.IsAdmin() {
-		cond = expression.Name(attrRecordedBy).Equal(expression.Value(caller.Username))
+		// An empty sub matches no owner; the condition then tells a
+		// missing match (404) from another's (403) as for anyone.
+		cond = expression.Name(attrOwner).Equal(expression.Value(caller.Sub))
 	}
 	expr, err := expression.NewBuilder().WithCondition(cond).Build()
 	if err != nil {

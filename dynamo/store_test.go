@@ -11,9 +11,12 @@ import (
 )
 
 var (
-	alice = scores.Caller{Username: "alice"}
-	bob   = scores.Caller{Username: "bob"}
-	admin = scores.Caller{Username: "root", Groups: []string{"players", scores.AdminGroup}}
+	alice = scores.Caller{Sub: "sub-alice", Username: "alice"}
+	bob   = scores.Caller{Sub: "sub-bob", Username: "bob"}
+	admin = scores.Caller{Sub: "sub-root", Username: "root", Groups: []string{"players", scores.AdminGroup}}
+	// newAlice took the name alice after the first alice's account was
+	// deleted: same username, another sub.
+	newAlice = scores.Caller{Sub: "sub-alice-2", Username: "alice"}
 )
 
 func TestCreateAndGetMatch(t *testing.T) {
@@ -87,6 +90,8 @@ func TestPutMatch(t *testing.T) {
 		{"owner replaces", "alice", alice, "", "alice"},
 		{"other user refused", "alice", bob, scores.CodeForbidden, "alice"},
 		{"admin overrides", "alice", admin, "", "root"},
+		{"same username, another sub refused", "alice", newAlice, scores.CodeForbidden, "alice"},
+		{"no sub refused", "alice", scores.Caller{Username: "alice"}, scores.CodeForbidden, "alice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +103,7 @@ func TestPutMatch(t *testing.T) {
 				}
 			}
 			m := newMatch(t, "t", "m1", "Alice", "Carol", tt.caller.Username, baseTime)
+			m.Owner = tt.caller.Sub
 			err := s.PutMatch(ctx, m, tt.caller)
 			if got := scores.ErrorCode(err); got != tt.wantCode {
 				t.Fatalf("PutMatch: got code %q (%v), want %q", got, err, tt.wantCode)
@@ -129,6 +135,8 @@ func TestDeleteMatch(t *testing.T) {
 		}
 	}
 	wantCode(t, "delete by another user", s.DeleteMatch(ctx, "t", "m1", bob), scores.CodeForbidden)
+	wantCode(t, "delete by a new user of the same name", s.DeleteMatch(ctx, "t", "m1", newAlice), scores.CodeForbidden)
+	wantCode(t, "delete by a caller without a sub", s.DeleteMatch(ctx, "t", "m1", scores.Caller{Username: "alice"}), scores.CodeForbidden)
 	if _, err := s.GetMatch(ctx, "t", "m1"); err != nil {
 		t.Fatalf("match gone after a refused delete: %v", err)
 	}
@@ -333,4 +341,37 @@ func matchIDs(ms []scores.Match) []string {
 		ids = append(ids, m.MatchID)
 	}
 	return ids
+}
+
+// TestLegacyMatchWithoutOwner checks what happens to a match stored before
+// owners existed (recorded_by only): its recorded_by names a username,
+// which may belong to someone else by now, so only an admin may replace or
+// delete it, and the admin's replace gives it an owner.
+func TestLegacyMatchWithoutOwner(t *testing.T) {
+	s, _ := newTestStore(t)
+	ctx := ctxT(t)
+	legacy := newMatch(t, "t", "m1", "Alice", "Bob", "alice", baseTime)
+	legacy.Owner = ""
+	tx, err := s.writeOps(legacy, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.transact(ctx, tx); err != nil {
+		t.Fatalf("store a legacy match: %v", err)
+	}
+	changed := newMatch(t, "t", "m1", "Alice", "Carol", "alice", baseTime)
+	wantCode(t, "replace by the user of its recorded_by", s.PutMatch(ctx, changed, alice), scores.CodeForbidden)
+	wantCode(t, "delete by the user of its recorded_by", s.DeleteMatch(ctx, "t", "m1", alice), scores.CodeForbidden)
+
+	byAdmin := newMatch(t, "t", "m1", "Alice", "Carol", "root", baseTime)
+	if err := s.PutMatch(ctx, byAdmin, admin); err != nil {
+		t.Fatalf("replace by an admin: %v", err)
+	}
+	got, err := s.GetMatch(ctx, "t", "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Owner != admin.Sub || got.RecordedBy != "root" {
+		t.Errorf("after the admin's replace owner, recorded_by = %q, %q; want %q, %q", got.Owner, got.RecordedBy, admin.Sub, "root")
+	}
 }

@@ -35,14 +35,15 @@ func ValidID(s string) bool {
 }
 
 // NewMatch validates in and returns the match it describes, recorded by
-// recordedBy at now. A validation failure is an *Error with CodeInvalid and
+// caller at now: owned by caller.Sub and shown as recorded by
+// caller.Username, both kept exactly as the token carries them. A validation failure is an *Error with CodeInvalid and
 // a message per field in Fields, keyed by the JSON field name; every field is
 // checked, so a client learns all its mistakes at once. Player names are
 // trimmed, the score is stored in its canonical form (Score.String), best_of
-// is inferred when absent, and times are stored in UTC. An empty recordedBy
-// is a CodeUnauthorized error: a match always has an owner.
-func NewMatch(in MatchInput, recordedBy string, now time.Time) (Match, error) {
-	if strings.TrimSpace(recordedBy) == "" {
+// is inferred when absent, and times are stored in UTC. A caller without a
+// sub or a username is a CodeUnauthorized error: a match always has an owner.
+func NewMatch(in MatchInput, caller Caller, now time.Time) (Match, error) {
+	if strings.TrimSpace(caller.Sub) == "" || strings.TrimSpace(caller.Username) == "" {
 		return Match{}, Errorf(CodeUnauthorized, "sign in to record a match")
 	}
 	fields := map[string]string{}
@@ -51,8 +52,9 @@ func NewMatch(in MatchInput, recordedBy string, now time.Time) (Match, error) {
 		MatchID:      in.MatchID,
 		Player1:      strings.TrimSpace(in.Player1),
 		Player2:      strings.TrimSpace(in.Player2),
-		RecordedBy:   recordedBy,
+		RecordedBy:   caller.Username,
 		RecordedAt:   now.UTC(),
+		Owner:        caller.Sub,
 	}
 	checkID(fields, "tournament_id", in.TournamentID)
 	checkID(fields, "match_id", in.MatchID)

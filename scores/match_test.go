@@ -76,12 +76,12 @@ func TestNewMatchValid(t *testing.T) {
 				TournamentID: "spring-2026", MatchID: "m1", Player1: "Alice", Player2: "Bob",
 				Score: "6,-4,7,10", BestOf: 5, Winner: "Alice", Games: GameCount{3, 1},
 				Points:     []GamePoints{{11, 6}, {4, 11}, {11, 7}, {12, 10}},
-				RecordedBy: "carol", RecordedAt: recordedAt.UTC(),
+				RecordedBy: "carol", RecordedAt: recordedAt.UTC(), Owner: carol.Sub,
 			}
 			if tt.want != nil {
 				tt.want(&want)
 			}
-			got, err := NewMatch(in, "carol", recordedAt)
+			got, err := NewMatch(in, carol, recordedAt)
 			if err != nil {
 				t.Fatalf("NewMatch(%+v) error %v, want nil", in, err)
 			}
@@ -150,7 +150,7 @@ func TestNewMatchInvalid(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := validInput()
 			tt.change(&in)
-			got, err := NewMatch(in, "carol", recordedAt)
+			got, err := NewMatch(in, carol, recordedAt)
 			if err == nil {
 				t.Fatalf("NewMatch(%+v) = %+v, want an error", in, got)
 			}
@@ -187,11 +187,46 @@ func keys(m map[string]string) []string {
 	return out
 }
 
+// carol records the matches of these tests. Her sub carries spaces at
+// both ends: identity values are kept exactly as the token has them.
+var carol = Caller{Sub: " 4f1c-carol ", Username: "carol"}
+
 func TestNewMatchNeedsARecorder(t *testing.T) {
-	for _, by := range []string{"", "  "} {
+	for _, by := range []Caller{{}, {Sub: "  ", Username: "carol"}, {Sub: "4f1c", Username: ""}, {Sub: "4f1c", Username: " "}} {
 		_, err := NewMatch(validInput(), by, recordedAt)
 		if got := ErrorCode(err); got != CodeUnauthorized {
-			t.Errorf("NewMatch(recordedBy %q) code = %q, want %q", by, got, CodeUnauthorized)
+			t.Errorf("NewMatch(caller %+v) code = %q, want %q", by, got, CodeUnauthorized)
+		}
+	}
+}
+
+func TestNewMatchOwnerIsTheSub(t *testing.T) {
+	m, err := NewMatch(validInput(), Caller{Sub: " 4f1c ", Username: " carol"}, recordedAt)
+	if err != nil {
+		t.Fatalf("NewMatch: %v", err)
+	}
+	if m.Owner != " 4f1c " || m.RecordedBy != " carol" {
+		t.Errorf("Owner, RecordedBy = %q, %q; want the sub and the username untouched: %q, %q", m.Owner, m.RecordedBy, " 4f1c ", " carol")
+	}
+}
+
+func TestIsAdminNeedsTheExactGroup(t *testing.T) {
+	for _, tt := range []struct {
+		groups []string
+		want   bool
+	}{
+		{nil, false},
+		{[]string{"admins"}, true},
+		{[]string{"players", "admins"}, true},
+		{[]string{"x,admins"}, false},
+		{[]string{"[admins]"}, false},
+		{[]string{"players,admins"}, false},
+		{[]string{"Admins"}, false},
+		{[]string{" admins"}, false},
+		{[]string{"admins "}, false},
+	} {
+		if got := (Caller{Sub: "s", Username: "u", Groups: tt.groups}).IsAdmin(); got != tt.want {
+			t.Errorf("IsAdmin with groups %q = %v, want %v", tt.groups, got, tt.want)
 		}
 	}
 }

@@ -43,23 +43,37 @@ type Match struct {
 	BestOf       int        `json:"best_of"`
 	PlayedAt     *time.Time `json:"played_at,omitempty"`
 	// Winner is the name of the player who won, as written in Player1 or Player2.
-	Winner     string       `json:"winner"`
-	Games      GameCount    `json:"games"`
-	Points     []GamePoints `json:"points"`
-	RecordedBy string       `json:"recorded_by"`
-	RecordedAt time.Time    `json:"recorded_at"`
+	Winner string       `json:"winner"`
+	Games  GameCount    `json:"games"`
+	Points []GamePoints `json:"points"`
+	// RecordedBy is the username of the user who wrote the match last, as
+	// shown to clients. It is a label, not an identity: Cognito may give a
+	// deleted user's name to a newcomer.
+	RecordedBy string    `json:"recorded_by"`
+	RecordedAt time.Time `json:"recorded_at"`
+	// Owner is the sub of the user who wrote the match last, the identity
+	// that replace and delete compare. Cognito never reassigns a sub. It is
+	// not shown to clients.
+	Owner string `json:"-"`
 }
 
 // Caller is the authenticated user making a request.
 type Caller struct {
+	// Sub is the user's immutable ID (the token's sub claim): what owns a
+	// match. Never trimmed or otherwise altered.
+	Sub string
+	// Username is the cognito:username claim, shown as recorded_by.
 	Username string
-	Groups   []string
+	// Groups are the user's groups, read from the verified token's JSON
+	// array (see api.callerFromGateway); a name is compared exactly.
+	Groups []string
 }
 
 // AdminGroup is the Cognito group whose members may replace and delete any match.
 const AdminGroup = "admins"
 
-// IsAdmin reports whether the caller is in the admins group.
+// IsAdmin reports whether the caller is in the admins group: a group whose
+// name is exactly AdminGroup, never one that merely contains it.
 func (c Caller) IsAdmin() bool {
 	for _, g := range c.Groups {
 		if g == AdminGroup {

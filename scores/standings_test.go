@@ -12,7 +12,7 @@ import (
 // played returns the match p1 and p2 played with score, as NewMatch derives it.
 func played(t testing.TB, p1, p2, score string) Match {
 	t.Helper()
-	m, err := NewMatch(MatchInput{TournamentID: "t", MatchID: "m", Player1: p1, Player2: p2, Score: score}, "carol", time.Unix(0, 0))
+	m, err := NewMatch(MatchInput{TournamentID: "t", MatchID: "m", Player1: p1, Player2: p2, Score: score}, Caller{Sub: "carol-sub", Username: "carol"}, time.Unix(0, 0))
 	if err != nil {
 		t.Fatalf("NewMatch(%q, %q, %q): %v", p1, p2, score, err)
 	}
