@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -46,6 +47,9 @@ func decodeMatchJSON(body []byte, in *scores.MatchInput) error {
 	if !utf8.Valid(body) {
 		return scores.Errorf(scores.CodeInvalid, "request body is not valid UTF-8")
 	}
+	if err := checkKeys(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(in); err != nil {
@@ -56,6 +60,64 @@ func decodeMatchJSON(body []byte, in *scores.MatchInput) error {
 		return scores.Errorf(scores.CodeInvalid, "malformed JSON: data after the object at byte %d", dec.InputOffset())
 	}
 	return replacedText(in)
+}
+
+// matchFields are the JSON names of MatchInput's fields, read from its tags.
+var matchFields = func() map[string]bool {
+	names := map[string]bool{}
+	t := reflect.TypeFor[scores.MatchInput]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		names[name] = true
+	}
+	return names
+}()
+
+// checkKeys refuses a top-level key that appears twice, or that differs
+// from a field's name only in case. encoding/json would accept both: the
+// last duplicate wins, and a key matches a field case-insensitively (with
+// Unicode folding, so "ſcore" fills score), which stores what the client
+// may not have meant. It reads the body as tokens and skips every value
+// whole, so it costs one pass; a body it cannot read is left to the
+// decoder, whose error says where it is malformed.
+func checkKeys(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil
+		}
+		switch {
+		case seen[key]:
+			return &scores.Error{
+				Code: scores.CodeInvalid, Message: "duplicate key",
+				Fields: map[string]string{truncate(key, 64): "appears more than once; send each field once"},
+			}
+		case !matchFields[key]:
+			for field := range matchFields {
+				if strings.EqualFold(key, field) {
+					return &scores.Error{
+						Code: scores.CodeInvalid, Message: "field names are case-sensitive",
+						Fields: map[string]string{truncate(key, 64): "is not a field of a match; did you mean " + field + "?"},
+					}
+				}
+			}
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
 }
 
 // replacedText refuses a field holding U+FFFD. encoding/json decodes an

@@ -621,12 +621,28 @@ func (fx *hostileFixture) malformedCases() []hostileCase {
 		c.field = m.field
 		cases = append(cases, c)
 	}
-	// A duplicate key whose last value is valid: encoding/json keeps the
-	// last, so the API stores the match under the last ID it was sent.
+	// Duplicate keys and keys that differ from a field only in case are
+	// refused, naming the key: encoding/json alone would keep the last
+	// duplicate and fill a field from "PLAYER1".
 	body, id := fx.validBody()
 	delete(body, "match_id")
 	dup := strings.Replace(string(mustJSON(body)), "{", `{"match_id":"TOURNAMENT#x","match_id":"`+id+`",`, 1)
-	cases = append(cases, fx.write("malformed", "duplicate key, valid last", []byte(dup)).accepts(fx.writes, id))
+	ambiguous := []struct{ name, body, field string }{
+		{"duplicate key, valid last", dup, "match_id"},
+		{"duplicate key, same value", "{" + inner + `,"score":"5,4,9"}`, "score"},
+		{"duplicate key through an escape", "{" + inner + `,"pl\u0061yer1":"eve"}`, "player1"},
+		{"duplicate optional key", "{" + inner + `,"best_of":3,"best_of":5}`, "best_of"},
+		{"key PLAYER1", strings.Replace(v, `"player1"`, `"PLAYER1"`, 1), "PLAYER1"},
+		{"key Score", strings.Replace(v, `"score"`, `"Score"`, 1), "Score"},
+		{"key Score beside score", "{" + inner + `,"Score":"6,-4,7,10"}`, "Score"},
+		{"key Match_ID", strings.Replace(v, `"match_id"`, `"Match_ID"`, 1), "Match_ID"},
+		{"key with a long s folding to score", strings.Replace(v, `"score"`, `"ſcore"`, 1), "ſcore"},
+	}
+	for _, a := range ambiguous {
+		c := fx.write("malformed", a.name, []byte(a.body))
+		c.field = a.field
+		cases = append(cases, c)
+	}
 	// Content types: the body is what counts, as for API Gateway without
 	// request validation.
 	body, id = fx.validBody()
