@@ -122,9 +122,13 @@ const (
 type hostileCase struct {
 	category, name string
 	method, url    string
-	// auth is the raw Authorization header; none when empty.
-	auth    string
-	headers map[string]string
+	// auth is the raw Authorization header; none when empty. moreAuth are
+	// further Authorization headers, sent after it.
+	auth     string
+	moreAuth []string
+	headers  map[string]string
+	// host replaces the Host header when set.
+	host string
 	// body is sent when not nil; chunked hides its length.
 	body    []byte
 	chunked bool
@@ -236,6 +240,9 @@ func (fx *hostileFixture) tokenCases() []hostileCase {
 					method: rt.method, url: base + rt.path, auth: tok.value, body: rt.body,
 					status: http.StatusUnauthorized, form: formUnauthorized,
 				}
+				if tok.name == "two Authorization headers, both valid" {
+					c.auth, c.moreAuth = fx.alice.IDToken, []string{fx.alice.IDToken}
+				}
 				if tok.name == "token in X-Api-Key" || tok.name == "token in a cookie" {
 					c.auth = ""
 					c.headers = map[string]string{"X-Api-Key": fx.alice.IDToken}
@@ -274,7 +281,9 @@ func hostileTokens(t *testing.T, alice, bob user) []namedToken {
 		maps.Copy(c, claims)
 		edit(c)
 		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
-		tok.Header["kid"] = kid
+		if kid != "" {
+			tok.Header["kid"] = kid
+		}
 		s, err := tok.SignedString(key)
 		if err != nil {
 			t.Fatalf("sign a forged token: %v", err)
@@ -325,6 +334,9 @@ func hostileTokens(t *testing.T, alice, bob user) []namedToken {
 		{"two real tokens", idToken + "," + idToken},
 		{"access token", alice.AccessToken},
 		{"Bearer access token", "Bearer " + alice.AccessToken},
+		{"forged with our key, no kid", sign("", func(jwt.MapClaims) {})},
+		{"real, payload in group x,admins", withPayload(func(c map[string]any) { c["cognito:groups"] = []string{"x,admins"} })},
+		{"two Authorization headers, both valid", ""},
 		{"token in X-Api-Key", ""},
 		{"token in a cookie", ""},
 	}
@@ -1022,6 +1034,15 @@ func (fx *hostileFixture) sizeCases() []hostileCase {
 		category: "size", name: "11 MiB to an unknown path", method: http.MethodPost, url: fx.home + "/v1/nothing",
 		body: bytes.Repeat([]byte("x"), 11<<20), statuses: []int{http.StatusForbidden, http.StatusRequestEntityTooLarge}, form: formGatewayMessage,
 	})
+	// A Host header no URL can carry: the event's domainName is the API's,
+	// so the function still answers.
+	for _, host := range []string{"a:b", "a:b:c", "example.com:notaport"} {
+		cases = append(cases, hostileCase{
+			category: "header", name: "Host " + strconv.Quote(host), method: http.MethodGet,
+			url: fx.home + "/v1/tournament/" + fx.sentinel + "/results", host: host,
+			status: http.StatusOK, form: formPage,
+		})
+	}
 	// 6 KiB of query string on a public list (API Gateway takes URLs up to 8 KiB).
 	cases = append(cases, hostileCase{
 		category: "size", name: "6 KiB query", method: http.MethodGet,
@@ -1059,8 +1080,14 @@ func send(ctx context.Context, c hostileCase) (response, error) {
 	if c.auth != "" {
 		req.Header.Set("Authorization", c.auth)
 	}
+	for _, a := range c.moreAuth {
+		req.Header.Add("Authorization", a)
+	}
 	for k, v := range c.headers {
 		req.Header.Set(k, v)
+	}
+	if c.host != "" {
+		req.Host = c.host
 	}
 	resp, err := noRedirects.Do(req)
 	if err != nil {

@@ -96,7 +96,16 @@ func NewCognitoAuthorizer(ctx context.Context, opts CognitoOptions) (*CognitoAut
 // renders them for Lambda.
 func (a *CognitoAuthorizer) Authorize(ctx context.Context, token string) (map[string]string, error) {
 	claims := jwt.MapClaims{}
-	if _, err := a.parser.ParseWithClaims(token, claims, a.keys.KeyfuncCtx(ctx)); err != nil {
+	keys := a.keys.KeyfuncCtx(ctx)
+	// A Cognito token always names its key. Without a kid a JWKS library
+	// may fall back to trying keys, which the authorizer does not.
+	withKID := func(t *jwt.Token) (any, error) {
+		if kid, _ := t.Header["kid"].(string); kid == "" {
+			return nil, errors.New("the token names no key (kid)")
+		}
+		return keys(t)
+	}
+	if _, err := a.parser.ParseWithClaims(token, claims, withKID); err != nil {
 		return nil, fmt.Errorf("gateway: token: %w", err)
 	}
 	// Checked after the signature, so the message never trusts a forgery.

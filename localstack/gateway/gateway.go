@@ -200,7 +200,15 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id ids, at time.
 
 	var claims map[string]string
 	if rt.Auth {
-		token := bearer(r.Header.Get("Authorization"))
+		// More than one Authorization header leaves open which token was
+		// verified and which one the function reads its groups from; it is
+		// refused. Unverified: what API Gateway itself does with several
+		// (README.md, Known differences).
+		values := r.Header.Values("Authorization")
+		token := ""
+		if len(values) == 1 {
+			token = bearer(values[0])
+		}
 		if token == "" {
 			return writeGatewayError(w, http.StatusUnauthorized, "UnauthorizedException", bodyUnauthorized), len(bodyUnauthorized), rt.Path
 		}
@@ -321,6 +329,11 @@ func (g *gateway) event(r *http.Request, rt *route, params, claims map[string]st
 		}
 	}
 
+	// domainName is the API's own name in AWS, never the client's Host:
+	// the Lambda proxy builds the request URL from it, so a Host of "a:b"
+	// would make every request unparsable. Locally it is the listener's
+	// address.
+	domain := listenerAddr(r)
 	ev := events.APIGatewayProxyRequest{
 		Resource:                        rt.Path,
 		Path:                            strings.TrimPrefix(rawPath, g.prefix),
@@ -334,8 +347,8 @@ func (g *gateway) event(r *http.Request, rt *route, params, claims map[string]st
 			AccountID:         accountID,
 			ResourceID:        g.resIDs[rt.Path],
 			Stage:             g.stage,
-			DomainName:        r.Host,
-			DomainPrefix:      domainPrefix(r.Host),
+			DomainName:        domain,
+			DomainPrefix:      domainPrefix(domain),
 			RequestID:         id.request,
 			ExtendedRequestID: id.extended,
 			Protocol:          r.Proto,
@@ -527,6 +540,15 @@ func serverPort(r *http.Request) string {
 		return "443"
 	}
 	return "80"
+}
+
+// listenerAddr returns the address of the listener that accepted r, or
+// "localhost" for a request that came through none (a test's recorder).
+func listenerAddr(r *http.Request) string {
+	if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		return addr.String()
+	}
+	return "localhost"
 }
 
 func domainPrefix(host string) string {

@@ -135,6 +135,10 @@ func TestAuthorization(t *testing.T) {
 		}), testKID, good)}, 401},
 		{"access token that names the client as aud", []string{sign(t, with(func(c jwt.MapClaims) { c["token_use"] = "access" }), testKID, good)}, 401},
 		{"alg none", []string{none}, 401},
+		{"no kid, signed by the pool's key", []string{sign(t, f.pool.idClaims(now), "", good)}, 401},
+		{"kid not a string", []string{signHeader(t, f.pool.idClaims(now), map[string]any{"kid": 7}, good)}, 401},
+		{"two Authorization headers, both valid", []string{valid, valid}, 401},
+		{"a valid one and an empty one", []string{valid, ""}, 401},
 		{"HS256 keyed with the public key", []string{hmacWithPublicKey}, 401},
 	}
 	for _, tt := range tests {
@@ -302,7 +306,7 @@ func TestEvent(t *testing.T) {
 		{"requestTime", rc.RequestTime, "05/Nov/2026:09:04:05 +0000"},
 		{"identity.sourceIp", rc.Identity.SourceIP, "192.0.2.1"},
 		{"identity.userAgent", rc.Identity.UserAgent, "hush-test/1"},
-		{"domainName", rc.DomainName, "example.com"},
+		{"domainName (no listener)", rc.DomainName, "localhost"},
 		{"requestId header", rec.Result().Header["x-amzn-RequestId"][0], rc.RequestID},
 		{"extendedRequestId header", rec.Result().Header["x-amz-apigw-id"][0], rc.ExtendedRequestID},
 		{"trace header", rec.Result().Header["X-Amzn-Trace-Id"][0], ev.Headers["X-Amzn-Trace-Id"]},

@@ -51,10 +51,18 @@ func TestRealHelloHandler(t *testing.T) {
 		{"helloauthenticated greets the caller", "/dev/v1/helloauthenticated", token, 200, []string{"alice", "ap-southeast-2"}},
 		{"unknown path", "/dev/v1/nope", token, 403, []string{`{"message":"Missing Authentication Token"}`}},
 	}
+	tests = append(tests, struct {
+		name, path, token string
+		wantStatus        int
+		wantBody          []string
+	}{"a Host the proxy cannot parse", "/dev/v1/hello", "", 200, []string{"Hush"}})
 	for _, tt := range tests {
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, srv+tt.path, nil)
 		if tt.token != "" {
 			req.Header.Set("Authorization", tt.token)
+		}
+		if strings.HasPrefix(tt.name, "a Host") {
+			req.Host = "a:b"
 		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {

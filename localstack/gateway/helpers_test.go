@@ -117,10 +117,23 @@ func newKey(t testing.TB) *rsa.PrivateKey {
 	return k
 }
 
+// sign signs claims with key under kid; an empty kid leaves it out.
 func sign(t testing.TB, claims jwt.MapClaims, kid string, key *rsa.PrivateKey) string {
 	t.Helper()
+	header := map[string]any{}
+	if kid != "" {
+		header["kid"] = kid
+	}
+	return signHeader(t, claims, header, key)
+}
+
+// signHeader signs claims with key, adding header to the token's header.
+func signHeader(t testing.TB, claims jwt.MapClaims, header map[string]any, key *rsa.PrivateKey) string {
+	t.Helper()
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
-	tok.Header["kid"] = kid
+	for k, v := range header {
+		tok.Header[k] = v
+	}
 	s, err := tok.SignedString(key)
 	if err != nil {
 		t.Fatalf("sign token: %v", err)
