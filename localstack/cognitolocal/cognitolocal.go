@@ -1,6 +1,13 @@
 // Package cognitolocal runs cognito-local (the npm package) as a child
 // process and creates Hush's user pool in it from userpool.Pool().
 //
+// cognito-local checks no credentials and answers every web origin
+// (Access-Control-Allow-Origin: *), so a page in the developer's browser
+// could add a user to admins. Clients therefore reach it through a
+// loopguard proxy on the advertised port, which answers only programs on
+// this machine and refuses browser requests; cognito-local itself listens
+// on another loopback port that nothing advertises.
+//
 // cognito-local keeps its data in .cognito/ under its working directory, so
 // the server runs with the data directory as its working directory. Tokens
 // carry the issuer http://127.0.0.1:<port>/<poolId> (cognito-local derives
@@ -14,6 +21,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +32,7 @@ import (
 	"time"
 
 	"github.com/hush-scores/hush/internal/child"
+	"github.com/hush-scores/hush/internal/loopguard"
 )
 
 // StartPath is cognito-local's entry point under the module root.
@@ -45,9 +56,10 @@ type Options struct {
 type Server struct {
 	// Endpoint is the base URL to give the Cognito client as its endpoint.
 	Endpoint string
-	// Port is the port it listens on at 127.0.0.1.
-	Port int
-	proc *child.Process
+	// Port is the port clients use at 127.0.0.1, the guard's.
+	Port  int
+	proc  *child.Process
+	guard *http.Server
 }
 
 // Check reports what is missing to run cognito-local from the module at
@@ -93,11 +105,16 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := writeConfig(opts.Dir, endpoint); err != nil {
 		return nil, err
 	}
+	inner, err := child.FreePort()
+	if err != nil {
+		return nil, fmt.Errorf("cognito-local: %w", err)
+	}
+	innerURL := &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(inner))}
 
 	// Not CommandContext: ctx bounds the start-up only; the server runs until Close.
 	cmd := exec.Command(node, entry) //nolint:noctx // see above
 	cmd.Dir = opts.Dir
-	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port))
+	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(inner))
 	proc, err := child.Start("cognito-local", cmd, opts.Log)
 	if err != nil {
 		return nil, err
@@ -108,12 +125,19 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := proc.WaitHTTP(wctx, endpoint+"/"); err != nil {
+	if err := proc.WaitHTTP(wctx, innerURL.String()+"/"); err != nil {
 		// The start-up error says more than a failure to stop would.
 		_ = proc.Stop(2 * time.Second)
 		return nil, err
 	}
-	return &Server{Endpoint: endpoint, Port: port, proc: proc}, nil
+	l, err := loopguard.Listen(port)
+	if err != nil {
+		_ = proc.Stop(2 * time.Second)
+		return nil, fmt.Errorf("cognito-local: %w", err)
+	}
+	guard := &http.Server{Handler: loopguard.Proxy(innerURL), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = guard.Serve(l) }() // Close ends it
+	return &Server{Endpoint: endpoint, Port: port, proc: proc, guard: guard}, nil
 }
 
 // writeConfig writes .cognito/config.json. Users pick a username (e-mail is
@@ -178,6 +202,7 @@ func (s *Server) Close() error {
 	if s == nil || s.proc == nil {
 		return errors.New("cognito-local: not started")
 	}
+	_ = s.guard.Close() // its error would only say it was closed already
 	if err := s.proc.Stop(5 * time.Second); err != nil {
 		return fmt.Errorf("cognito-local: %w", err)
 	}

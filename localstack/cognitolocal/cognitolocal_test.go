@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/hush-scores/hush/internal/loopguard"
 	"github.com/hush-scores/hush/localstack/cognitolocal"
 	"github.com/hush-scores/hush/userpool"
 )
@@ -71,6 +74,8 @@ func TestServer(t *testing.T) {
 		t.Errorf("aud = %v, want %v", got, want)
 	}
 
+	checkGuarded(t, srv, pool)
+
 	pid := srv.PID()
 	srv.Close()
 	srv.Close() // idempotent
@@ -84,6 +89,54 @@ func TestServer(t *testing.T) {
 	}
 	if err := srv.Err(); err != nil {
 		t.Errorf("Err after Close = %v, want nil", err)
+	}
+}
+
+// checkGuarded sends what a web page could send to cognito-local's admin
+// API and checks it is refused, then dials the server from this machine's
+// other addresses, which must not connect.
+func checkGuarded(t *testing.T, srv *cognitolocal.Server, pool cognitolocal.Pool) {
+	t.Helper()
+	ctx := t.Context()
+	body := `{"UserPoolId":"` + pool.ID + `","Username":"alice","GroupName":"admins"}`
+	for _, method := range []string{http.MethodOptions, http.MethodPost} {
+		req, _ := http.NewRequestWithContext(ctx, method, srv.Endpoint+"/", strings.NewReader(body))
+		req.Header.Set("Origin", "https://evil.example")
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.AdminAddUserToGroup")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s from a web origin: %v", method, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden || res.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("%s from a web origin: %d, Access-Control-Allow-Origin %q; want 403 without it",
+				method, res.StatusCode, res.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
+	groups, err := srv.NewClient("eu-west-1").AdminListGroupsForUser(ctx, &cip.AdminListGroupsForUserInput{
+		UserPoolId: aws.String(pool.ID), Username: aws.String("alice"),
+	})
+	if err != nil {
+		t.Fatalf("AdminListGroupsForUser: %v", err)
+	}
+	if len(groups.Groups) != 0 {
+		t.Errorf("alice is in %d groups after the refused requests, want 0", len(groups.Groups))
+	}
+	addrs, err := loopguard.ExternalAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(addrs) == 0 {
+		t.Fatal("this machine has no non-loopback address to dial; the test needs a network interface with one")
+	}
+	for _, a := range addrs {
+		addr := net.JoinHostPort(a, strconv.Itoa(srv.Port))
+		if c, err := net.DialTimeout("tcp", addr, 2*time.Second); err == nil {
+			c.Close()
+			t.Errorf("cognito-local answers on %s; want loopback only", addr)
+		}
 	}
 }
 
