@@ -130,6 +130,9 @@ func printSummary(w io.Writer, info localstack.Info) {
 	fmt.Fprintf(tw, "  data\t%s\n", info.DataDir)
 	fmt.Fprintf(tw, "  logs\t%s\n", info.LogDir)
 	tw.Flush()
+	for _, warning := range info.Warnings() {
+		fmt.Fprintf(w, "\nwarning: %s\n", warning)
+	}
 
 	fmt.Fprintf(w, "\nA client (and `go test ./e2e`) needs:\n\n")
 	fmt.Fprintf(w, "export HUSH_APIGW_URL=%s HUSH_AWS_REGION=%s \\\n", info.Regions[0].URL, info.HomeRegion)

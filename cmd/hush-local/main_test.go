@@ -147,6 +147,7 @@ func TestCommand(t *testing.T) {
 		"HUSH_USER_POOL_ID=local_",
 		"HUSH_USER_POOL_CLIENT_ID=",
 		fmt.Sprintf("HUSH_COGNITO_ENDPOINT=http://127.0.0.1:%d", base+11),
+		fmt.Sprintf("warning: DynamoDB Local listens on every network interface (port %d", base+10),
 	} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q; it is:\n%s", want, summary)

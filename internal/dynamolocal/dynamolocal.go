@@ -4,9 +4,12 @@
 // tell when the server is ready, so the three cannot drift apart.
 //
 // DynamoDB Local 3.x has no host flag (see `java -jar DynamoDBLocal.jar
-// -help`): Jetty binds every interface. Clients here always use
+// -help`): its Jetty server is built with a port only, so it binds every
+// interface, and no system property changes that. Clients here always use
 // 127.0.0.1, and the process runs with -disableTelemetry so it never calls
-// AWS. On a shared network, keep the port behind a firewall.
+// AWS. What can be closed is closed: -cors allows no web origin, so no page
+// in a browser can call it. What cannot is said by ExposureWarning, which
+// the local stack prints.
 package dynamolocal
 
 import (
@@ -120,6 +123,21 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	return nil, lastErr
 }
 
+// corsOrigin is the only web origin DynamoDB Local answers a CORS
+// preflight for. It lies under .invalid, which never resolves (RFC 2606),
+// so no page has it: every browser's preflight goes without
+// Access-Control-Allow-Origin and the browser never sends the request.
+const corsOrigin = "http://hush.invalid"
+
+// ExposureWarning says, for the start-up summary, what stays open about an
+// instance on port: other machines on the network can reach it, and it
+// checks no credentials.
+func ExposureWarning(port int) string {
+	return fmt.Sprintf("DynamoDB Local listens on every network interface (port %d; it has no bind option) "+
+		"and accepts any credentials: anyone on your network can read, change or delete the table. "+
+		"Browsers are refused (-cors). On a shared network, block port %d with a firewall.", port, port)
+}
+
 // PortBusyError reports that the port DynamoDB Local should use is taken.
 type PortBusyError struct{ Port int }
 
@@ -139,6 +157,8 @@ func launch(ctx context.Context, java, jar string, port int, opts Options) (*Ins
 		"-sharedDb",
 		// Telemetry would call AWS from a developer's machine or CI.
 		"-disableTelemetry",
+		// The default, "*", lets any web page call it from a browser.
+		"-cors", corsOrigin,
 	}
 	if opts.DataDir != "" {
 		args = append(args, "-dbPath", opts.DataDir)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hush-scores/hush/internal/loopguard"
 )
 
 func TestParseJavaMajor(t *testing.T) {
@@ -191,5 +195,53 @@ func TestLaunchOnTakenPort(t *testing.T) {
 	var busy *PortBusyError
 	if !errors.As(err, &busy) || busy.Port != port {
 		t.Fatalf("launch on taken port %d: %v; want a PortBusyError naming it", port, err)
+	}
+}
+
+// TestExposure checks both halves of what the local stack says about
+// DynamoDB Local: no web page may call it (a browser's preflight gets no
+// Access-Control-Allow-Origin, so the browser stops there), and it is
+// reachable from this machine's other addresses, which ExposureWarning
+// must therefore keep saying. If a later version binds loopback only, this
+// test fails and the warning can go.
+func TestExposure(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	inst, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer func() { _ = inst.Stop() }()
+
+	for _, origin := range []string{"https://evil.example", "null", "http://127.0.0.1:" + strconv.Itoa(inst.Port())} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodOptions, inst.Endpoint()+"/", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type,x-amz-target,authorization")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("preflight from %s: %v", origin, err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("Access-Control-Allow-Origin"); got != "" {
+			t.Errorf("preflight from %s: Access-Control-Allow-Origin %q, want none (a browser could call it)", origin, got)
+		}
+	}
+
+	addrs, err := loopguard.ExternalAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(addrs) == 0 {
+		t.Fatal("this machine has no non-loopback address to dial; the test needs a network interface with one")
+	}
+	addr := net.JoinHostPort(addrs[0], strconv.Itoa(inst.Port()))
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatalf("DynamoDB Local refuses %s (%v): it no longer listens on every interface, so drop ExposureWarning and this check", addr, err)
+	}
+	c.Close()
+	if w := ExposureWarning(inst.Port()); !strings.Contains(w, "every network interface") || !strings.Contains(w, strconv.Itoa(inst.Port())) {
+		t.Errorf("ExposureWarning = %q, want it to name every interface and the port", w)
 	}
 }
