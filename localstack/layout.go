@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/hush-scores/hush/localstack/datalock"
 )
 
 // layout names the folders of a data dir. Only these are ever wiped, so a
@@ -15,6 +17,27 @@ func (l layout) cognito() string { return filepath.Join(l.root, "cognito") }
 func (l layout) logs() string    { return filepath.Join(l.root, "logs") }
 
 func (l layout) all() []string { return []string{l.dynamo(), l.cognito(), l.logs()} }
+
+// prepare locks the data dir for this stack (datalock refuses a second
+// stack on it, naming the first), wipes it when clean, and creates its
+// folders. The lock comes first, so -clean never wipes a running stack.
+func (l layout) prepare(clean bool) (*datalock.Lock, error) {
+	lock, err := datalock.Acquire(l.root)
+	if err != nil {
+		return nil, fmt.Errorf("localstack: %w", err)
+	}
+	if clean {
+		err = l.wipe()
+	}
+	if err == nil {
+		err = l.create()
+	}
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	return lock, nil
+}
 
 func (l layout) wipe() error {
 	for _, d := range l.all() {

@@ -30,6 +30,7 @@ import (
 	"github.com/hush-scores/hush/internal/child"
 	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/localstack/cognitolocal"
+	"github.com/hush-scores/hush/localstack/datalock"
 	"github.com/hush-scores/hush/localstack/gateway"
 	"github.com/hush-scores/hush/stackconfig"
 	"github.com/hush-scores/hush/userpool"
@@ -141,6 +142,8 @@ type Stack struct {
 	dynamoOpts dynamolocal.Options
 
 	cognito *cognitolocal.Server
+	// lock keeps other stacks off the data dir until Close.
+	lock    *datalock.Lock
 	servers []*http.Server
 	files   []*os.File
 	docs    http.Handler
@@ -170,16 +173,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 			return nil, fmt.Errorf("localstack: %w", err)
 		}
 	}
-	regions := opts.Regions
-	if len(regions) == 0 {
-		cfg, err := stackconfig.LoadFile(stackconfig.File(root, opts.Stack))
-		if err != nil {
-			return nil, fmt.Errorf("localstack: read the regions of stack %s: %w", opts.Stack, err)
-		}
-		regions = cfg.Regions
-	}
-	if len(regions) == 0 || len(regions) > maxRegions {
-		return nil, fmt.Errorf("localstack: %d regions; a local stack serves 1 to %d", len(regions), maxRegions)
+	regions, err := stackRegions(root, opts)
+	if err != nil {
+		return nil, err
 	}
 	// Node.js and the npm package are checked before anything starts, so a
 	// missing one is reported at once rather than after DynamoDB Local.
@@ -194,12 +190,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, fmt.Errorf("localstack: data dir: %w", err)
 	}
 	dirs := layout{root: dataDir}
-	if opts.Clean {
-		if err := dirs.wipe(); err != nil {
-			return nil, err
-		}
-	}
-	if err := dirs.create(); err != nil {
+	lock, err := dirs.prepare(opts.Clean)
+	if err != nil {
 		return nil, err
 	}
 
@@ -208,6 +200,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	listeners := make([]net.Listener, len(regions))
 	defer func() {
 		if err != nil {
+			lock.Release()
 			for _, l := range listeners {
 				if l != nil {
 					l.Close()
@@ -237,7 +230,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 	}
 
-	s := &Stack{done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{})}
+	s := &Stack{done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{}), lock: lock}
 	s.life, s.endLife = context.WithCancel(context.WithoutCancel(ctx))
 	//nolint:contextcheck // stopping must not depend on the start-up context, which may be what ended
 	defer func() {
@@ -315,8 +308,10 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	var pool cognitolocal.Pool
 	if err := step("creating user pool hush-"+opts.Stack, func() error {
-		pool, err = cognitolocal.EnsurePool(ctx, s.cognito.NewClient(home), "hush-"+opts.Stack, userpool.Pool())
-		return err
+		if pool, err = cognitolocal.EnsurePool(ctx, s.cognito.NewClient(home), "hush-"+opts.Stack, userpool.Pool()); err != nil {
+			return err
+		}
+		return cognitolocal.EnsureDemoUsers(ctx, s.cognito.NewClient(home), pool)
 	}); err != nil {
 		return nil, err
 	}
@@ -357,7 +352,24 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 	}
 	go s.watch()
-	return s, nil
+	return s, s.lock.Record(s.info.lockState()) // on error the deferred Close stops s
+}
+
+// stackRegions returns the regions to serve: opts.Regions, or else those of
+// the stack's Pulumi.<stack>.yaml under root.
+func stackRegions(root string, opts Options) ([]string, error) {
+	regions := opts.Regions
+	if len(regions) == 0 {
+		cfg, err := stackconfig.LoadFile(stackconfig.File(root, opts.Stack))
+		if err != nil {
+			return nil, fmt.Errorf("localstack: read the regions of stack %s: %w", opts.Stack, err)
+		}
+		regions = cfg.Regions
+	}
+	if len(regions) == 0 || len(regions) > maxRegions {
+		return nil, fmt.Errorf("localstack: %d regions; a local stack serves 1 to %d", len(regions), maxRegions)
+	}
+	return regions, nil
 }
 
 // openLog opens a log file that Close closes.
@@ -617,6 +629,7 @@ func (s *Stack) Close() error {
 		for _, f := range s.files {
 			f.Close()
 		}
+		s.lock.Release() // after the emulators, which used the data
 	})
 	return errors.Join(errs...)
 }

@@ -14,12 +14,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 
+	"github.com/hush-scores/hush/internal/child"
 	"github.com/hush-scores/hush/localstack"
+	"github.com/hush-scores/hush/localstack/cognitolocal"
 )
 
 func main() {
@@ -40,6 +43,7 @@ var subcommands = map[string]struct {
 	run     func(args []string, stdout, stderr io.Writer) error
 }{
 	"drill": {"break a region of a running stack and narrate the failover", runDrill},
+	"token": {"print a fresh ID token of a user of a running stack", runToken},
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -129,7 +133,11 @@ func printSummary(w io.Writer, info localstack.Info) {
 	fmt.Fprintf(tw, "  DynamoDB Local\t%s (table %s)\n", info.DynamoDBEndpoint, info.Table)
 	fmt.Fprintf(tw, "  data\t%s\n", info.DataDir)
 	fmt.Fprintf(tw, "  logs\t%s\n", info.LogDir)
+	for _, u := range cognitolocal.DemoUsers {
+		fmt.Fprintf(tw, "  user %s\tpassword %s%s\n", u.Name, u.Password, groupsNote(u.Groups))
+	}
 	tw.Flush()
+	fmt.Fprintf(w, "\nAn ID token for the Authorization header: %s\n", tokenCommand(info))
 	for _, warning := range info.Warnings() {
 		fmt.Fprintf(w, "\nwarning: %s\n", warning)
 	}
@@ -141,6 +149,26 @@ func printSummary(w io.Writer, info localstack.Info) {
 		fmt.Fprintf(w, "  HUSH_APIGW_URLS='%s' \\\n", urlsJSON(info))
 	}
 	fmt.Fprintf(w, "  HUSH_COGNITO_ENDPOINT=%s\n\n", info.CognitoEndpoint)
+}
+
+func groupsNote(groups []string) string {
+	if len(groups) == 0 {
+		return ""
+	}
+	return " (in " + strings.Join(groups, ", ") + ")"
+}
+
+// tokenCommand is the command that prints a token of a demo user of the
+// stack described by info, with the flags that find it.
+func tokenCommand(info localstack.Info) string {
+	cmd := "go run ./cmd/hush-local token"
+	if info.Stack != "dev" {
+		cmd += " -stack " + info.Stack
+	}
+	if root, err := child.ModuleRoot(); err != nil || filepath.Join(root, ".hush", "local", info.Stack) != info.DataDir {
+		cmd += " -data-dir " + info.DataDir
+	}
+	return cmd + " [-user " + cognitolocal.DemoUsers[len(cognitolocal.DemoUsers)-1].Name + "]"
 }
 
 // urlsJSON renders the region to URL map that HUSH_APIGW_URLS holds.

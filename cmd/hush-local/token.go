@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hush-scores/hush/internal/child"
+	"github.com/hush-scores/hush/localstack/cognitolocal"
+	"github.com/hush-scores/hush/localstack/datalock"
+)
+
+// runToken is `hush-local token`: it signs a user of a running local stack
+// in and prints a fresh ID token, alone on its line, for
+// `TOKEN=$(go run ./cmd/hush-local token)`.
+func runToken(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("hush-local token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	names := make([]string, len(cognitolocal.DemoUsers))
+	for i, u := range cognitolocal.DemoUsers {
+		names[i] = u.Name
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, `Usage: hush-local token [flags]
+
+Prints a fresh ID token of a user of the running local stack, for the
+Authorization header. The stack creates the demo users %s
+(passwords in README.md); any other user needs -password.
+
+Flags:
+`, strings.Join(names, " and "))
+		fs.PrintDefaults()
+	}
+	stack := fs.String("stack", "dev", "the -stack of the running hush-local")
+	dataDir := fs.String("data-dir", "", "the -data-dir of the running hush-local (default .hush/local/<stack>)")
+	user := fs.String("user", cognitolocal.DemoUsers[0].Name, "the user to sign in")
+	password := fs.String("password", "", "the user's password (default: the demo user's)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("token: unexpected arguments %q (flags only; see -h)", fs.Args())
+	}
+	dir := *dataDir
+	if dir == "" {
+		root, err := child.ModuleRoot()
+		if err != nil {
+			return fmt.Errorf("token: %w", err)
+		}
+		dir = filepath.Join(root, ".hush", "local", *stack)
+	}
+	st, err := datalock.Running(dir)
+	if errors.Is(err, datalock.ErrNotRunning) {
+		return fmt.Errorf("token: %w: start it first (make local), or pass the -stack or -data-dir it runs with", err)
+	}
+	if err != nil {
+		return fmt.Errorf("token: %w", err)
+	}
+	pw := *password
+	if pw == "" {
+		demo, ok := cognitolocal.FindDemoUser(*user)
+		if !ok {
+			return fmt.Errorf("token: %s is no demo user (%s): give its -password", *user, strings.Join(names, ", "))
+		}
+		pw = demo.Password
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool := cognitolocal.Pool{ID: st.UserPoolID, ClientID: st.UserPoolClientID}
+	token, err := cognitolocal.IDToken(ctx, cognitolocal.NewClient(st.CognitoEndpoint, st.HomeRegion), pool, *user, pw)
+	if err != nil {
+		return fmt.Errorf("token: %w", err)
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
