@@ -8,7 +8,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 .PHONY: help
 help: ## List the targets.
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 .PHONY: deps
 deps: node_modules/.package-lock.json ## Install the emulators (npm ci).
@@ -16,6 +16,17 @@ deps: node_modules/.package-lock.json ## Install the emulators (npm ci).
 .PHONY: test
 test: deps ## Run every test: unit, store, infrastructure mocks, e2e on a local stack.
 	go test ./...
+
+# The status page in a real browser: Debian's Chromium, headless, driven by
+# chromedp. A target of its own because `make test` needs no browser; .ci/run
+# installs Chromium and runs it. It tests a local stack it starts, whatever
+# HUSH_APIGW_URL says. HUSH_SCREENSHOT=docs/status-page.png keeps a
+# screenshot of the page (the README's).
+.PHONY: browser-test
+browser-test: deps ## The status page in headless Chromium (apt-get install -y chromium first).
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$HUSH_CHROMIUM" ] || \
+	  { echo "browser-test: Chromium is missing: apt-get install -y chromium (Debian's package), or name a binary in HUSH_CHROMIUM" >&2; exit 1; }
+	unset HUSH_APIGW_URL HUSH_STACK_OUTPUTS; go test -count=1 -tags browser -run '^TestStatusPageInBrowser$$' ./e2e
 
 .PHONY: local
 local: deps ## Run the local stack (STACK=dev|stage|prod): emulators and a gateway per region.

@@ -206,7 +206,10 @@ func startLocal(ctx context.Context) (target, *localRun, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	s, err := localstack.Start(ctx, localstack.Options{Stack: "prod", DataDir: dir, Progress: os.Stderr})
+	s, err := localstack.Start(ctx, localstack.Options{
+		Stack: "prod", DataDir: dir, Progress: os.Stderr,
+		FrontDoor: localstack.FrontDoorOptions{CheckInterval: drillCheckInterval, CheckThreshold: drillCheckThreshold},
+	})
 	if err != nil {
 		os.RemoveAll(dir)
 		return target{}, nil, fmt.Errorf("start a local stack (set HUSH_APIGW_URL or HUSH_STACK_OUTPUTS to test a deployed one): %w", err)

@@ -31,6 +31,7 @@ import (
 	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/localstack/cognitolocal"
 	"github.com/hush-scores/hush/localstack/datalock"
+	"github.com/hush-scores/hush/localstack/frontdoor"
 	"github.com/hush-scores/hush/localstack/gateway"
 	"github.com/hush-scores/hush/stackconfig"
 	"github.com/hush-scores/hush/userpool"
@@ -73,6 +74,8 @@ type Options struct {
 	// Logger receives the handlers' and gateways' logs; nil means a JSON
 	// file, logs/api.log in DataDir.
 	Logger *slog.Logger
+	// FrontDoor configures the front door's health checks.
+	FrontDoor FrontDoorOptions
 }
 
 // Region is one region's gateway.
@@ -81,6 +84,9 @@ type Region struct {
 	// URL is the stage URL, what HUSH_APIGW_URL holds: API v1 lives under URL/v1.
 	URL  string
 	Port int
+	// FrontDoorURL is the front door for clients near the region: API v1
+	// under FrontDoorURL/v1, as under a custom domain.
+	FrontDoorURL string
 }
 
 // Info is what a client needs to use the stack.
@@ -101,6 +107,11 @@ type Info struct {
 	Table            string
 	DataDir          string
 	LogDir           string
+	// FrontDoorURL stands in for the stack's custom domain (API v1 under
+	// FrontDoorURL/v1) for a client near the write region; each Region has
+	// its own. StatusURL is the status page.
+	FrontDoorURL string
+	StatusURL    string
 }
 
 // DocsURL returns the address of the API's documentation page on the
@@ -143,12 +154,15 @@ type Stack struct {
 
 	cognito *cognitolocal.Server
 	// lock keeps other stacks off the data dir until Close.
-	lock    *datalock.Lock
-	servers []*http.Server
-	files   []*os.File
-	docs    http.Handler
-	life    context.Context // ends with Close
-	endLife context.CancelFunc
+	lock *datalock.Lock
+	// gateways serve the regions; servers are the stack's other servers.
+	gateways  []*gatewayServer
+	frontDoor *frontdoor.FrontDoor
+	servers   []*http.Server
+	files     []*os.File
+	docs      http.Handler
+	life      context.Context // ends with Close
+	endLife   context.CancelFunc
 
 	done      chan struct{}
 	closing   chan struct{}
@@ -219,15 +233,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 		listeners[i] = l
 	}
-	dynamoPort, cognitoPort := 0, 0
-	if opts.BasePort != 0 {
-		dynamoPort, cognitoPort = opts.BasePort+offsetDynamoDB, opts.BasePort+offsetCognitoLocal
-		if err := child.CheckPort(dynamoPort, "DynamoDB Local"); err != nil {
-			return nil, fmt.Errorf("localstack: %w", err)
-		}
-		if err := child.CheckPort(cognitoPort, "cognito-local"); err != nil {
-			return nil, fmt.Errorf("localstack: %w", err)
-		}
+	dynamoPort, cognitoPort, err := emulatorPorts(opts.BasePort)
+	if err != nil {
+		return nil, err
 	}
 
 	s := &Stack{done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{}), lock: lock}
@@ -338,9 +346,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 				return err
 			}
 			port := listeners[i].Addr().(*net.TCPAddr).Port
-			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}
-			s.servers = append(s.servers, srv)
-			go s.serve(srv, listeners[i], region)
+			s.serveGateway(region, h, listeners[i], slog.NewLogLogger(logger.Handler(), slog.LevelError))
 			listeners[i] = nil // the server owns it now
 			s.info.Regions = append(s.info.Regions, Region{
 				Name: region, Port: port,
@@ -350,6 +356,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}); err != nil {
 			return nil, err
 		}
+	}
+	if err := step("starting the front door and the status page", func() error { //nolint:contextcheck // its checks live as long as the stack, not Start
+		return s.startEdge(opts.FrontDoor, opts.BasePort, logger)
+	}); err != nil {
+		return nil, err
 	}
 	go s.watch()
 	return s, s.lock.Record(s.info.lockState()) // on error the deferred Close stops s
@@ -370,6 +381,22 @@ func stackRegions(root string, opts Options) ([]string, error) {
 		return nil, fmt.Errorf("localstack: %d regions; a local stack serves 1 to %d", len(regions), maxRegions)
 	}
 	return regions, nil
+}
+
+// emulatorPorts returns the ports of DynamoDB Local and cognito-local for
+// basePort, checked free, or zeros (any free port) when basePort is 0.
+func emulatorPorts(basePort int) (dynamoPort, cognitoPort int, err error) {
+	if basePort == 0 {
+		return 0, 0, nil
+	}
+	dynamoPort, cognitoPort = basePort+offsetDynamoDB, basePort+offsetCognitoLocal
+	if err := child.CheckPort(dynamoPort, "DynamoDB Local"); err != nil {
+		return 0, 0, fmt.Errorf("localstack: %w", err)
+	}
+	if err := child.CheckPort(cognitoPort, "cognito-local"); err != nil {
+		return 0, 0, fmt.Errorf("localstack: %w", err)
+	}
+	return dynamoPort, cognitoPort, nil
 }
 
 // openLog opens a log file that Close closes.
@@ -610,6 +637,14 @@ func (s *Stack) Close() error {
 		s.endLife()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		// The front door first: its checks would report the gateways
+		// stopping.
+		if s.frontDoor != nil {
+			s.frontDoor.Close()
+		}
+		for _, g := range s.gateways {
+			g.shutdown(ctx)
+		}
 		for _, srv := range s.servers {
 			if err := srv.Shutdown(ctx); err != nil {
 				srv.Close()

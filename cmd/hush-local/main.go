@@ -23,6 +23,7 @@ import (
 	"github.com/hush-scores/hush/internal/child"
 	"github.com/hush-scores/hush/localstack"
 	"github.com/hush-scores/hush/localstack/cognitolocal"
+	"github.com/hush-scores/hush/localstack/frontdoor"
 )
 
 func main() {
@@ -80,7 +81,18 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	stack := fs.String("stack", "dev", "the stack whose regions to serve (dev, stage, prod: reads Pulumi.<stack>.yaml)")
 	clean := fs.Bool("clean", false, "wipe the data of earlier runs before starting")
 	dataDir := fs.String("data-dir", "", "where the emulators keep data between runs (default .hush/local/<stack>)")
-	basePort := fs.Int("base-port", localstack.DefaultBasePort, "port of the first region's gateway; the other regions follow, DynamoDB Local takes base+10 and cognito-local base+11; 0 picks free ports")
+	basePort := fs.Int("base-port", localstack.DefaultBasePort, "port of the first region's gateway; the other regions follow, DynamoDB Local takes base+10 and cognito-local base+11, the front door base+30 on, the status page base+41; 0 picks free ports")
+	var fdOpts localstack.FrontDoorOptions
+	fs.DurationVar(&fdOpts.CheckInterval, "check-interval", frontdoor.DefaultInterval, "time between two front-door health checks of a region (Route 53: 10s or 30s; shorter for drills)")
+	fs.IntVar(&fdOpts.CheckThreshold, "check-threshold", frontdoor.DefaultThreshold, "consecutive failed (or passed) checks that take a region out of the front door (or bring it back), 1 to 10")
+	fs.Func("invert-check", "invert a region's health check, as hush:failoverDrill does in the cloud (repeat or comma-separate for more; no hush:domain needed)", func(v string) error {
+		for _, r := range strings.Split(v, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				fdOpts.Inverted = append(fdOpts.Inverted, r)
+			}
+		}
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -93,7 +105,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	fmt.Fprintf(stdout, "Starting the local stack %q\n", *stack)
 	s, err := localstack.Start(ctx, localstack.Options{
-		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, Progress: stdout,
+		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, Progress: stdout, FrontDoor: fdOpts,
 	})
 	if err != nil {
 		return err
@@ -126,6 +138,13 @@ func printSummary(w io.Writer, info localstack.Info) {
 		}
 		fmt.Fprintf(tw, "  %s\t%s/v1/hello%s\n", r.Name, r.URL, note)
 	}
+	fmt.Fprintf(tw, "  front door\t%s/v1/hello  (stands in for the custom domain; clients near the write region)\n", info.FrontDoorURL)
+	if len(info.Regions) > 1 {
+		for _, r := range info.Regions {
+			fmt.Fprintf(tw, "  front door near %s\t%s/v1/hello\n", r.Name, r.FrontDoorURL)
+		}
+	}
+	fmt.Fprintf(tw, "  status page\t%s  (health, routing, replication; `hush-local drill` breaks a region)\n", info.StatusURL)
 	fmt.Fprintf(tw, "  API docs\t%s\n", info.DocsURL())
 	fmt.Fprintf(tw, "  user pool\t%s\n", info.UserPoolID)
 	fmt.Fprintf(tw, "  app client\t%s\n", info.UserPoolClientID)

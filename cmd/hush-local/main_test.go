@@ -148,6 +148,8 @@ func TestCommand(t *testing.T) {
 		"HUSH_USER_POOL_CLIENT_ID=",
 		fmt.Sprintf("HUSH_COGNITO_ENDPOINT=http://127.0.0.1:%d", base+11),
 		fmt.Sprintf("warning: DynamoDB Local listens on every network interface (port %d", base+10),
+		fmt.Sprintf("  front door      http://127.0.0.1:%d/v1/hello", base+30),
+		fmt.Sprintf("  status page     http://127.0.0.1:%d", base+41),
 	} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q; it is:\n%s", want, summary)
@@ -183,7 +185,7 @@ func TestCommand(t *testing.T) {
 			t.Errorf("child %d still exists after hush-local exited (kill 0: %v)", pid, err)
 		}
 	}
-	for _, port := range []int{base, base + 10, base + 11} {
+	for _, port := range []int{base, base + 10, base + 11, base + 30, base + 31, base + 41} {
 		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
 			c.Close()
 			t.Errorf("port %d still accepts connections after hush-local exited", port)
@@ -284,7 +286,7 @@ func freeBase(t *testing.T) int {
 	for range 50 {
 		base := 20000 + rand.IntN(30000)
 		free := true
-		for _, p := range []int{base, base + 10, base + 11} {
+		for _, p := range []int{base, base + 10, base + 11, base + 30, base + 31, base + 41} {
 			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 			if err != nil {
 				free = false

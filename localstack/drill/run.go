@@ -72,7 +72,9 @@ type Drill struct {
 	url    string // the front door of the vantage near plan.Region
 	start  time.Time
 	seq    int // the last event printed
-	res    Result
+	// noticed is set once the front door has marked the region unhealthy.
+	noticed bool
+	res     Result
 }
 
 // Run runs plan from start to finish, narrating to out.
@@ -128,11 +130,13 @@ func Start(ctx context.Context, t Target, plan Plan, out io.Writer) (*Drill, err
 	}
 	d.say(0, "a client near %s (%s) is served by %s", plan.Region, d.url, plan.Region)
 
+	// The clock starts as the fault goes in: the front door may notice it
+	// before Break returns (an inversion takes at once).
+	d.start = time.Now()
 	if err := t.Break(ctx, plan.Fault, plan.Region); err != nil {
 		return nil, err
 	}
-	d.start = time.Now()
-	d.say(0, "broke: %s", brokeText(plan.Fault, plan.Region))
+	d.say(time.Since(d.start), "broke: %s", brokeText(plan.Fault, plan.Region))
 	moved, err := d.watch(ctx, func(p answer) bool { return p.ok() && p.region != plan.Region }, true)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("drill: traffic near %s did not move: %w", plan.Region, err), d.restoreOnly(ctx))
@@ -164,10 +168,10 @@ func (d *Drill) Hold(ctx context.Context) error {
 // Finish restores the region and returns once the clients near it are
 // served by it again.
 func (d *Drill) Finish(ctx context.Context) (Result, error) {
+	restored := time.Now()
 	if err := d.t.Restore(ctx, d.plan.Fault, d.plan.Region); err != nil {
 		return d.res, err
 	}
-	restored := time.Now()
 	d.say(time.Since(d.start), "restored: %s", restoredText(d.plan.Fault, d.plan.Region))
 	back, err := d.watch(ctx, func(p answer) bool { return p.ok() && p.region == d.plan.Region }, false)
 	if err != nil {
@@ -250,10 +254,10 @@ func (d *Drill) events(ctx context.Context) {
 		at := e.At.Sub(d.start)
 		d.say(at, "front door: %s", e.Text)
 		if e.Region == d.plan.Region && e.Healthy != nil {
-			if !*e.Healthy && d.res.Noticed == 0 {
-				d.res.Noticed = at
+			if !*e.Healthy && !d.noticed {
+				d.res.Noticed, d.noticed = at, true
 			}
-			if *e.Healthy && d.res.Failover != 0 {
+			if *e.Healthy && d.noticed {
 				d.res.Recovered = at
 			}
 		}

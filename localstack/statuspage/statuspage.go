@@ -109,8 +109,9 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 		}
 		return "unhealthy"
 	},
-	"reverse":     reverse[frontdoor.Request],
-	"recent":      recentEvents,
+	"latest":      latest[frontdoor.Request],
+	"dur":         func(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) },
+	"recent":      latest[frontdoor.Event],
 	"lastCheck":   lastCheck,
 	"statusClass": func(code int) int { return code / 100 },
 }).Parse(pageHTML))
@@ -167,10 +168,10 @@ func lastCheck(cs []frontdoor.Check) *frontdoor.Check {
 	return &cs[len(cs)-1]
 }
 
-// recentEvents returns the newest n events, newest first.
-func recentEvents(n int, es []frontdoor.Event) []frontdoor.Event {
-	if len(es) > n {
-		es = es[len(es)-n:]
+// latest returns the newest n of s (kept oldest first), newest first.
+func latest[T any](n int, s []T) []T {
+	if len(s) > n {
+		s = s[len(s)-n:]
 	}
-	return reverse(es)
+	return reverse(s)
 }

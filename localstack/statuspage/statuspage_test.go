@@ -130,6 +130,10 @@ func TestPageShowsEveryPart(t *testing.T) {
 	f := newFakeStack()
 	doc := parse(t, Handler(f.sources()), "/")
 
+	header := text(all(doc, "id")["status"])
+	if !strings.Contains(header, "every 200ms") || !strings.Contains(header, "within about 800ms") {
+		t.Errorf("the header does not give the interval and the detection bound: %q", header)
+	}
 	regions := all(doc, "data-region")
 	for _, name := range []string{"eu-central-1", "eu-west-1", "us-east-1"} {
 		n, ok := regions[name]

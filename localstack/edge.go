@@ -1,0 +1,159 @@
+package localstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hush-scores/hush/localstack/drill"
+	"github.com/hush-scores/hush/localstack/frontdoor"
+	"github.com/hush-scores/hush/localstack/statuspage"
+)
+
+// FrontDoorOptions configure the front door's health checks.
+type FrontDoorOptions struct {
+	// CheckInterval is the time between two checks of a region; 0 means
+	// Route 53's default, 30 s.
+	CheckInterval time.Duration
+	// CheckThreshold is the number of consecutive failed (or passed) checks
+	// that take a region out (or bring it back); 0 means Route 53's
+	// default, 3.
+	CheckThreshold int
+	// Inverted lists the regions whose checks start inverted, as
+	// hush:failoverDrill does in the cloud, but without needing hush:domain.
+	Inverted []string
+}
+
+// startEdge starts what stands in for the custom domain and Route 53: the
+// front door over the gateways, one port per vantage, and the status page
+// with the drill controls beside it. Ports are basePort+OffsetFrontDoor on
+// (see ports.go), or free ones when basePort is 0.
+func (s *Stack) startEdge(opts FrontDoorOptions, basePort int, logger *slog.Logger) error {
+	var regions []frontdoor.Region
+	for _, r := range s.info.Regions {
+		regions = append(regions, frontdoor.Region{Name: r.Name, URL: r.URL})
+	}
+	fd, err := frontdoor.Start(frontdoor.Options{
+		Regions: regions, WriteRegion: s.writeRegion,
+		Interval: opts.CheckInterval, Threshold: opts.CheckThreshold, Inverted: opts.Inverted,
+		Logger: logger,
+	})
+	if err != nil {
+		return fmt.Errorf("localstack: %w", err)
+	}
+	s.frontDoor = fd
+	port := func(offset int) int {
+		if basePort == 0 {
+			return 0
+		}
+		return basePort + offset
+	}
+	vantages := append([]string{""}, fd.Regions()...)
+	for i, v := range vantages {
+		l, err := listenFor(port(OffsetFrontDoor+i), "the front door near "+cmpOr(v, "the write region"))
+		if err != nil {
+			return err
+		}
+		if err := fd.Serve(l, v); err != nil {
+			l.Close()
+			return fmt.Errorf("localstack: %w", err)
+		}
+	}
+	s.info.FrontDoorURL = fd.URL("")
+	for i := range s.info.Regions {
+		s.info.Regions[i].FrontDoorURL = fd.URL(s.info.Regions[i].Name)
+	}
+
+	l, err := listenFor(port(OffsetStatusPage), "the status page")
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/drill/", drill.Handler(drillControl{s}))
+	mux.Handle("/", statuspage.Handler(statuspage.Sources{
+		Stack: s.info.Stack, FrontDoor: fd, WriteRegion: writeRegionState{s},
+	}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}
+	s.servers = append(s.servers, srv)
+	go s.serve(srv, l, "status page")
+	s.info.StatusURL = "http://" + l.Addr().String()
+	return nil
+}
+
+func listenFor(port int, what string) (net.Listener, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("localstack: port %d for %s is busy (is another local stack running? choose other ports with -base-port): %w", port, what, err)
+	}
+	return l, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// writeRegion returns the stack's write region.
+func (s *Stack) writeRegion() string { return s.info.HomeRegion }
+
+// SetInvertedCheck inverts region's health check at the front door, or
+// stops inverting it.
+func (s *Stack) SetInvertedCheck(region string, inverted bool) error {
+	if err := s.frontDoor.SetInverted(region, inverted); err != nil {
+		return fmt.Errorf("localstack: %w", err)
+	}
+	return nil
+}
+
+// writeRegionState tells the status page the write region and whether the
+// other regions can reach it.
+type writeRegionState struct{ s *Stack }
+
+func (w writeRegionState) WriteRegionState() statuspage.WriteState {
+	st := statuspage.WriteState{Region: w.s.writeRegion(), Reachable: true}
+	w.s.mu.Lock()
+	stopped := w.s.dynamoStopped
+	w.s.mu.Unlock()
+	if stopped {
+		st.Reachable, st.Why = false, "DynamoDB Local is stopped"
+	}
+	return st
+}
+
+// drillControl is the stack as the drill endpoints drive it.
+type drillControl struct{ s *Stack }
+
+func (d drillControl) Break(ctx context.Context, f drill.Fault, region string) error {
+	return d.set(ctx, f, region, true)
+}
+
+func (d drillControl) Restore(ctx context.Context, f drill.Fault, region string) error {
+	return d.set(ctx, f, region, false)
+}
+
+func (d drillControl) set(ctx context.Context, f drill.Fault, region string, broken bool) error {
+	if d.s.info.URL(region) == "" {
+		return fmt.Errorf("localstack: %q is not a region of this stack", region)
+	}
+	switch f {
+	case drill.Gateway:
+		if broken {
+			return d.s.StopGateway(ctx, region)
+		}
+		return d.s.StartGateway(ctx, region)
+	case drill.Invert:
+		return d.s.SetInvertedCheck(region, broken)
+	}
+	return fmt.Errorf("localstack: this local stack cannot %s a region", f)
+}
+
+func (d drillControl) SetWriteRegion(_ context.Context, _ string) error {
+	return errors.New("localstack: this local stack has no write region to move")
+}
