@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hush-scores/hush/internal/loopguard"
 	"github.com/hush-scores/hush/localstack/drill"
 	"github.com/hush-scores/hush/localstack/frontdoor"
 	"github.com/hush-scores/hush/localstack/statuspage"
@@ -74,7 +75,9 @@ func (s *Stack) startEdge(opts FrontDoorOptions, basePort int, logger *slog.Logg
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/drill/", drill.Handler(drillControl{s}))
+	// The drill controls are for programs on this machine (hush-local
+	// drill, the tests); the guard refuses browsers and other machines.
+	mux.Handle("/drill/", loopguard.Handler(drill.Handler(drillControl{s})))
 	mux.Handle("/", statuspage.Handler(statuspage.Sources{
 		Stack: s.info.Stack, FrontDoor: fd, WriteRegion: writeRegionState{s},
 	}))

@@ -92,6 +92,11 @@ func TestFrontDoor(t *testing.T) {
 	if !slices.Equal(names, []string{"eu-central-1", "eu-west-1", "us-east-1"}) || st.WriteRegion == nil || st.WriteRegion.Region != "eu-central-1" {
 		t.Errorf("status: regions %v, write region %+v", names, st.WriteRegion)
 	}
+	// A web page cannot break the stack: the drill controls refuse browsers.
+	req, _ = http.NewRequestWithContext(t.Context(), http.MethodPost, info.StatusURL+drill.FaultPath, strings.NewReader(`{"fault":"gateway","region":"eu-west-1"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", "http://example.com")
+	send(t, req, http.StatusForbidden)
 	if page := get(t, info.StatusURL+"/", 200); !strings.Contains(page, `data-region="us-east-1"`) {
 		t.Error("the status page does not show us-east-1")
 	}
