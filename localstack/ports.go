@@ -1,7 +1,5 @@
 package localstack
 
-import "strconv"
-
 // Port offsets of the front door and the status page from the base port,
 // above the gateways (0 to 9) and the emulators (10, 11), with room left
 // between for other parts of the stack. The default front door, whose
@@ -12,9 +10,3 @@ const (
 	OffsetFrontDoor  = 30
 	OffsetStatusPage = 41
 )
-
-// StatusURL returns the status page's address of a stack started with
-// basePort (not 0).
-func StatusURL(basePort int) string {
-	return "http://127.0.0.1:" + strconv.Itoa(basePort+OffsetStatusPage)
-}

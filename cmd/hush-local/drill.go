@@ -8,12 +8,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/hush-scores/hush/localstack"
+	"github.com/hush-scores/hush/internal/child"
+	"github.com/hush-scores/hush/localstack/datalock"
 	"github.com/hush-scores/hush/localstack/drill"
 	"github.com/hush-scores/hush/localstack/frontdoor"
 	"github.com/hush-scores/hush/localstack/statuspage"
@@ -34,6 +36,7 @@ Runs a failover drill against a running hush-local and narrates it: what it
 broke, when the front door noticed, where the traffic near that region went,
 and when it came back. Start the stack with short checks to finish in seconds:
   hush-local -stack prod -check-interval 1s
+  hush-local drill -stack prod gateway
 
 FAULT is one of:
   gateway   stop the region's gateway (connections refused)
@@ -46,8 +49,9 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	basePort := fs.Int("base-port", localstack.DefaultBasePort, "the -base-port of the running hush-local")
-	status := fs.String("status", "", "the status page URL hush-local printed (default: from -base-port)")
+	stack := fs.String("stack", "dev", "the -stack of the running hush-local")
+	dataDir := fs.String("data-dir", "", "the -data-dir of the running hush-local (default .hush/local/<stack>)")
+	status := fs.String("status", "", "the status page URL hush-local printed (default: found through -stack or -data-dir)")
 	region := fs.String("region", "", "the region to break (default: the region nearest the write region)")
 	hold := fs.Duration("hold", 0, "how long the fault stays once traffic has moved (default: two check intervals)")
 	timeout := fs.Duration("timeout", 0, "the longest to wait for traffic to move, or to come back (default: four detection bounds plus 10s)")
@@ -59,9 +63,16 @@ Flags:
 		return errors.New("drill: name one FAULT")
 	}
 	name := fs.Arg(0)
+	fault, err := drill.ParseFault(name)
+	if name != drillAll && (err != nil || fault == drill.CutOff) {
+		fs.Usage()
+		return fmt.Errorf("drill: unknown fault %q", name)
+	}
 	url := *status
 	if url == "" {
-		url = localstack.StatusURL(*basePort)
+		if url, err = runningStatusURL(*stack, *dataDir); err != nil {
+			return err
+		}
 	}
 
 	// Ctrl-C ends the drill early; the fault is restored either way.
@@ -71,11 +82,6 @@ Flags:
 	if name == drillAll {
 		_, err := drill.EveryRegion(ctx, client, *timeout, stdout)
 		return err
-	}
-	fault, err := drill.ParseFault(name)
-	if err != nil || fault == drill.CutOff {
-		fs.Usage()
-		return fmt.Errorf("drill: unknown fault %q", name)
 	}
 	s, err := client.Status(ctx)
 	if err != nil {
@@ -88,6 +94,29 @@ Flags:
 	}
 	_, err = drill.Run(ctx, client, drill.Plan{Fault: fault, Region: *region, Hold: *hold, Timeout: *timeout, Pace: 100 * time.Millisecond}, stdout)
 	return err
+}
+
+// runningStatusURL finds the status page of the stack running on the data
+// dir of stack, or on dataDir.
+func runningStatusURL(stack, dataDir string) (string, error) {
+	if dataDir == "" {
+		root, err := child.ModuleRoot()
+		if err != nil {
+			return "", fmt.Errorf("drill: %w", err)
+		}
+		dataDir = filepath.Join(root, ".hush", "local", stack)
+	}
+	st, err := datalock.Running(dataDir)
+	if errors.Is(err, datalock.ErrNotRunning) {
+		return "", fmt.Errorf("drill: %w: start it first (make local STACK=prod), or pass the -stack or -data-dir it runs with", err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("drill: %w", err)
+	}
+	if st.StatusURL == "" {
+		return "", fmt.Errorf("drill: the stack on %s records no status page (started by an older hush-local?); pass -status", dataDir)
+	}
+	return st.StatusURL, nil
 }
 
 // defaultDrillRegion picks the region nearest the write region, other than

@@ -137,7 +137,8 @@ func (s *syncBuilder) String() string {
 // presses Ctrl-C and checks that it exits 0 leaving no child behind.
 func TestCommand(t *testing.T) {
 	base := freeBase(t)
-	r := startCLI(t, "-stack", "dev", "-base-port", strconv.Itoa(base), "-data-dir", t.TempDir())
+	dir := t.TempDir()
+	r := startCLI(t, "-stack", "dev", "-base-port", strconv.Itoa(base), "-data-dir", dir)
 	cmd := r.cmd
 	summary := r.out.String()
 	for _, want := range []string{
@@ -176,6 +177,18 @@ func TestCommand(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "eu-central-1") {
 		t.Errorf("GET /dev/v1/hello = %d %q, want 200 naming eu-central-1", resp.StatusCode, body)
+	}
+
+	// hush-local drill finds the running stack through its data dir. A
+	// one-region stack has nowhere to fail over to, but can show that every
+	// record counts as healthy when all are unhealthy.
+	out, err := exec.Command(binary(t), "drill", "-data-dir", dir, "all").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "a client near eu-central-1 is answered by eu-central-1") {
+		t.Errorf("hush-local drill all: %v\n%s", err, out)
+	}
+	out, err = exec.Command(binary(t), "drill", "-data-dir", dir, "gateway").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "a drill needs two or more") {
+		t.Errorf("hush-local drill gateway on one region: %v, want a refusal\n%s", err, out)
 	}
 
 	children := childrenOf(t, cmd.Process.Pid)

@@ -33,6 +33,8 @@ type State struct {
 	DynamoDBEndpoint string            `json:"dynamoDBEndpoint,omitempty"`
 	UserPoolID       string            `json:"userPoolId,omitempty"`
 	UserPoolClientID string            `json:"userPoolClientId,omitempty"`
+	// StatusURL is the status page, beside which the drill controls sit.
+	StatusURL string `json:"statusUrl,omitempty"`
 }
 
 // Lock is a held lock on a data directory.
