@@ -13,9 +13,20 @@ help: ## List the targets.
 .PHONY: deps
 deps: node_modules/.package-lock.json ## Install the emulators (npm ci).
 
+# `make test` always tests a local stack it starts: every HUSH_* variable
+# (HUSH_APIGW_URL, HUSH_STACK_OUTPUTS, ... as `make local` prints them) is
+# dropped, so a leftover export cannot turn the run into a test of another
+# stack. -count=1 because the emulators (npm packages, the jar) are not part
+# of Go's test cache key: a cached pass would hide a broken emulator.
+# TEST_TIMEOUT bounds the whole run per package (Go's default of 10 minutes
+# is too short for e2e on a busy machine); TEST_PKGS narrows it.
+TEST_TIMEOUT ?= 30m
+TEST_PKGS ?= ./...
 .PHONY: test
-test: deps ## Run every test: unit, store, infrastructure mocks, e2e on a local stack.
-	go test ./...
+test: deps ## Run every test: unit, store, infrastructure mocks, e2e on a local stack it starts.
+	@unset $$(compgen -e | grep '^HUSH_' || true); \
+	echo "go test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_PKGS)"; \
+	go test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_PKGS)
 
 # The status page in a real browser: Debian's Chromium, headless, driven by
 # chromedp. A target of its own because `make test` needs no browser; .ci/run
@@ -61,7 +72,10 @@ build: ## Build every handler for linux/arm64 as .hush/build/<fn>/bootstrap.
 # Performance figures (issue 7). Timings are printed, never asserted: they
 # depend on the machine, and its cores are shared.
 .PHONY: bench
-bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floors (BENCH_FLAGS), handler benchmarks.
+# hush-load starts its local stack without the stack's method throttling
+# (-throttle keeps it); its first line says which.
+bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floors (BENCH_FLAGS, e.g. -throttle), handler benchmarks.
+	@echo "bench: local gateway throttling $(if $(findstring -throttle,$(BENCH_FLAGS)),ON (the stack's hush:throttle, per method),OFF (hush-load without -throttle, as hush-local -no-throttle))"
 	go run ./cmd/hush-load $(BENCH_FLAGS)
 	go test -run '^$$' -bench . -benchmem ./api ./scores ./localstack/gateway
 

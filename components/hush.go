@@ -99,13 +99,14 @@ func NewHush(ctx *pulumi.Context, cfg stackconfig.Stack, builder lambdabuild.Bui
 
 	for _, region := range cfg.Regions {
 		r, err := NewRegionalHush(ctx, region, RegionalHushArgs{
-			Stack:       cfg,
-			Region:      region,
-			Provider:    h.Providers[region],
-			TableName:   global.Table.Name,
-			TableArn:    global.Table.Arn,
-			UserPoolArn: global.UserPool.Arn,
-			Assets:      assets,
+			Stack:            cfg,
+			Region:           region,
+			Provider:         h.Providers[region],
+			TableName:        global.Table.Name,
+			TableArn:         global.Table.Arn,
+			UserPoolArn:      global.UserPool.Arn,
+			UserPoolClientID: global.Client.ID(),
+			Assets:           assets,
 		}, pulumi.DependsOn([]pulumi.Resource{global.Table}))
 		if err != nil {
 			return nil, err

@@ -30,6 +30,9 @@ type RegionalHushArgs struct {
 	TableArn pulumi.StringInput
 	// UserPoolArn is the home region's user pool, which the authorizer trusts.
 	UserPoolArn pulumi.StringInput
+	// UserPoolClientID is the app client whose ID tokens the authorizer
+	// accepts; tokens of any other client of the pool get 401.
+	UserPoolClientID pulumi.StringInput
 	// Assets are the built deployment packages, one per function.
 	Assets map[api.Function]lambdabuild.Asset
 }
@@ -217,12 +220,19 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 	}
 	r.RestAPI = restAPI
 
+	if args.UserPoolClientID == nil {
+		return fmt.Errorf("components: %s: the authorizer needs the app client ID", name)
+	}
 	authorizer, err := apigateway.NewAuthorizer(ctx, name+"-authorizer", &apigateway.AuthorizerArgs{
 		Name:           pulumi.String("cognito"),
 		RestApi:        restAPI.ID(),
 		Type:           pulumi.String(authorizerType),
 		ProviderArns:   pulumi.StringArray{args.UserPoolArn},
 		IdentitySource: pulumi.String("method.request.header.Authorization"),
+		// Without it the authorizer accepts ID tokens of every app client
+		// of the pool: a Cognito authorizer compares the token's aud only
+		// against this expression (API Gateway's Authorizer reference).
+		IdentityValidationExpression: args.UserPoolClientID.ToStringOutput().ApplyT(ClientIDExpression).(pulumi.StringOutput),
 	}, on...)
 	if err != nil {
 		return fmt.Errorf("components: %s authorizer: %w", name, err)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -97,4 +98,13 @@ func deploymentHash(routes []api.Route, invokeArns map[api.Function]string) stri
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// ClientIDExpression is the authorizer's identityValidationExpression for
+// one app client: its ID, escaped and anchored, so that the token's aud must
+// equal it rather than merely contain it. API Gateway documents the value as
+// a regular expression matched against aud; it does not say which dialect,
+// so the expression uses only escaping that Java's and Go's agree on.
+func ClientIDExpression(clientID string) string {
+	return "^" + regexp.QuoteMeta(clientID) + "$"
 }

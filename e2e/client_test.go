@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,38 +36,39 @@ func (r response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body
 // unless it is a string.
 func do(t *testing.T, method, url, token string, body any) response {
 	t.Helper()
-	var rd io.Reader
+	var payload []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		payload = []byte(b)
 	default:
 		enc, err := json.Marshal(b)
 		if err != nil {
 			t.Fatalf("encode body: %v", err)
 		}
-		rd = bytes.NewReader(enc)
+		payload = enc
 	}
-	req, err := http.NewRequestWithContext(t.Context(), method, url, rd)
+	a, err := sendRetrying(t.Context(), httpClient, func(ctx context.Context) (*http.Request, error) {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, url, rd)
+		if err != nil {
+			return nil, err
+		}
+		if rd != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if token != "" {
+			req.Header.Set("Authorization", token)
+		}
+		return req, nil
+	})
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", method, url, err)
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return response{Status: a.Status, Header: a.Header, Body: a.Body}
 }
 
 // wantStatus fails the test unless r has status want.
@@ -130,20 +130,19 @@ func cleanup(ctx context.Context) error {
 	defer mu.Unlock()
 	var errs []error
 	for _, m := range createdMatches {
-		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, m.url, nil)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		req.Header.Set("Authorization", m.token)
-		resp, err := httpClient.Do(req)
+		a, err := sendRetrying(ctx, httpClient, func(ctx context.Context) (*http.Request, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodDelete, m.url, nil)
+			if err == nil {
+				req.Header.Set("Authorization", m.token)
+			}
+			return req, err
+		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("delete %s: %w", m.url, err))
 			continue
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusNotFound {
-			errs = append(errs, fmt.Errorf("delete %s: status %d", m.url, resp.StatusCode))
+		if a.Status != http.StatusNoContent && a.Status != http.StatusNotFound {
+			errs = append(errs, fmt.Errorf("delete %s: status %d", m.url, a.Status))
 		}
 	}
 	for _, name := range createdUsers {

@@ -1061,44 +1061,42 @@ var noRedirects = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
-// send makes c's request and reads the whole answer.
+// send makes c's request and reads the whole answer, backing off and
+// trying again while the answer is API Gateway's 429 (see sendRetrying).
 func send(ctx context.Context, c hostileCase) (response, error) {
-	var rd io.Reader
-	if c.body != nil {
-		rd = bytes.NewReader(c.body)
-		if c.chunked {
-			rd = io.MultiReader(rd) // hides the length, so the body is chunked
+	a, err := sendRetrying(ctx, noRedirects, func(ctx context.Context) (*http.Request, error) {
+		var rd io.Reader
+		if c.body != nil {
+			rd = bytes.NewReader(c.body)
+			if c.chunked {
+				rd = io.MultiReader(rd) // hides the length, so the body is chunked
+			}
 		}
-	}
-	req, err := http.NewRequestWithContext(ctx, c.method, c.url, rd)
-	if err != nil {
-		return response{}, fmt.Errorf("build request: %w", err)
-	}
-	if c.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.auth != "" {
-		req.Header.Set("Authorization", c.auth)
-	}
-	for _, a := range c.moreAuth {
-		req.Header.Add("Authorization", a)
-	}
-	for k, v := range c.headers {
-		req.Header.Set(k, v)
-	}
-	if c.host != "" {
-		req.Host = c.host
-	}
-	resp, err := noRedirects.Do(req)
+		req, err := http.NewRequestWithContext(ctx, c.method, c.url, rd)
+		if err != nil {
+			return nil, fmt.Errorf("build request: %w", err)
+		}
+		if c.body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		for _, a := range c.moreAuth {
+			req.Header.Add("Authorization", a)
+		}
+		for k, v := range c.headers {
+			req.Header.Set(k, v)
+		}
+		if c.host != "" {
+			req.Host = c.host
+		}
+		return req, nil
+	})
 	if err != nil {
 		return response{}, fmt.Errorf("%s %s: %w", c.method, c.url, err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return response{}, fmt.Errorf("%s %s: read body: %w", c.method, c.url, err)
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+	return response{Status: a.Status, Header: a.Header, Body: a.Body}, nil
 }
 
 // leakMarkers are what an answer must never contain: names of the

@@ -106,7 +106,14 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "e2e: run %s against %s: regions %v\n", runID, tgt.Source, tgt.regions())
+	began := time.Now()
 	code := m.Run()
+	fmt.Fprintf(os.Stderr, "e2e: tests took %s\n", time.Since(began).Round(time.Second))
+	fmt.Fprintf(os.Stderr, "e2e: %d answers were API Gateway's 429 and retried after a backoff; %d requests were still throttled after %d attempts\n",
+		throttled.retries.Load(), throttled.gaveUp.Load(), maxAttempts)
+	if skipped := localOnlySkips.list(); len(skipped) > 0 {
+		fmt.Fprintf(os.Stderr, "e2e: %d local-only tests skipped against %s: %s\n", len(skipped), tgt.Source, strings.Join(skipped, ", "))
+	}
 	if err := cleanup(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cleanup:", err)
 		if code == 0 {

@@ -49,37 +49,38 @@ func (o outcome) String() string {
 // JSON-encoded. It is safe in any goroutine.
 func callOnce(ctx context.Context, method, u, token string, body any) outcome {
 	o := outcome{Method: method, URL: u, Sent: time.Now()}
-	defer func() { o.Done = time.Now() }()
-	var rd io.Reader
+	var payload []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			o.Err = err
+			o.Done = time.Now()
 			return o
 		}
-		rd = bytes.NewReader(b)
+		payload = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		o.Err = err
-		return o
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	resp, err := concurrentClient.Do(req)
-	if err != nil {
-		o.Err = err
-		o.Done = time.Now()
-		return o
-	}
-	defer resp.Body.Close()
-	o.Status = resp.StatusCode
-	o.Body, o.Err = io.ReadAll(resp.Body)
+	a, err := sendRetrying(ctx, concurrentClient, func(ctx context.Context) (*http.Request, error) {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u, rd)
+		if err != nil {
+			return nil, err
+		}
+		if rd != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if token != "" {
+			req.Header.Set("Authorization", token)
+		}
+		return req, nil
+	})
 	o.Done = time.Now()
+	if !a.Sent.IsZero() {
+		o.Sent = a.Sent
+	}
+	o.Status, o.Body, o.Err = a.Status, a.Body, err
 	return o
 }
 

@@ -33,7 +33,6 @@ import (
 	"github.com/hush-scores/hush/localstack/datalock"
 	"github.com/hush-scores/hush/localstack/frontdoor"
 	"github.com/hush-scores/hush/localstack/gateway"
-	"github.com/hush-scores/hush/stackconfig"
 	"github.com/hush-scores/hush/userpool"
 )
 
@@ -76,6 +75,10 @@ type Options struct {
 	Logger *slog.Logger
 	// FrontDoor configures the front door's health checks.
 	FrontDoor FrontDoorOptions
+	// Throttle is the method throttling every gateway enforces, as API
+	// Gateway does with the stack's hush:throttle; nil means the limits of
+	// Pulumi.<stack>.yaml, and the zero Throttle turns throttling off.
+	Throttle *gateway.Throttle
 }
 
 // Region is one region's gateway.
@@ -112,6 +115,8 @@ type Info struct {
 	// its own. StatusURL is the status page.
 	FrontDoorURL string
 	StatusURL    string
+	// Throttle is the method throttling the gateways started with.
+	Throttle gateway.Throttle
 }
 
 // DocsURL returns the address of the API's documentation page on the
@@ -152,6 +157,11 @@ type Stack struct {
 	// dynamoOpts restarts DynamoDB Local on the same port and data.
 	dynamoOpts dynamolocal.Options
 
+	// throttleMu guards throttle and throttlers (see throttle.go).
+	throttleMu sync.Mutex
+	throttle   gateway.Throttle
+	throttlers []*gateway.Throttler
+
 	cognito *cognitolocal.Server
 	// lock keeps other stacks off the data dir until Close.
 	lock *datalock.Lock
@@ -187,10 +197,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 			return nil, fmt.Errorf("localstack: %w", err)
 		}
 	}
-	regions, err := stackRegions(root, opts)
+	set, err := loadSettings(root, opts)
 	if err != nil {
 		return nil, err
 	}
+	regions := set.regions
 	// Node.js and the npm package are checked before anything starts, so a
 	// missing one is reported at once rather than after DynamoDB Local.
 	if _, _, err := cognitolocal.Check(ctx, root); err != nil {
@@ -238,7 +249,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	s := &Stack{done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{}), lock: lock}
+	s := &Stack{done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{}), lock: lock, throttle: set.throttle}
 	s.life, s.endLife = context.WithCancel(context.WithoutCancel(ctx))
 	//nolint:contextcheck // stopping must not depend on the start-up context, which may be what ended
 	defer func() {
@@ -330,7 +341,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		CognitoEndpoint: s.cognito.Endpoint,
 		Issuer:          s.cognito.Issuer(pool.ID), JWKSURL: s.cognito.JWKSURL(pool.ID),
 		DynamoDBEndpoint: s.dynamo.Endpoint(), Table: table,
-		DataDir: dataDir, LogDir: dirs.logs(),
+		DataDir: dataDir, LogDir: dirs.logs(), Throttle: set.throttle,
 	}
 	bundle, err := docs.FindBundle(root)
 	if err != nil {
@@ -364,23 +375,6 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	go s.watch()
 	return s, s.lock.Record(s.info.lockState()) // on error the deferred Close stops s
-}
-
-// stackRegions returns the regions to serve: opts.Regions, or else those of
-// the stack's Pulumi.<stack>.yaml under root.
-func stackRegions(root string, opts Options) ([]string, error) {
-	regions := opts.Regions
-	if len(regions) == 0 {
-		cfg, err := stackconfig.LoadFile(stackconfig.File(root, opts.Stack))
-		if err != nil {
-			return nil, fmt.Errorf("localstack: read the regions of stack %s: %w", opts.Stack, err)
-		}
-		regions = cfg.Regions
-	}
-	if len(regions) == 0 || len(regions) > maxRegions {
-		return nil, fmt.Errorf("localstack: %d regions; a local stack serves 1 to %d", len(regions), maxRegions)
-	}
-	return regions, nil
 }
 
 // emulatorPorts returns the ports of DynamoDB Local and cognito-local for
@@ -441,7 +435,7 @@ func (s *Stack) regionHandler(ctx context.Context, region, table string, logger 
 	}
 	gw, err := gateway.New(gateway.Options{
 		Region: region, Stage: s.info.Stack, Routes: api.Routes(), Functions: functions, Authorizer: auth,
-		Logger: logger.With("region", region),
+		Logger: logger.With("region", region), Throttler: s.newThrottler(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("localstack: gateway for %s: %w", region, err)

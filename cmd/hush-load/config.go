@@ -60,6 +60,8 @@ type config struct {
 	Region           string
 	NoFloor          bool
 	CPUProfile       string
+	// Throttle keeps the stack's method throttling on the local stack.
+	Throttle bool
 }
 
 // parseFlags reads and validates the command line.
@@ -88,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Table, "table", "", "table for the floor with -dynamodb-endpoint (default hush-<stack>)")
 	fs.StringVar(&c.Region, "region", "", "region of the -target (default HUSH_AWS_REGION)")
 	fs.BoolVar(&c.NoFloor, "no-floor", false, "skip the direct DynamoDB calls")
+	fs.BoolVar(&c.Throttle, "throttle", false, "keep the stack's API Gateway method throttling on the local stack it starts; off by default (as hush-local -no-throttle), so the figures measure the gateway and handlers, not the limits")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file (with a local stack it includes the gateway and handlers, which run in this process)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hush-scores/hush/localstack"
 	"github.com/hush-scores/hush/localstack/cognitolocal"
+	"github.com/hush-scores/hush/localstack/gateway"
 )
 
 // target is the Hush under load.
@@ -37,14 +38,18 @@ type target struct {
 
 // startLocal starts a local stack of stack on free ports with a temporary
 // data directory, which closing the target removes.
-func startLocal(ctx context.Context, stack string, progress io.Writer) (target, error) {
+func startLocal(ctx context.Context, stack string, throttle bool, progress io.Writer) (target, error) {
 	dir, err := os.MkdirTemp("", "hush-load-")
 	if err != nil {
 		return target{}, fmt.Errorf("local stack: %w", err)
 	}
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	s, err := localstack.Start(startCtx, localstack.Options{Stack: stack, DataDir: dir, Progress: progress})
+	opts := localstack.Options{Stack: stack, DataDir: dir, Progress: progress}
+	if !throttle {
+		opts.Throttle = &gateway.Throttle{}
+	}
+	s, err := localstack.Start(startCtx, opts)
 	if err != nil {
 		os.RemoveAll(dir)
 		return target{}, fmt.Errorf("start a local stack (or pass -target): %w", err)
@@ -54,7 +59,7 @@ func startLocal(ctx context.Context, stack string, progress io.Writer) (target, 
 		Base: info.Regions[0].URL, Region: info.HomeRegion,
 		PoolID: info.UserPoolID, ClientID: info.UserPoolClientID, CognitoEndpoint: info.CognitoEndpoint,
 		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table,
-		Source: fmt.Sprintf("a local %s stack (%s)", stack, info.Regions[0].URL),
+		Source: fmt.Sprintf("a local %s stack (%s, %s)", stack, info.Regions[0].URL, throttleText(info.Throttle)),
 		//nolint:contextcheck // stopping must not depend on the run's context, which may be what ended
 		close: func() {
 			if err := s.Close(); err != nil {
@@ -378,4 +383,12 @@ func newHTTPClient(concurrency int) *http.Client {
 	tr.MaxIdleConns = concurrency * 2
 	tr.MaxIdleConnsPerHost = concurrency
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+// throttleText says which method throttling the local stack enforces.
+func throttleText(t gateway.Throttle) string {
+	if t.Off() {
+		return "throttling off; -throttle keeps the stack's limits"
+	}
+	return fmt.Sprintf("throttling on: rate %g/s, burst %d per method", t.RateLimit, t.BurstLimit)
 }

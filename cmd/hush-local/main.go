@@ -24,6 +24,7 @@ import (
 	"github.com/hush-scores/hush/localstack"
 	"github.com/hush-scores/hush/localstack/cognitolocal"
 	"github.com/hush-scores/hush/localstack/frontdoor"
+	"github.com/hush-scores/hush/localstack/gateway"
 )
 
 func main() {
@@ -93,6 +94,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	})
+	noThrottle := fs.Bool("no-throttle", false, "serve without the stack's API Gateway method throttling (hush:throttle), for benchmarks; by default every method has a token bucket with the stack's rate and burst, as in AWS")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -104,9 +106,13 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(stdout, "Starting the local stack %q\n", *stack)
-	s, err := localstack.Start(ctx, localstack.Options{
+	opts := localstack.Options{
 		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, Progress: stdout, FrontDoor: fdOpts,
-	})
+	}
+	if *noThrottle {
+		opts.Throttle = &gateway.Throttle{}
+	}
+	s, err := localstack.Start(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -150,6 +156,7 @@ func printSummary(w io.Writer, info localstack.Info) {
 	fmt.Fprintf(tw, "  app client\t%s\n", info.UserPoolClientID)
 	fmt.Fprintf(tw, "  cognito-local\t%s\n", info.CognitoEndpoint)
 	fmt.Fprintf(tw, "  DynamoDB Local\t%s (table %s)\n", info.DynamoDBEndpoint, info.Table)
+	fmt.Fprintf(tw, "  throttling\t%s\n", throttleSummary(info.Throttle))
 	fmt.Fprintf(tw, "  data\t%s\n", info.DataDir)
 	fmt.Fprintf(tw, "  logs\t%s\n", info.LogDir)
 	for _, u := range cognitolocal.DemoUsers {
@@ -197,4 +204,12 @@ func urlsJSON(info localstack.Info) string {
 		parts[i] = fmt.Sprintf("%q:%q", r.Name, r.URL)
 	}
 	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// throttleSummary says which method throttling a local stack enforces.
+func throttleSummary(t gateway.Throttle) string {
+	if t.Off() {
+		return "off (-no-throttle)"
+	}
+	return fmt.Sprintf("rate %g/s, burst %d, per method (the stack's hush:throttle; -no-throttle turns it off)", t.RateLimit, t.BurstLimit)
 }

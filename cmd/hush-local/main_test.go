@@ -150,6 +150,7 @@ func TestCommand(t *testing.T) {
 		"HUSH_USER_POOL_CLIENT_ID=",
 		fmt.Sprintf("HUSH_COGNITO_ENDPOINT=http://127.0.0.1:%d", base+11),
 		fmt.Sprintf("warning: DynamoDB Local listens on every network interface (port %d", base+10),
+		"throttling  rate 50/s, burst 100, per method", // Pulumi.dev.yaml's hush:throttle
 	} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q; it is:\n%s", want, summary)
@@ -220,7 +221,10 @@ func TestCommand(t *testing.T) {
 // TestChildDies kills DynamoDB Local under a running hush-local: it must
 // stop the rest, say what died and exit 1.
 func TestChildDies(t *testing.T) {
-	r := startCLI(t, "-stack", "dev", "-base-port", "0", "-data-dir", t.TempDir())
+	r := startCLI(t, "-stack", "dev", "-base-port", "0", "-data-dir", t.TempDir(), "-no-throttle")
+	if summary := r.out.String(); !strings.Contains(summary, "throttling  off (-no-throttle)") {
+		t.Errorf("with -no-throttle the summary does not say throttling is off:\n%s", summary)
+	}
 	children := childrenOf(t, r.cmd.Process.Pid)
 	java := -1
 	for _, pid := range children {

@@ -68,6 +68,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for requestTime; nil means time.Now.
 	Now func() time.Time
+	// Throttler enforces the stage's method throttling (see throttle.go);
+	// nil means none.
+	Throttler *Throttler
 }
 
 // DefaultMaxBodyBytes is API Gateway's request payload limit for REST APIs.
@@ -93,6 +96,7 @@ type gateway struct {
 	log     *slog.Logger
 	now     func() time.Time
 	resIDs  map[string]string // template path -> resourceId
+	limits  *Throttler
 }
 
 // New returns a gateway serving opts.Routes under /<stage>. It fails when a
@@ -115,6 +119,7 @@ func New(opts Options) (http.Handler, error) {
 		log:     opts.Logger,
 		now:     opts.Now,
 		resIDs:  map[string]string{},
+		limits:  opts.Throttler,
 	}
 	if g.maxBody <= 0 {
 		g.maxBody = DefaultMaxBodyBytes
@@ -196,6 +201,13 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id ids, at time.
 	rt, params, ok := g.route(r.Method, rawPath)
 	if !ok {
 		return writeGatewayError(w, http.StatusForbidden, "MissingAuthenticationTokenException", bodyMissingToken), len(bodyMissingToken), ""
+	}
+	// Throttling is checked before the authorizer, so a throttled request
+	// costs no token check. Whether API Gateway orders them so is not
+	// documented in what we found; only the 429 itself is.
+	if !g.limits.Allow(r.Method, rt.Path) {
+		status, n := writeThrottled(w)
+		return status, n, rt.Path
 	}
 
 	var claims map[string]string
