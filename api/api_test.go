@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -657,6 +658,34 @@ func TestCallerFromGateway(t *testing.T) {
 			if ok != tt.wantOK || got.Username != tt.wantUser || got.Sub != tt.wantSub || got.IsAdmin() != tt.wantAdmin {
 				t.Errorf("caller = %+v (admin %v), %v; want username %q, sub %q, admin %v, %v",
 					got, got.IsAdmin(), ok, tt.wantUser, tt.wantSub, tt.wantAdmin, tt.wantOK)
+			}
+		})
+	}
+}
+
+// TestBodyLimitIs64KiB holds the handlers' body limit to 64 KiB, written out
+// rather than read from MaxBodyBytes, so changing the constant fails here: a
+// valid match padded with JSON whitespace to exactly 65,536 bytes is
+// created, one byte more is 413.
+func TestBodyLimitIs64KiB(t *testing.T) {
+	const limit = 65536
+	for _, tt := range []struct {
+		size   int
+		status int
+	}{
+		{limit, http.StatusOK},
+		{limit + 1, http.StatusRequestEntityTooLarge},
+	} {
+		t.Run(strconv.Itoa(tt.size), func(t *testing.T) {
+			e := newTestEnv(t)
+			body := matchJSON("ttt2024", "m1", "Alice", "Bob", "5,4,9")
+			body += strings.Repeat(" ", tt.size-len(body))
+			if len(body) != tt.size {
+				t.Fatalf("body of %d bytes, want %d", len(body), tt.size)
+			}
+			rec := e.do(t, "POST", "/v1/tournament/match", body, alice)
+			if rec.Code != tt.status {
+				t.Errorf("POST of a %d-byte body: %d %s, want %d", tt.size, rec.Code, rec.Body, tt.status)
 			}
 		})
 	}

@@ -32,12 +32,19 @@ func fixtureModule(t *testing.T) string {
 	return dir
 }
 
+// TestBuildIsDeterministicAndExecutable builds the same sources in two
+// different directories, one of them touched: a path, a build ID or a time
+// leaking into the binary would make the zips differ, and a checkout in
+// another directory (a CI runner, a colleague's machine) would redeploy
+// every function.
 func TestBuildIsDeterministicAndExecutable(t *testing.T) {
-	dir := fixtureModule(t)
-	b := New(dir)
+	dir, other := fixtureModule(t), fixtureModule(t)
+	if dir == other {
+		t.Fatal("the two fixture modules share a directory")
+	}
 	ctx := context.Background()
 
-	first, err := b.Build(ctx, "hello")
+	first, err := New(dir).Build(ctx, "hello")
 	if err != nil {
 		t.Fatalf("first Build: %v", err)
 	}
@@ -46,10 +53,10 @@ func TestBuildIsDeterministicAndExecutable(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Touch the source so a build keyed on time would differ.
-	if err := os.Chtimes(filepath.Join(dir, "handlers/hello/main.go"), zipTime.AddDate(50, 0, 0), zipTime.AddDate(50, 0, 0)); err != nil {
+	if err := os.Chtimes(filepath.Join(other, "handlers/hello/main.go"), zipTime.AddDate(50, 0, 0), zipTime.AddDate(50, 0, 0)); err != nil {
 		t.Fatal(err)
 	}
-	second, err := b.Build(ctx, "hello")
+	second, err := New(other).Build(ctx, "hello")
 	if err != nil {
 		t.Fatalf("second Build: %v", err)
 	}
@@ -62,7 +69,7 @@ func TestBuildIsDeterministicAndExecutable(t *testing.T) {
 		t.Errorf("ZipPath = %q, want %q", first.ZipPath, want)
 	}
 	if !bytes.Equal(firstBytes, secondBytes) {
-		t.Errorf("two builds of unchanged sources differ: %d and %d bytes", len(firstBytes), len(secondBytes))
+		t.Errorf("builds of the same sources in %s and %s differ: %d and %d bytes", dir, other, len(firstBytes), len(secondBytes))
 	}
 	if first.SourceCodeHash != second.SourceCodeHash || first.SourceCodeHash != Hash(firstBytes) {
 		t.Errorf("SourceCodeHash = %q then %q, want both %q", first.SourceCodeHash, second.SourceCodeHash, Hash(firstBytes))

@@ -411,7 +411,9 @@ func TestLambdaResponses(t *testing.T) {
 		{"gateway headers stay the gateway's", &recorder{resp: events.APIGatewayProxyResponse{StatusCode: 200, Headers: map[string]string{"X-Amzn-RequestId": "spoofed"}}}, 200, "", nil},
 		{"error", &recorder{err: errors.New("dynamodb: secret table arn:aws:dynamodb:eu-west-1:123:table/x")}, 502, `{"message": "Internal server error"}`, nil},
 		{"panic", &recorder{panic: "nil map write near secret"}, 502, `{"message": "Internal server error"}`, nil},
-		{"no status code", &recorder{resp: events.APIGatewayProxyResponse{Body: "x"}, err: nil, panic: nil}, 200, "ok", nil},
+		// A proxy response without statusCode is malformed: API Gateway
+		// answers 502 ("Malformed Lambda proxy response" in its log).
+		{"no status code", &recorder{raw: true, resp: events.APIGatewayProxyResponse{Body: "x"}}, 502, `{"message": "Internal server error"}`, nil},
 		{"invalid status code", &recorder{resp: events.APIGatewayProxyResponse{StatusCode: 99, Body: "x"}}, 502, `{"message": "Internal server error"}`, nil},
 		{"bad base64", &recorder{resp: events.APIGatewayProxyResponse{StatusCode: 200, Body: "%%%", IsBase64Encoded: true}}, 502, `{"message": "Internal server error"}`, nil},
 	}

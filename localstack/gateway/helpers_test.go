@@ -148,6 +148,9 @@ type recorder struct {
 	resp   events.APIGatewayProxyResponse
 	err    error
 	panic  any
+	// raw returns resp exactly, a zero status code included; otherwise a
+	// recorder with neither resp nor err answers 200 "ok".
+	raw bool
 }
 
 func (f *recorder) fn(_ context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
@@ -157,7 +160,7 @@ func (f *recorder) fn(_ context.Context, ev events.APIGatewayProxyRequest) (even
 	if f.panic != nil {
 		panic(f.panic)
 	}
-	if f.resp.StatusCode == 0 && f.err == nil {
+	if f.resp.StatusCode == 0 && f.err == nil && !f.raw {
 		return events.APIGatewayProxyResponse{StatusCode: 200, Body: "ok", Headers: map[string]string{"Content-Type": "text/plain"}}, nil
 	}
 	return f.resp, f.err
