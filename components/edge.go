@@ -111,7 +111,10 @@ func NewEdge(ctx *pulumi.Context, name string, args EdgeArgs, opts ...pulumi.Res
 		// A record left by an earlier deployment or a manual validation of
 		// the same domain is taken over rather than failing the create.
 		AllowOverwrite: pulumi.Bool(true),
-	}, pulumi.Parent(e), pulumi.Provider(dns))
+		// Retained on delete: ACM asks every certificate of this domain in
+		// the account for the same record, so another stack's certificate
+		// may renew with it after this stack is destroyed.
+	}, pulumi.Parent(e), pulumi.Provider(dns), pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, fmt.Errorf("components: %s validation record: %w", name, err)
 	}

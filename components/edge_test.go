@@ -56,6 +56,9 @@ func TestEdgeWithDomain(t *testing.T) {
 			if validation == nil {
 				t.Fatal("no validation record edge-cert-validation")
 			}
+			if !validation.RegisterRPC.GetRetainOnDelete() {
+				t.Error("validation record is deleted with the stack; another stack's certificate of the same domain renews with it")
+			}
 			if got := validation.Inputs["type"].StringValue(); got != "CNAME" {
 				t.Errorf("validation record type = %q, want CNAME", got)
 			}

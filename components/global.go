@@ -141,6 +141,9 @@ func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, statef
 			},
 		},
 		DeletionProtection: pulumi.String(deletion),
+		// Alice and alice are one user. Cognito fixes this when the pool is
+		// created; changing it later means a new pool and new users.
+		UsernameConfiguration: cognito.UserPoolUsernameConfigurationArgs{CaseSensitive: pulumi.Bool(false)},
 	}, stateful...)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("components: user pool: %w", err)
@@ -149,11 +152,14 @@ func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, statef
 		Name:       pulumi.String("hush-" + cfg.Name),
 		UserPoolId: pool.ID(),
 		// A public client (CLI, e2e suite, browser): no secret to leak.
-		GenerateSecret:       pulumi.Bool(false),
-		ExplicitAuthFlows:    pulumi.ToStringArray(d.ExplicitAuthFlows),
-		IdTokenValidity:      pulumi.Int(d.IDTokenValidityMinutes),
-		AccessTokenValidity:  pulumi.Int(d.AccessTokenValidityMinutes),
-		RefreshTokenValidity: pulumi.Int(d.RefreshTokenValidityDays),
+		GenerateSecret:    pulumi.Bool(false),
+		ExplicitAuthFlows: pulumi.ToStringArray(d.ExplicitAuthFlows),
+		// Sign-in and recovery answer alike for unknown users and wrong
+		// passwords, so the API cannot be used to list who has an account.
+		PreventUserExistenceErrors: pulumi.String("ENABLED"),
+		IdTokenValidity:            pulumi.Int(d.IDTokenValidityMinutes),
+		AccessTokenValidity:        pulumi.Int(d.AccessTokenValidityMinutes),
+		RefreshTokenValidity:       pulumi.Int(d.RefreshTokenValidityDays),
 		TokenValidityUnits: cognito.UserPoolClientTokenValidityUnitsArgs{
 			IdToken:      pulumi.String("minutes"),
 			AccessToken:  pulumi.String("minutes"),

@@ -286,7 +286,13 @@ func TestStacks(t *testing.T) {
 				if got := pool.RegisterRPC.GetProtect(); got != want.protected {
 					t.Errorf("pool protect = %v, want %v", got, want.protected)
 				}
+				if got := pool.Inputs["usernameConfiguration"]; !got.IsObject() || !got.ObjectValue()["caseSensitive"].IsBool() || got.ObjectValue()["caseSensitive"].BoolValue() {
+					t.Errorf("pool usernameConfiguration = %v, want caseSensitive false (fixed when the pool is created)", got)
+				}
 				client := s.only(t, "aws:cognito/userPoolClient:UserPoolClient")
+				if got := stringInput(client.Inputs["preventUserExistenceErrors"]); got != "ENABLED" {
+					t.Errorf("client preventUserExistenceErrors = %q, want ENABLED", got)
+				}
 				var flows []string
 				for _, f := range client.Inputs["explicitAuthFlows"].ArrayValue() {
 					flows = append(flows, f.StringValue())
@@ -329,6 +335,25 @@ func TestStacks(t *testing.T) {
 							t.Errorf("%s sourceCodeHash = %q", base, got)
 						}
 						env := fn.Inputs["environment"].ObjectValue()["variables"].ObjectValue()
+						// prod logs at info, dev and stage at debug; Lambda must
+						// let the application's records of that level through.
+						wantLevel := "debug"
+						if want.protected {
+							wantLevel = "info"
+						}
+						if got := env["LOG_LEVEL"].StringValue(); got != wantLevel {
+							t.Errorf("%s LOG_LEVEL = %q, want %q", base, got, wantLevel)
+						}
+						logging := fn.Inputs["loggingConfig"].ObjectValue()
+						if got := stringInput(logging["applicationLogLevel"]); got != strings.ToUpper(wantLevel) {
+							t.Errorf("%s applicationLogLevel = %q, want %q (JSON logs are filtered at INFO without it)", base, got, strings.ToUpper(wantLevel))
+						}
+						if got := stringInput(logging["systemLogLevel"]); got != "INFO" {
+							t.Errorf("%s systemLogLevel = %q, want INFO (platform.report feeds the cold-start metric)", base, got)
+						}
+						if got := stringInput(logging["logFormat"]); got != "JSON" {
+							t.Errorf("%s logFormat = %q, want JSON", base, got)
+						}
 						if got := env["TABLE_NAME"].StringValue(); got != "hush-"+stack {
 							t.Errorf("%s TABLE_NAME = %q, want hush-%s", base, got, stack)
 						}

@@ -198,6 +198,12 @@ func (r *RegionalHush) newFunction(ctx *pulumi.Context, name string, args Region
 		LoggingConfig: lambda.FunctionLoggingConfigArgs{
 			LogFormat: pulumi.String("JSON"),
 			LogGroup:  logs.Name,
+			// With JSON logs Lambda drops application records below INFO
+			// unless this is set, so dev's debug logs would never arrive.
+			ApplicationLogLevel: pulumi.String(strings.ToUpper(logLevel)),
+			// The system level stays INFO: platform.report, which the
+			// cold-start metric filter reads, is an INFO record.
+			SystemLogLevel: pulumi.String("INFO"),
 		},
 	}, append(on, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))...)
 	if err != nil {
@@ -228,7 +234,7 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 		RestApi:        restAPI.ID(),
 		Type:           pulumi.String(authorizerType),
 		ProviderArns:   pulumi.StringArray{args.UserPoolArn},
-		IdentitySource: pulumi.String("method.request.header.Authorization"),
+		IdentitySource: pulumi.String(identitySource),
 		// Without it the authorizer accepts ID tokens of every app client
 		// of the pool: a Cognito authorizer compares the token's aud only
 		// against this expression (API Gateway's Authorizer reference).
@@ -312,12 +318,17 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 		fnOrder = append(fnOrder, spec.Name)
 		arnInputs = append(arnInputs, r.Functions[spec.Name].InvokeArn)
 	}
+	arnInputs = append(arnInputs, args.UserPoolArn.ToStringOutput(), args.UserPoolClientID.ToStringOutput())
 	hash := pulumi.All(arnInputs...).ApplyT(func(v []any) string {
 		arns := map[api.Function]string{}
 		for i, fn := range fnOrder {
 			arns[fn] = v[i].(string)
 		}
-		return deploymentHash(routes, arns)
+		n := len(fnOrder)
+		return deploymentHash(routes, arns, authorizerSettings{
+			ProviderArn: v[n].(string), IdentitySource: identitySource,
+			IdentityValidationExpression: ClientIDExpression(v[n+1].(string)),
+		})
 	}).(pulumi.StringOutput)
 	deployment, err := apigateway.NewDeployment(ctx, name+"-deployment", &apigateway.DeploymentArgs{
 		RestApi:     restAPI.ID(),

@@ -71,11 +71,21 @@ const (
 	authorizerType  = "COGNITO_USER_POOLS"
 )
 
+// authorizerSettings are the Cognito authorizer's inputs that a deployment
+// snapshots with the methods.
+type authorizerSettings struct {
+	ProviderArn, IdentitySource, IdentityValidationExpression string
+}
+
+// identitySource is where the authorizer reads the token: the raw
+// Authorization header.
+const identitySource = "method.request.header.Authorization"
+
 // deploymentHash fingerprints everything a REST API deployment snapshots:
-// the routes (method, path, function, auth) and each function's integration
-// URI. API Gateway serves the last deployment until a new one is made, so the
+// the routes (method, path, function, auth), each function's integration
+// URI and the authorizer's settings. API Gateway serves the last deployment until a new one is made, so the
 // Deployment's triggers carry this hash and any change redeploys.
-func deploymentHash(routes []api.Route, invokeArns map[api.Function]string) string {
+func deploymentHash(routes []api.Route, invokeArns map[api.Function]string, auth authorizerSettings) string {
 	type route struct {
 		Method, Path, Function string
 		Auth                   bool
@@ -92,7 +102,8 @@ func deploymentHash(routes []api.Route, invokeArns map[api.Function]string) stri
 	b, err := json.Marshal(struct {
 		Routes     []route
 		Authorizer string
-	}{in, authorizerType})
+		Settings   authorizerSettings
+	}{in, authorizerType, auth})
 	if err != nil {
 		panic(err) // plain strings and bools always encode
 	}

@@ -10,19 +10,24 @@ import (
 
 func TestDeploymentHashChangesWithRoutes(t *testing.T) {
 	arns := map[api.Function]string{api.FunctionHello: "arn:hello", api.FunctionRead: "arn:read", api.FunctionWrite: "arn:write"}
-	base := deploymentHash(api.Routes(), arns)
-	if again := deploymentHash(api.Routes(), arns); again != base {
+	auth := authorizerSettings{ProviderArn: "arn:pool", IdentitySource: identitySource, IdentityValidationExpression: "^client$"}
+	base := deploymentHash(api.Routes(), arns, auth)
+	if again := deploymentHash(api.Routes(), arns, auth); again != base {
 		t.Fatalf("hash of the same routes changed: %s then %s", base, again)
 	}
 	tests := []struct {
 		name   string
 		change func(routes []api.Route, arns map[api.Function]string)
+		auth   authorizerSettings
 	}{
-		{"route added", func(r []api.Route, _ map[api.Function]string) {}},
-		{"path changed", func(r []api.Route, _ map[api.Function]string) { r[0].Path = "/v1/hi" }},
-		{"auth changed", func(r []api.Route, _ map[api.Function]string) { r[0].Auth = !r[0].Auth }},
-		{"method changed", func(r []api.Route, _ map[api.Function]string) { r[0].Method = "POST" }},
-		{"integration target changed", func(_ []api.Route, a map[api.Function]string) { a[api.FunctionRead] = "arn:read-v2" }},
+		{"route added", func(r []api.Route, _ map[api.Function]string) {}, auth},
+		{"path changed", func(r []api.Route, _ map[api.Function]string) { r[0].Path = "/v1/hi" }, auth},
+		{"auth changed", func(r []api.Route, _ map[api.Function]string) { r[0].Auth = !r[0].Auth }, auth},
+		{"method changed", func(r []api.Route, _ map[api.Function]string) { r[0].Method = "POST" }, auth},
+		{"integration target changed", func(_ []api.Route, a map[api.Function]string) { a[api.FunctionRead] = "arn:read-v2" }, auth},
+		{"authorizer's pool changed", nil, authorizerSettings{ProviderArn: "arn:pool-2", IdentitySource: identitySource, IdentityValidationExpression: "^client$"}},
+		{"authorizer's app client changed", nil, authorizerSettings{ProviderArn: "arn:pool", IdentitySource: identitySource, IdentityValidationExpression: "^client-2$"}},
+		{"authorizer's identity source changed", nil, authorizerSettings{ProviderArn: "arn:pool", IdentitySource: "method.request.header.X-Token", IdentityValidationExpression: "^client$"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,8 +39,10 @@ func TestDeploymentHashChangesWithRoutes(t *testing.T) {
 			for k, v := range arns {
 				changed[k] = v
 			}
-			tt.change(routes, changed)
-			if got := deploymentHash(routes, changed); got == base {
+			if tt.change != nil {
+				tt.change(routes, changed)
+			}
+			if got := deploymentHash(routes, changed, tt.auth); got == base {
 				t.Errorf("hash unchanged after %s; the API would not redeploy", tt.name)
 			}
 		})

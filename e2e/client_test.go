@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -160,16 +161,51 @@ func username(role string) string { return "e2e-" + runID + "-" + role }
 
 func email(name string) string { return name + "@example.com" }
 
-// signUp registers name through the public SignUp call.
+// cognitoMessages counts the messages Cognito sent for this run: every
+// successful SignUp mails a confirmation code (AdminConfirmSignUp comes too
+// late to stop it), and Cognito's default sender allows only a few a day.
+// So only the sign-up flow's own users sign up; every other test user is
+// made by adminCreateUser, which sends nothing. TestMain reports the count.
+var cognitoMessages atomic.Int64
+
+// signUp registers name through the public SignUp call, which sends a
+// confirmation message.
 func signUp(ctx context.Context, name, pw string) error {
 	_, err := cognito.SignUp(ctx, &cip.SignUpInput{
 		ClientId: aws.String(tgt.ClientID), Username: aws.String(name), Password: aws.String(pw),
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email(name))}},
 	})
 	if err == nil {
+		cognitoMessages.Add(1)
 		rememberUser(name)
 	}
 	return err
+}
+
+// adminCreateUser makes name a confirmed user of poolID with password pw and
+// a verified e-mail address, without any message: AdminCreateUser with
+// MessageAction SUPPRESS, then AdminSetUserPassword as permanent.
+func adminCreateUser(ctx context.Context, poolID, name, pw string) error {
+	_, err := cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(poolID), Username: aws.String(name),
+		MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{
+			{Name: aws.String("email"), Value: aws.String(email(name))},
+			{Name: aws.String("email_verified"), Value: aws.String("true")},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("AdminCreateUser %s: %w", name, err)
+	}
+	if poolID == tgt.PoolID {
+		rememberUser(name)
+	}
+	if _, err := cognito.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: aws.String(poolID), Username: aws.String(name), Password: aws.String(pw), Permanent: true,
+	}); err != nil {
+		return fmt.Errorf("AdminSetUserPassword %s: %w", name, err)
+	}
+	return nil
 }
 
 // signIn runs USER_PASSWORD_AUTH and returns the whole answer.
@@ -180,14 +216,12 @@ func signIn(ctx context.Context, name, pw string) (*cip.InitiateAuthOutput, erro
 	})
 }
 
-// newUser signs up, confirms and signs in a user.
+// newUser creates a confirmed user without sending a message, and signs
+// it in.
 func newUser(ctx context.Context, role string) (user, error) {
 	name := username(role)
-	if err := signUp(ctx, name, password); err != nil {
-		return user{}, fmt.Errorf("sign up %s: %w", name, err)
-	}
-	if _, err := cognito.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(tgt.PoolID), Username: aws.String(name)}); err != nil {
-		return user{}, fmt.Errorf("confirm %s: %w", name, err)
+	if err := adminCreateUser(ctx, tgt.PoolID, name, password); err != nil {
+		return user{}, err
 	}
 	out, err := signIn(ctx, name, password)
 	if err != nil {

@@ -103,3 +103,29 @@ func TestAdminCreatedUser(t *testing.T) {
 		t.Errorf("sign-in with the new password: %v", err)
 	}
 }
+
+// TestTestUsersSendNoMessages checks that the suite's users, other than the
+// sign-up flow's own, cost no message from Cognito's small daily allowance:
+// newUser gives a confirmed user with a verified address and tokens, and
+// the run's message count does not move.
+func TestTestUsersSendNoMessages(t *testing.T) {
+	ctx := context.Background()
+	before := cognitoMessages.Load()
+	u, err := newUser(ctx, "quiet")
+	if err != nil {
+		t.Fatalf("newUser: %v", err)
+	}
+	if u.IDToken == "" {
+		t.Fatal("newUser gave no ID token")
+	}
+	if got := cognitoMessages.Load() - before; got != 0 {
+		t.Errorf("creating a test user sent %d messages, want 0", got)
+	}
+	got, err := cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(tgt.PoolID), Username: aws.String(u.Name)})
+	if err != nil {
+		t.Fatalf("AdminGetUser: %v", err)
+	}
+	if got.UserStatus != types.UserStatusTypeConfirmed {
+		t.Errorf("test user status %q, want CONFIRMED", got.UserStatus)
+	}
+}

@@ -453,14 +453,8 @@ func foreignTokens(t *testing.T) []namedToken {
 	}
 	poolClientID := aws.ToString(pc.UserPoolClient.ClientId)
 	// The same user name as alice: only the pool tells the tokens apart.
-	if _, err := cognito.SignUp(ctx, &cip.SignUpInput{
-		ClientId: aws.String(poolClientID), Username: aws.String(alice.Name), Password: aws.String(password),
-		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email(alice.Name))}},
-	}); err != nil {
-		t.Fatalf("sign up in the second pool: %v", err)
-	}
-	if _, err := cognito.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(poolID), Username: aws.String(alice.Name)}); err != nil {
-		t.Fatalf("confirm in the second pool: %v", err)
+	if err := adminCreateUser(ctx, poolID, alice.Name, password); err != nil {
+		t.Fatalf("create alice in the second pool: %v", err)
 	}
 	out, err = cognito.InitiateAuth(ctx, &cip.InitiateAuthInput{
 		ClientId: aws.String(poolClientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,

@@ -111,6 +111,8 @@ func runMain(m *testing.M) int {
 	fmt.Fprintf(os.Stderr, "e2e: tests took %s\n", time.Since(began).Round(time.Second))
 	fmt.Fprintf(os.Stderr, "e2e: %d answers were API Gateway's 429 and retried after a backoff; %d requests were still throttled after %d attempts\n",
 		throttled.retries.Load(), throttled.gaveUp.Load(), maxAttempts)
+	fmt.Fprintf(os.Stderr, "e2e: Cognito sent %d messages for this run (one per SignUp; every other user was made with AdminCreateUser, MessageAction SUPPRESS)\n",
+		cognitoMessages.Load())
 	if skipped := localOnlySkips.list(); len(skipped) > 0 {
 		fmt.Fprintf(os.Stderr, "e2e: %d local-only tests skipped against %s: %s\n", len(skipped), tgt.Source, strings.Join(skipped, ", "))
 	}
