@@ -55,13 +55,6 @@ func NewGlobal(ctx *pulumi.Context, name string, cfg stackconfig.Stack, home *aw
 			ProjectionType: pulumi.String("ALL"),
 		})
 	}
-	var replicas dynamodb.TableReplicaTypeArray
-	for _, r := range cfg.ReplicaRegions() {
-		replicas = append(replicas, dynamodb.TableReplicaTypeArgs{
-			RegionName:          pulumi.String(r),
-			PointInTimeRecovery: pulumi.Bool(cfg.PointInTimeRecovery),
-		})
-	}
 	table, err := dynamodb.NewTable(ctx, name+"-table", &dynamodb.TableArgs{
 		Name:                   pulumi.String(TableName(cfg)),
 		BillingMode:            pulumi.String("PAY_PER_REQUEST"),
@@ -74,8 +67,10 @@ func NewGlobal(ctx *pulumi.Context, name string, cfg stackconfig.Stack, home *aw
 		StreamViewType:            pulumi.String("NEW_AND_OLD_IMAGES"),
 		PointInTimeRecovery:       dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(cfg.PointInTimeRecovery)},
 		DeletionProtectionEnabled: pulumi.Bool(cfg.DeletionProtection),
-		Replicas:                  replicas,
-	}, stateful...)
+		// Each replica is a dynamodb.TableReplica of its region's
+		// RegionalHush (see replica.go); pulumi-aws asks the table to
+		// ignore the replicas it then reads back.
+	}, append(stateful, pulumi.IgnoreChanges([]string{"replicas"}))...)
 	if err != nil {
 		return nil, fmt.Errorf("components: table: %w", err)
 	}

@@ -186,12 +186,15 @@ type stackWant struct {
 	// e2e run (50 concurrent POSTs of one match) through in one burst.
 	rate  float64
 	burst float64
+	// apigwAccount are the regions where the stack owns API Gateway's
+	// account-wide CloudWatch role: one owner per account and region.
+	apigwAccount []string
 }
 
 var stacks = map[string]stackWant{
-	"dev":   {regions: []string{"eu-central-1"}, retention: 7, rate: 50, burst: 100},
-	"stage": {regions: []string{"eu-central-1", "eu-west-1"}, retention: 30, pitr: true, rate: 100, burst: 200},
-	"prod":  {regions: []string{"eu-central-1", "eu-west-1", "us-east-1"}, retention: 365, protected: true, pitr: true, rate: 200, burst: 400},
+	"dev":   {regions: []string{"eu-central-1"}, retention: 7, rate: 50, burst: 100, apigwAccount: []string{"eu-central-1"}},
+	"stage": {regions: []string{"eu-central-1", "eu-west-1"}, retention: 30, pitr: true, rate: 100, burst: 200, apigwAccount: []string{"eu-west-1"}},
+	"prod":  {regions: []string{"eu-central-1", "eu-west-1", "us-east-1"}, retention: 365, protected: true, pitr: true, rate: 200, burst: 400, apigwAccount: []string{"eu-central-1", "eu-west-1", "us-east-1"}},
 }
 
 func TestStacks(t *testing.T) {
@@ -240,16 +243,36 @@ func TestStacks(t *testing.T) {
 
 			t.Run("table", func(t *testing.T) {
 				table := s.only(t, "aws:dynamodb/table:Table")
+				if got := arrayOf(table.Inputs["replicas"]); len(got) != 0 {
+					t.Errorf("table has inline replicas %v; they have no deletion protection of their own", got)
+				}
+				if got := table.RegisterRPC.GetIgnoreChanges(); !slices.Contains(got, "replicas") {
+					t.Errorf("table ignoreChanges = %v, want replicas (they are TableReplica resources)", got)
+				}
+				// One TableReplica per replica region, on that region's
+				// provider (checked above), each protected in prod: Pulumi
+				// refuses to drop a protected replica when a region leaves
+				// hush:regions, until an operator unprotects it.
 				var replicas []string
-				for _, r := range arrayOf(table.Inputs["replicas"]) {
-					obj := r.ObjectValue()
-					replicas = append(replicas, obj["regionName"].StringValue())
-					if got := obj["pointInTimeRecovery"].BoolValue(); got != want.pitr {
-						t.Errorf("replica %s PITR = %v, want %v", obj["regionName"].StringValue(), got, want.pitr)
+				for _, r := range s.ofType("aws:dynamodb/tableReplica:TableReplica") {
+					region := s.parentComponent(r).Name
+					replicas = append(replicas, region)
+					if got := r.Inputs["globalTableArn"].StringValue(); got != fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/hush-%s", home, account, stack) {
+						t.Errorf("replica %s globalTableArn = %q, want the home table's", region, got)
+					}
+					if got := r.Inputs["pointInTimeRecovery"].BoolValue(); got != want.pitr {
+						t.Errorf("replica %s PITR = %v, want %v", region, got, want.pitr)
+					}
+					if got := r.Inputs["deletionProtectionEnabled"].BoolValue(); got != want.protected {
+						t.Errorf("replica %s deletionProtectionEnabled = %v, want %v", region, got, want.protected)
+					}
+					if got := r.RegisterRPC.GetProtect(); got != want.protected {
+						t.Errorf("replica %s protect = %v, want %v", region, got, want.protected)
 					}
 				}
-				if wantReplicas := want.regions[1:]; !slices.Equal(replicas, wantReplicas) {
-					t.Errorf("replicas = %v, want %v", replicas, wantReplicas)
+				slices.Sort(replicas)
+				if wantReplicas := slices.Sorted(slices.Values(want.regions[1:])); !slices.Equal(replicas, wantReplicas) {
+					t.Errorf("replicas in %v, want %v", replicas, wantReplicas)
 				}
 				checks := []struct {
 					name string
@@ -511,6 +534,24 @@ func TestStacks(t *testing.T) {
 				}
 			})
 
+			t.Run("API Gateway account role owned once per account and region", func(t *testing.T) {
+				var owned []string
+				for _, a := range s.ofType("aws:apigateway/account:Account") {
+					region := s.parentComponent(a).Name
+					owned = append(owned, region)
+					if !a.RegisterRPC.GetRetainOnDelete() {
+						t.Errorf("%s API Gateway account setting is not retained on delete", region)
+					}
+				}
+				slices.Sort(owned)
+				if wantOwned := slices.Sorted(slices.Values(want.apigwAccount)); !slices.Equal(owned, wantOwned) {
+					t.Errorf("API Gateway account settings in %v, want exactly %v (hush:apiGatewayAccount)", owned, wantOwned)
+				}
+				if got, wantN := len(s.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")), len(want.apigwAccount); got != wantN {
+					t.Errorf("%d managed-policy attachments, want %d (one logging role per owned region)", got, wantN)
+				}
+			})
+
 			t.Run("log retention", func(t *testing.T) {
 				groups := s.ofType("aws:cloudwatch/logGroup:LogGroup")
 				if got, wantN := len(groups), len(want.regions)*(len(api.Functions())+1); got != wantN {
@@ -586,6 +627,7 @@ func TestConfigErrorsStopTheProgram(t *testing.T) {
 		{"bad throttle", "hush:throttle", `{"rateLimit":0,"burstLimit":5}`, "hush:throttle.rateLimit: must be set and greater than 0"},
 		{"bad e-mail", "hush:alarmEmail", "ops", `hush:alarmEmail: "ops" is not a plain e-mail address`},
 		{"unknown key", "hush:logRetentionDay", "7", "hush:logRetentionDay: unknown key; did you mean hush:logRetentionDays?"},
+		{"API Gateway account outside the stack", "hush:apiGatewayAccount", `["us-west-2"]`, `hush:apiGatewayAccount: region "us-west-2" is not one of the stack's regions`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

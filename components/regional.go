@@ -2,11 +2,13 @@ package components
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -44,8 +46,11 @@ type RegionalHush struct {
 	pulumi.ResourceState
 
 	Functions map[api.Function]*lambda.Function
-	RestAPI   *apigateway.RestApi
-	Stage     *apigateway.Stage
+	// Replica is this region's replica of the global table; nil in the
+	// home region, which holds the table itself.
+	Replica *dynamodb.TableReplica
+	RestAPI *apigateway.RestApi
+	Stage   *apigateway.Stage
 	// URL is the stage's invoke URL: https://{id}.execute-api.{region}.amazonaws.com/{stage}.
 	URL pulumi.StringOutput
 }
@@ -83,6 +88,11 @@ func NewRegionalHush(ctx *pulumi.Context, name string, args RegionalHushArgs, op
 		return regionalArn(arn, args.Region)
 	}).(pulumi.StringOutput)
 
+	if args.Region != args.Stack.HomeRegion() {
+		if err := r.newReplica(ctx, name, args, on); err != nil {
+			return nil, err
+		}
+	}
 	for _, spec := range api.Functions() {
 		fn, err := r.newFunction(ctx, name, args, spec, tableArn, on)
 		if err != nil {
@@ -339,9 +349,16 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 		return fmt.Errorf("components: %s deployment: %w", name, err)
 	}
 
-	account, err := r.newGatewayLogging(ctx, name, on)
-	if err != nil {
-		return err
+	// API Gateway's CloudWatch role is one setting per account and region;
+	// only the stack that hush:apiGatewayAccount names as its owner here
+	// sets it (see README, Operations). The others rely on it existing.
+	var stageDeps []pulumi.Resource
+	if slices.Contains(cfg.APIGatewayAccount, args.Region) {
+		account, err := r.newGatewayLogging(ctx, name, on)
+		if err != nil {
+			return err
+		}
+		stageDeps = append(stageDeps, account)
 	}
 	accessLogs, err := cloudwatch.NewLogGroup(ctx, name+"-access-logs", &cloudwatch.LogGroupArgs{
 		Name:            pulumi.Sprintf("/aws/apigateway/hush-%s-access", cfg.Name),
@@ -358,7 +375,7 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 			DestinationArn: accessLogs.Arn,
 			Format:         pulumi.String(accessLogFormat),
 		},
-	}, append(on, pulumi.DependsOn([]pulumi.Resource{account}))...)
+	}, append(on, pulumi.DependsOn(stageDeps))...)
 	if err != nil {
 		return fmt.Errorf("components: %s stage: %w", name, err)
 	}
@@ -383,8 +400,10 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 
 // newGatewayLogging gives API Gateway in this region the role it writes
 // access logs with. That role is an account-wide, per-region setting shared
-// by every API, so it uses AWS's managed policy for the purpose, and it is
-// retained on delete: destroying one stack must not break another stack's logs.
+// by every API, so one stack per account and region owns it
+// (hush:apiGatewayAccount); it uses AWS's managed policy for the purpose,
+// and it is retained on delete: destroying the owner must not break the
+// other stacks' logs in that account and region.
 func (r *RegionalHush) newGatewayLogging(ctx *pulumi.Context, name string, on []pulumi.ResourceOption) (*apigateway.Account, error) {
 	role, err := iam.NewRole(ctx, name+"-apigw-logs-role", &iam.RoleArgs{
 		Description:      pulumi.String("Lets API Gateway write access logs to CloudWatch Logs (account setting)."),
@@ -402,7 +421,7 @@ func (r *RegionalHush) newGatewayLogging(ctx *pulumi.Context, name string, on []
 	}
 	account, err := apigateway.NewAccount(ctx, name+"-apigw-account", &apigateway.AccountArgs{
 		CloudwatchRoleArn: role.Arn,
-	}, append(on, pulumi.DependsOn([]pulumi.Resource{attach}))...)
+	}, append(on, pulumi.DependsOn([]pulumi.Resource{attach}), pulumi.RetainOnDelete(true))...)
 	if err != nil {
 		return nil, fmt.Errorf("components: %s api gateway account: %w", name, err)
 	}

@@ -37,6 +37,7 @@ const (
 var knownKeys = []string{
 	KeyRegions, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
 	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain, KeyFailoverDrill,
+	KeyAPIGatewayAccount,
 }
 
 // Stack is the validated configuration of one stack.
@@ -64,6 +65,10 @@ type Stack struct {
 	// so that DNS drops them as if they had failed; empty outside a drill.
 	// It needs a domain and must leave at least one region healthy.
 	FailoverDrill []string
+	// APIGatewayAccount lists the regions where this stack owns API
+	// Gateway's account-wide CloudWatch Logs role (one owner per account
+	// and region); empty means another stack owns it everywhere.
+	APIGatewayAccount []string
 }
 
 // Throttle is API Gateway's stage throttling: steady requests per second and burst.
@@ -162,6 +167,7 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	s.AlarmEmail = p.email()
 	s.Domain = p.domain()
 	s.FailoverDrill = p.failoverDrill(s.Regions, s.Domain)
+	s.APIGatewayAccount = p.apiGatewayAccount(s.Regions)
 	if home := s.HomeRegion(); home != "" {
 		if got, ok := values["aws:region"]; ok && got != home {
 			p.fail("aws:region", fmt.Sprintf("is %q but the home region (the first of %s) is %q; set them alike or drop aws:region", got, full(KeyRegions), home))
