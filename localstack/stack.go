@@ -107,9 +107,12 @@ type Info struct {
 	JWKSURL string
 	// DynamoDBEndpoint is DynamoDB Local's URL; Table is the table's name.
 	DynamoDBEndpoint string
-	Table            string
-	DataDir          string
-	LogDir           string
+	// DynamoDBLoopbackOnly is true when DynamoDB Local listens on 127.0.0.1
+	// only (dynamolocal's launcher, which needs a JDK's javac).
+	DynamoDBLoopbackOnly bool
+	Table                string
+	DataDir              string
+	LogDir               string
 	// FrontDoorURL stands in for the stack's custom domain (API v1 under
 	// FrontDoorURL/v1) for a client near the write region; each Region has
 	// its own. StatusURL is the status page.
@@ -340,7 +343,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		UserPoolID: pool.ID, UserPoolClientID: pool.ClientID,
 		CognitoEndpoint: s.cognito.Endpoint,
 		Issuer:          s.cognito.Issuer(pool.ID), JWKSURL: s.cognito.JWKSURL(pool.ID),
-		DynamoDBEndpoint: s.dynamo.Endpoint(), Table: table,
+		DynamoDBEndpoint: s.dynamo.Endpoint(), Table: table, DynamoDBLoopbackOnly: s.dynamo.LoopbackOnly(),
 		DataDir: dataDir, LogDir: dirs.logs(), Throttle: set.throttle,
 	}
 	bundle, err := docs.FindBundle(root)

@@ -155,7 +155,11 @@ func printSummary(w io.Writer, info localstack.Info) {
 	fmt.Fprintf(tw, "  user pool\t%s\n", info.UserPoolID)
 	fmt.Fprintf(tw, "  app client\t%s\n", info.UserPoolClientID)
 	fmt.Fprintf(tw, "  cognito-local\t%s\n", info.CognitoEndpoint)
-	fmt.Fprintf(tw, "  DynamoDB Local\t%s (table %s)\n", info.DynamoDBEndpoint, info.Table)
+	reach := "every interface"
+	if info.DynamoDBLoopbackOnly {
+		reach = "loopback only"
+	}
+	fmt.Fprintf(tw, "  DynamoDB Local\t%s (table %s, %s)\n", info.DynamoDBEndpoint, info.Table, reach)
 	fmt.Fprintf(tw, "  throttling\t%s\n", throttleSummary(info.Throttle))
 	fmt.Fprintf(tw, "  data\t%s\n", info.DataDir)
 	fmt.Fprintf(tw, "  logs\t%s\n", info.LogDir)

@@ -5,11 +5,12 @@
 //
 // DynamoDB Local 3.x has no host flag (see `java -jar DynamoDBLocal.jar
 // -help`): its Jetty server is built with a port only, so it binds every
-// interface, and no system property changes that. Clients here always use
-// 127.0.0.1, and the process runs with -disableTelemetry so it never calls
-// AWS. What can be closed is closed: -cors allows no web origin, so no page
-// in a browser can call it. What cannot is said by ExposureWarning, which
-// the local stack prints.
+// interface, and no system property changes that. When a JDK's javac is at
+// hand, Start runs it through a small launcher (loopback.go) that binds it
+// to 127.0.0.1; with a bare JRE it stays on every interface, which
+// ExposureWarning says and the local stack prints. Clients here always use
+// 127.0.0.1; the process runs with -disableTelemetry so it never calls AWS,
+// and -cors allows no web origin, so no page in a browser can call it.
 package dynamolocal
 
 import (
@@ -69,7 +70,14 @@ type Options struct {
 type Instance struct {
 	proc *child.Process
 	port int
+	// loopback is true when the launcher bound it to 127.0.0.1 only.
+	loopback bool
 }
+
+// LoopbackOnly reports whether the instance listens on 127.0.0.1 only. It
+// does when a JDK's javac could build the loopback launcher; with a bare JRE
+// it listens on every interface, as the jar does by itself.
+func (i *Instance) LoopbackOnly() bool { return i.loopback }
 
 // Start launches DynamoDB Local and returns once its port answers. It fails
 // with a message naming what is missing when Java 17+ or the jar is absent,
@@ -94,13 +102,17 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 			return nil, fmt.Errorf("dynamolocal: create data dir: %w", err)
 		}
 	}
+	launcher, err := loopbackLauncher(ctx, java, filepath.Join(root, ".hush", "cache"))
+	if err != nil {
+		return nil, err
+	}
 	if opts.Port != 0 {
 		// The wildcard address, because DynamoDB Local has no host flag
 		// and binds every interface.
 		if child.Bindable("", opts.Port) != nil {
 			return nil, &PortBusyError{Port: opts.Port}
 		}
-		return launch(ctx, java, jar, opts.Port, opts)
+		return launch(ctx, java, jar, launcher, opts.Port, opts)
 	}
 	// A port picked here could be taken by someone else before Java binds
 	// it, so a lost race is retried with a new port.
@@ -110,7 +122,7 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 		if err != nil {
 			return nil, fmt.Errorf("dynamolocal: %w", err)
 		}
-		inst, err := launch(ctx, java, jar, port, opts)
+		inst, err := launch(ctx, java, jar, launcher, port, opts)
 		if err == nil {
 			return inst, nil
 		}
@@ -133,9 +145,10 @@ const corsOrigin = "http://hush.invalid"
 // instance on port: other machines on the network can reach it, and it
 // checks no credentials.
 func ExposureWarning(port int) string {
-	return fmt.Sprintf("DynamoDB Local listens on every network interface (port %d; it has no bind option) "+
-		"and accepts any credentials: anyone on your network can read, change or delete the table. "+
-		"Browsers are refused (-cors). On a shared network, block port %d with a firewall.", port, port)
+	return fmt.Sprintf("DynamoDB Local listens on every network interface (port %d; it has no bind option, and "+
+		"without a JDK's javac the loopback launcher cannot be built) and accepts any credentials: anyone on your "+
+		"network can read, change or delete the table. Browsers are refused (-cors). Install a JDK "+
+		"(apt-get install openjdk-17-jdk-headless), or on a shared network block port %d with a firewall.", port, port)
 }
 
 // PortBusyError reports that the port DynamoDB Local should use is taken.
@@ -145,11 +158,15 @@ func (e *PortBusyError) Error() string {
 	return fmt.Sprintf("dynamolocal: port %d is already in use: stop what listens there or choose another port", e.Port)
 }
 
-func launch(ctx context.Context, java, jar string, port int, opts Options) (*Instance, error) {
+func launch(ctx context.Context, java, jar, launcher string, port int, opts Options) (*Instance, error) {
 	libDir := filepath.Join(filepath.Dir(jar), "DynamoDBLocal_lib")
-	args := []string{
-		"-Djava.library.path=" + libDir,
-		"-jar", jar,
+	args := []string{"-Djava.library.path=" + libDir}
+	if launcher != "" {
+		args = append(args, "-cp", jar+string(os.PathListSeparator)+launcher, launcherClass)
+	} else {
+		args = append(args, "-jar", jar)
+	}
+	args = append(args,
 		"-port", strconv.Itoa(port),
 		// -sharedDb gives every region and access key the same tables. The
 		// local stack relies on it: gateways of several "regions" share
@@ -159,7 +176,7 @@ func launch(ctx context.Context, java, jar string, port int, opts Options) (*Ins
 		"-disableTelemetry",
 		// The default, "*", lets any web page call it from a browser.
 		"-cors", corsOrigin,
-	}
+	)
 	if opts.DataDir != "" {
 		args = append(args, "-dbPath", opts.DataDir)
 	} else {
@@ -180,7 +197,7 @@ func launch(ctx context.Context, java, jar string, port int, opts Options) (*Ins
 	if err != nil {
 		return nil, fmt.Errorf("dynamolocal: %w", err)
 	}
-	inst := &Instance{proc: proc, port: port}
+	inst := &Instance{proc: proc, port: port, loopback: launcher != ""}
 	if err := inst.waitReady(ctx); err != nil {
 		_ = inst.Stop()
 		if out := proc.Output(); strings.Contains(out, "Could not start server on port") ||

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -187,7 +188,7 @@ func TestLaunchOnTakenPort(t *testing.T) {
 	}
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
-	inst, err := launch(ctx, java, jar, port, Options{})
+	inst, err := launch(ctx, java, jar, "", port, Options{})
 	if err == nil {
 		_ = inst.Stop()
 		t.Fatalf("launch on taken port %d succeeded; want a PortBusyError", port)
@@ -198,21 +199,75 @@ func TestLaunchOnTakenPort(t *testing.T) {
 	}
 }
 
-// TestExposure checks both halves of what the local stack says about
-// DynamoDB Local: no web page may call it (a browser's preflight gets no
-// Access-Control-Allow-Origin, so the browser stops there), and it is
-// reachable from this machine's other addresses, which ExposureWarning
-// must therefore keep saying. If a later version binds loopback only, this
-// test fails and the warning can go.
+// TestExposure checks what a browser and another machine can reach. No web
+// page may call DynamoDB Local: a browser's preflight gets no
+// Access-Control-Allow-Origin, so the browser stops there. With a JDK's
+// javac the launcher binds it to 127.0.0.1, so this machine's other
+// addresses cannot connect; with a bare JRE (simulated by hiding javac) it
+// listens on every interface, and LoopbackOnly and ExposureWarning say so.
+// If a later version binds loopback by itself, the fallback half fails and
+// the warning can go.
 func TestExposure(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	inst, err := Start(ctx, Options{})
+	addrs, err := loopguard.ExternalAddrs()
 	if err != nil {
-		t.Fatalf("Start: %v", err)
+		t.Fatal(err)
 	}
-	defer func() { _ = inst.Stop() }()
+	if len(addrs) == 0 {
+		t.Fatal("this machine has no non-loopback address to dial; the test needs a network interface with one")
+	}
+	_, err = exec.LookPath("javac")
+	haveJavac := err == nil
+	for _, tt := range []struct {
+		name         string
+		hideJavac    bool
+		wantLoopback bool
+	}{
+		{"as found", false, haveJavac},
+		{"without javac", true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.hideJavac {
+				saved := findJavac
+				findJavac = func(string) string { return "" }
+				t.Cleanup(func() { findJavac = saved })
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			inst, err := Start(ctx, Options{})
+			if err != nil {
+				t.Fatalf("Start: %v", err)
+			}
+			defer func() { _ = inst.Stop() }()
+			if inst.LoopbackOnly() != tt.wantLoopback {
+				t.Errorf("LoopbackOnly = %v, want %v (javac found: %v)", inst.LoopbackOnly(), tt.wantLoopback, haveJavac)
+			}
+			checkNoBrowser(ctx, t, inst)
+			addr := net.JoinHostPort(addrs[0], strconv.Itoa(inst.Port()))
+			c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+			if err == nil {
+				c.Close()
+			}
+			switch {
+			case tt.wantLoopback && err == nil:
+				t.Errorf("%s accepted a connection; want DynamoDB Local on loopback only", addr)
+			case !tt.wantLoopback && err != nil:
+				t.Errorf("DynamoDB Local refuses %s (%v) without the launcher: it no longer listens on every interface by itself, so drop ExposureWarning", addr, err)
+			}
+			// It still answers on loopback.
+			if _, err := mustClient(t, inst).ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
+				t.Errorf("ListTables on 127.0.0.1: %v", err)
+			}
+		})
+	}
+	if w := ExposureWarning(7470); !strings.Contains(w, "every network interface") || !strings.Contains(w, "7470") {
+		t.Errorf("ExposureWarning = %q, want it to name every interface and the port", w)
+	}
+}
 
+// checkNoBrowser sends browsers' preflights: none may be answered with
+// Access-Control-Allow-Origin.
+func checkNoBrowser(ctx context.Context, t *testing.T, inst *Instance) {
+	t.Helper()
 	for _, origin := range []string{"https://evil.example", "null", "http://127.0.0.1:" + strconv.Itoa(inst.Port())} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodOptions, inst.Endpoint()+"/", nil)
 		req.Header.Set("Origin", origin)
@@ -226,22 +281,5 @@ func TestExposure(t *testing.T) {
 		if got := res.Header.Get("Access-Control-Allow-Origin"); got != "" {
 			t.Errorf("preflight from %s: Access-Control-Allow-Origin %q, want none (a browser could call it)", origin, got)
 		}
-	}
-
-	addrs, err := loopguard.ExternalAddrs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(addrs) == 0 {
-		t.Fatal("this machine has no non-loopback address to dial; the test needs a network interface with one")
-	}
-	addr := net.JoinHostPort(addrs[0], strconv.Itoa(inst.Port()))
-	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-	if err != nil {
-		t.Fatalf("DynamoDB Local refuses %s (%v): it no longer listens on every interface, so drop ExposureWarning and this check", addr, err)
-	}
-	c.Close()
-	if w := ExposureWarning(inst.Port()); !strings.Contains(w, "every network interface") || !strings.Contains(w, strconv.Itoa(inst.Port())) {
-		t.Errorf("ExposureWarning = %q, want it to name every interface and the port", w)
 	}
 }
