@@ -48,9 +48,10 @@ const keptChecks = 20
 // limit per check.
 const maxInFlight = 8
 
-// userAgent is what the checker sends. Route 53's checkers identify
-// themselves as Amazon-Route53-Health-Check-Service; this says it is a
-// stand-in.
+// userAgent is what the checker sends, so a region's access log tells its
+// checks from clients. Route 53's checkers are said to send
+// "Amazon-Route53-Health-Check-Service" (unverified: not found in AWS's
+// documentation); this one says it is a stand-in.
 const userAgent = "Amazon-Route53-Health-Check-Service (hush local front door)"
 
 // Check is the outcome of one health check of a region.
@@ -93,8 +94,9 @@ func (v *verdict) observe(pass bool, threshold int) bool {
 }
 
 // newProber returns the HTTP client of the health checks: a fresh
-// connection for every check, no redirects followed (a 3xx is healthy as
-// it is), and Route 53's time limits.
+// connection for every check (unverified for Route 53, but its time limits
+// start at the connection), no redirects followed (a 3xx is healthy as it
+// is), and Route 53's time limits.
 func newProber(connect, response time.Duration) *http.Client {
 	return &http.Client{
 		Transport: &http.Transport{
