@@ -2,6 +2,8 @@ package components_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -449,39 +451,51 @@ func TestStacks(t *testing.T) {
 				}
 			})
 
-			t.Run("authorizer on exactly the protected routes", func(t *testing.T) {
+			t.Run("one API document: integrations, authorizer on exactly the protected routes", func(t *testing.T) {
+				for _, typ := range []string{"aws:apigateway/resource:Resource", "aws:apigateway/method:Method", "aws:apigateway/integration:Integration", "aws:apigateway/authorizer:Authorizer"} {
+					if got := s.ofType(typ); len(got) != 0 {
+						t.Errorf("%d %s resources; the whole API must come from the RestApi's body, so a removed route leaves in the same PUT", len(got), typ)
+					}
+				}
+				wantPool := fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s_pool", home, account, home)
 				for _, region := range want.regions {
-					auth := s.named("aws:apigateway/authorizer:Authorizer", region+"-authorizer")
-					if auth == nil {
-						t.Fatalf("no authorizer in %s", region)
+					restAPI := s.named("aws:apigateway/restApi:RestApi", region+"-api")
+					if restAPI == nil {
+						t.Fatalf("no REST API in %s", region)
 					}
-					wantPool := fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s_pool", home, account, home)
-					if got := auth.Inputs["providerArns"].ArrayValue(); len(got) != 1 || got[0].StringValue() != wantPool {
-						t.Errorf("%s authorizer providers = %v, want [%s]", region, got, wantPool)
+					if got := stringInput(restAPI.Inputs["putRestApiMode"]); got != "overwrite" {
+						t.Errorf("%s putRestApiMode = %q, want overwrite (a merge would keep removed routes)", region, got)
 					}
-					// The mocks' app client ID is "global-client-id"; a token of any
-					// other client of the pool must not match.
-					if got, wantExpr := stringInput(auth.Inputs["identityValidationExpression"]), `^global-client-id$`; got != wantExpr {
-						t.Errorf("%s authorizer identityValidationExpression = %q, want %q (the app client's ID, anchored)", region, got, wantExpr)
+					var doc struct {
+						Paths      map[string]map[string]map[string]any
+						Components struct {
+							SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
+						}
+					}
+					body := stringInput(restAPI.Inputs["body"])
+					if err := json.Unmarshal([]byte(body), &doc); err != nil {
+						t.Fatalf("%s body is not JSON: %v", region, err)
 					}
 					for _, route := range api.Routes() {
-						name := fmt.Sprintf("%s-%s-%s-method", region, strings.ToLower(route.Method), slugOf(route.Path))
-						m := s.named("aws:apigateway/method:Method", name)
-						if m == nil {
-							t.Errorf("no method %s for %s %s", name, route.Method, route.Path)
-							continue
+						op := doc.Paths[route.Path][strings.ToLower(route.Method)]
+						integ, _ := op["x-amazon-apigateway-integration"].(map[string]any)
+						wantURI := fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/arn:aws:lambda:%s:%s:function:hush-%s-%s/invocations", region, region, account, stack, route.Function)
+						if integ["type"] != "aws_proxy" || integ["uri"] != wantURI {
+							t.Errorf("%s %s in %s: integration %v, want aws_proxy to %s", route.Method, route.Path, region, integ, wantURI)
 						}
-						gotAuth := m.Inputs["authorization"].StringValue()
-						authID, hasAuthorizer := m.Inputs["authorizerId"]
-						switch {
-						case route.Auth && (gotAuth != "COGNITO_USER_POOLS" || !hasAuthorizer || authID.StringValue() != region+"-authorizer-id"):
-							t.Errorf("%s %s in %s: authorization %q, authorizer %v; want the Cognito authorizer", route.Method, route.Path, region, gotAuth, authID)
-						case !route.Auth && (gotAuth != "NONE" || hasAuthorizer):
-							t.Errorf("%s %s in %s is public but has authorization %q, authorizer %v", route.Method, route.Path, region, gotAuth, authID)
+						sec, _ := json.Marshal(op["security"])
+						if secured := string(sec) == `[{"cognitoIdToken":[]}]`; secured != route.Auth {
+							t.Errorf("%s %s in %s: security %s, want the Cognito authorizer exactly when auth is %v", route.Method, route.Path, region, sec, route.Auth)
 						}
 					}
-					if got, wantN := len(s.childrenOf("aws:apigateway/method:Method", region)), len(api.Routes()); got != wantN {
-						t.Errorf("%s has %d methods, want %d (one per route)", region, got, wantN)
+					if got, wantN := len(doc.Paths), 8; got != wantN {
+						t.Errorf("%s document has %d paths, want %d", region, got, wantN)
+					}
+					authz, _ := doc.Components.SecuritySchemes["cognitoIdToken"]["x-amazon-apigateway-authorizer"].(map[string]any)
+					// The mocks' app client ID is "global-client-id"; a token of
+					// any other client of the pool must not match.
+					if got, _ := json.Marshal(authz); string(got) != `{"identitySource":"method.request.header.Authorization","identityValidationExpression":"^global-client-id$","providerARNs":["`+wantPool+`"],"type":"cognito_user_pools"}` {
+						t.Errorf("%s authorizer = %s, want the home pool and the app client's ID, anchored", region, got)
 					}
 				}
 			})
@@ -515,11 +529,10 @@ func TestStacks(t *testing.T) {
 						t.Errorf("access log format = %s, want JSON with requestId", f)
 					}
 					dep := s.named("aws:apigateway/deployment:Deployment", region+"-deployment")
-					if dep == nil || dep.Inputs["triggers"].ObjectValue()["redeployment"].StringValue() == "" {
-						t.Errorf("%s deployment has no redeployment trigger", region)
-					}
-					if dep != nil && len(dep.RegisterRPC.GetDependencies()) < 2*len(api.Routes()) {
-						t.Errorf("%s deployment depends on %d resources, want every method and integration", region, len(dep.RegisterRPC.GetDependencies()))
+					body := stringInput(s.named("aws:apigateway/restApi:RestApi", region+"-api").Inputs["body"])
+					sum := sha256.Sum256([]byte(body))
+					if dep == nil || dep.Inputs["triggers"].ObjectValue()["redeployment"].StringValue() != hex.EncodeToString(sum[:]) {
+						t.Errorf("%s deployment's redeployment trigger is not the API document's SHA-256", region)
 					}
 					ms := s.named("aws:apigateway/methodSettings:MethodSettings", region+"-throttling").Inputs["settings"].ObjectValue()
 					if got := s.named("aws:apigateway/methodSettings:MethodSettings", region+"-throttling").Inputs["methodPath"].StringValue(); got != "*/*" {
@@ -770,11 +783,6 @@ func arrayOf(v resource.PropertyValue) []resource.PropertyValue {
 		return nil
 	}
 	return v.ArrayValue()
-}
-
-func slugOf(path string) string {
-	r := strings.NewReplacer("/", "-", "{", "", "}", "")
-	return strings.Trim(r.Replace(path), "-")
 }
 
 // stringInput returns a string input's value, "" when it is unset.

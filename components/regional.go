@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/api/gatewaydoc"
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/internal/lambdabuild"
 	"github.com/hush-scores/hush/stackconfig"
@@ -50,7 +51,9 @@ type RegionalHush struct {
 	// home region, which holds the table itself.
 	Replica *dynamodb.TableReplica
 	RestAPI *apigateway.RestApi
-	Stage   *apigateway.Stage
+	// Document is the OpenAPI document the REST API is defined from.
+	Document pulumi.StringOutput
+	Stage    *apigateway.Stage
 	// URL is the stage's invoke URL: https://{id}.execute-api.{region}.amazonaws.com/{stage}.
 	URL pulumi.StringOutput
 }
@@ -224,127 +227,84 @@ func (r *RegionalHush) newFunction(ctx *pulumi.Context, name string, args Region
 
 func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHushArgs, on []pulumi.ResourceOption) error {
 	cfg := args.Stack
+	if args.UserPoolClientID == nil {
+		return fmt.Errorf("components: %s: the authorizer needs the app client ID", name)
+	}
+	routes := api.Routes()
+	for _, route := range routes {
+		if r.Functions[route.Function] == nil {
+			return fmt.Errorf("components: route %s %s names unknown function %q", route.Method, route.Path, route.Function)
+		}
+	}
+
+	// The whole API (routes, Lambda proxy integrations, the Cognito
+	// authorizer, gateway responses) is one OpenAPI document in the
+	// RestApi's body, which API Gateway applies in one PUT (mode
+	// overwrite). Separate Resource/Method/Integration resources would let
+	// Pulumi create the next deployment before it deletes a removed route,
+	// which then stays live in that snapshot without its Lambda permission
+	// (pulumi-aws issues 3289 and 3683).
+	var inputs []any
+	var fnOrder []api.Function
+	for _, spec := range api.Functions() {
+		fnOrder = append(fnOrder, spec.Name)
+		inputs = append(inputs, r.Functions[spec.Name].InvokeArn)
+	}
+	inputs = append(inputs, args.UserPoolArn.ToStringOutput(), args.UserPoolClientID.ToStringOutput())
+	body := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
+		in := gatewaydoc.Inputs{InvokeArns: map[api.Function]string{}}
+		for i, fn := range fnOrder {
+			in.InvokeArns[fn] = v[i].(string)
+		}
+		in.UserPoolArn, in.ClientID = v[len(fnOrder)].(string), v[len(fnOrder)+1].(string)
+		doc, err := gatewaydoc.Build(routes, api.OpenAPI(), in)
+		if err != nil {
+			return "", fmt.Errorf("components: %s API document: %w", name, err)
+		}
+		return string(doc), nil
+	}).(pulumi.StringOutput)
+
 	restAPI, err := apigateway.NewRestApi(ctx, name+"-api", &apigateway.RestApiArgs{
 		Name:        pulumi.String("hush-" + cfg.Name),
 		Description: pulumi.Sprintf("Hush API v1 (%s, %s)", cfg.Name, args.Region),
 		EndpointConfiguration: apigateway.RestApiEndpointConfigurationArgs{
 			Types: pulumi.String("REGIONAL"),
 		},
+		Body:           body,
+		PutRestApiMode: pulumi.String("overwrite"),
+		// Warnings stay warnings: the description carries documentation
+		// fields (examples, descriptions) that an import may skip with one.
 	}, on...)
 	if err != nil {
 		return fmt.Errorf("components: %s rest api: %w", name, err)
 	}
 	r.RestAPI = restAPI
-
-	if args.UserPoolClientID == nil {
-		return fmt.Errorf("components: %s: the authorizer needs the app client ID", name)
-	}
-	authorizer, err := apigateway.NewAuthorizer(ctx, name+"-authorizer", &apigateway.AuthorizerArgs{
-		Name:           pulumi.String("cognito"),
-		RestApi:        restAPI.ID(),
-		Type:           pulumi.String(authorizerType),
-		ProviderArns:   pulumi.StringArray{args.UserPoolArn},
-		IdentitySource: pulumi.String(identitySource),
-		// Without it the authorizer accepts ID tokens of every app client
-		// of the pool: a Cognito authorizer compares the token's aud only
-		// against this expression (API Gateway's Authorizer reference).
-		IdentityValidationExpression: args.UserPoolClientID.ToStringOutput().ApplyT(ClientIDExpression).(pulumi.StringOutput),
-	}, on...)
-	if err != nil {
-		return fmt.Errorf("components: %s authorizer: %w", name, err)
-	}
-
-	routes := api.Routes()
-	resourceIDs := map[string]pulumi.StringInput{"/": restAPI.RootResourceId}
-	seenNames := map[string]string{}
-	for _, p := range resourcePaths(routes) {
-		s := slug(p)
-		if other, dup := seenNames[s]; dup {
-			return fmt.Errorf("components: paths %s and %s give the same resource name", other, p)
-		}
-		seenNames[s] = p
-		segments := strings.Split(p, "/")
-		res, err := apigateway.NewResource(ctx, name+"-res-"+s, &apigateway.ResourceArgs{
-			RestApi:  restAPI.ID(),
-			ParentId: resourceIDs[parentPath(p)],
-			PathPart: pulumi.String(segments[len(segments)-1]),
-		}, on...)
-		if err != nil {
-			return fmt.Errorf("components: %s resource %s: %w", name, p, err)
-		}
-		resourceIDs[p] = res.ID()
-	}
+	r.Document = body
 
 	stageName := cfg.Name
-	var deployDeps []pulumi.Resource
 	for _, route := range routes {
-		fn := r.Functions[route.Function]
-		if fn == nil {
-			return fmt.Errorf("components: route %s %s names unknown function %q", route.Method, route.Path, route.Function)
-		}
 		base := fmt.Sprintf("%s-%s-%s", name, strings.ToLower(route.Method), slug(route.Path))
-		methodArgs := &apigateway.MethodArgs{
-			RestApi:       restAPI.ID(),
-			ResourceId:    resourceIDs[route.Path],
-			HttpMethod:    pulumi.String(route.Method),
-			Authorization: pulumi.String("NONE"),
-			OperationName: pulumi.String(route.OperationID),
-		}
-		if route.Auth {
-			methodArgs.Authorization = pulumi.String(authorizerType)
-			methodArgs.AuthorizerId = authorizer.ID()
-		}
-		method, err := apigateway.NewMethod(ctx, base+"-method", methodArgs, on...)
-		if err != nil {
-			return fmt.Errorf("components: %s method: %w", base, err)
-		}
-		integration, err := apigateway.NewIntegration(ctx, base+"-integration", &apigateway.IntegrationArgs{
-			RestApi:               restAPI.ID(),
-			ResourceId:            resourceIDs[route.Path],
-			HttpMethod:            method.HttpMethod,
-			Type:                  pulumi.String(integrationType),
-			IntegrationHttpMethod: pulumi.String("POST"), // Lambda is always invoked with POST
-			Uri:                   fn.InvokeArn,
-		}, on...)
-		if err != nil {
-			return fmt.Errorf("components: %s integration: %w", base, err)
-		}
 		// Only this API's stage, this method and this path may invoke the function.
 		_, err = lambda.NewPermission(ctx, base+"-permission", &lambda.PermissionArgs{
 			Action:    pulumi.String("lambda:InvokeFunction"),
-			Function:  fn.Name,
+			Function:  r.Functions[route.Function].Name,
 			Principal: pulumi.String("apigateway.amazonaws.com"),
 			SourceArn: pulumi.Sprintf("%s/%s/%s%s", restAPI.ExecutionArn, stageName, route.Method, sourceArnPath(route.Path)),
 		}, on...)
 		if err != nil {
 			return fmt.Errorf("components: %s permission: %w", base, err)
 		}
-		deployDeps = append(deployDeps, method, integration)
 	}
 
-	var arnInputs []any
-	var fnOrder []api.Function
-	for _, spec := range api.Functions() {
-		fnOrder = append(fnOrder, spec.Name)
-		arnInputs = append(arnInputs, r.Functions[spec.Name].InvokeArn)
-	}
-	arnInputs = append(arnInputs, args.UserPoolArn.ToStringOutput(), args.UserPoolClientID.ToStringOutput())
-	hash := pulumi.All(arnInputs...).ApplyT(func(v []any) string {
-		arns := map[api.Function]string{}
-		for i, fn := range fnOrder {
-			arns[fn] = v[i].(string)
-		}
-		n := len(fnOrder)
-		return deploymentHash(routes, arns, authorizerSettings{
-			ProviderArn: v[n].(string), IdentitySource: identitySource,
-			IdentityValidationExpression: ClientIDExpression(v[n+1].(string)),
-		})
-	}).(pulumi.StringOutput)
+	// A new document is a new deployment: the hash covers every route,
+	// integration, the authorizer's settings and the gateway responses.
 	deployment, err := apigateway.NewDeployment(ctx, name+"-deployment", &apigateway.DeploymentArgs{
 		RestApi:     restAPI.ID(),
 		Description: pulumi.String("Hush API v1"),
-		Triggers:    pulumi.StringMap{"redeployment": hash},
-	}, append(on, pulumi.DependsOn(deployDeps))...)
+		Triggers: pulumi.StringMap{"redeployment": body.ApplyT(func(doc string) string {
+			return gatewaydoc.Hash([]byte(doc))
+		}).(pulumi.StringOutput)},
+	}, on...)
 	if err != nil {
 		return fmt.Errorf("components: %s deployment: %w", name, err)
 	}

@@ -436,8 +436,12 @@ func (s *Stack) regionHandler(ctx context.Context, region, table string, logger 
 	if err != nil {
 		return nil, fmt.Errorf("localstack: authorizer for %s: %w", region, err)
 	}
+	routes, err := documentRoutes(s.info.UserPoolID, s.info.UserPoolClientID)
+	if err != nil {
+		return nil, err
+	}
 	gw, err := gateway.New(gateway.Options{
-		Region: region, Stage: s.info.Stack, Routes: api.Routes(), Functions: functions, Authorizer: auth,
+		Region: region, Stage: s.info.Stack, Routes: routes, Functions: functions, Authorizer: auth,
 		Logger: logger.With("region", region), Throttler: s.newThrottler(),
 	})
 	if err != nil {
