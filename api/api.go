@@ -170,6 +170,9 @@ func (s *server) middleware(next http.Handler) http.Handler {
 			}
 		}
 		rec := &statusRecorder{ResponseWriter: w}
+		// Nothing is cacheable unless a public read says otherwise
+		// (writeCacheable); errors keep this.
+		rec.Header().Set("Cache-Control", cacheNever)
 		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {

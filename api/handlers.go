@@ -119,7 +119,7 @@ func (s *server) listResults(w http.ResponseWriter, r *http.Request) {
 		return s.store.TournamentMatches(ctx, tournamentID, page)
 	})
 	if ok {
-		writeJSON(w, r, http.StatusOK, ResultsBody{Results: got.Matches, Cursor: got.Cursor})
+		writeCacheable(w, r, ResultsBody{Results: got.Matches, Cursor: got.Cursor})
 	}
 }
 
@@ -152,20 +152,16 @@ func (s *server) getStandings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	matches, err := s.store.AllTournamentMatches(r.Context(), tournamentID)
+	standings, err := s.store.Standings(r.Context(), tournamentID)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	if len(matches) == 0 {
+	if len(standings) == 0 {
 		writeError(w, r, scores.Errorf(scores.CodeNotFound, "tournament %s has no matches", tournamentID))
 		return
 	}
-	standings := scores.Standings(matches)
-	if standings == nil {
-		standings = []scores.Standing{}
-	}
-	writeJSON(w, r, http.StatusOK, StandingsBody{TournamentID: tournamentID, Standings: standings})
+	writeCacheable(w, r, StandingsBody{TournamentID: tournamentID, Standings: standings})
 }
 
 func (s *server) getMatch(w http.ResponseWriter, r *http.Request) {
@@ -179,7 +175,7 @@ func (s *server) getMatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, r, http.StatusOK, m)
+	writeCacheable(w, r, m)
 }
 
 func (s *server) deleteMatch(w http.ResponseWriter, r *http.Request) {
@@ -206,7 +202,7 @@ func (s *server) listPlayerMatches(w http.ResponseWriter, r *http.Request) {
 		return s.store.PlayerMatches(ctx, player, page)
 	})
 	if ok {
-		writeJSON(w, r, http.StatusOK, PlayerMatchesBody{Player: player, Matches: got.Matches, Cursor: got.Cursor})
+		writeCacheable(w, r, PlayerMatchesBody{Player: player, Matches: got.Matches, Cursor: got.Cursor})
 	}
 }
 

@@ -134,13 +134,13 @@ func (s *memStore) TournamentMatches(_ context.Context, t string, req scores.Pag
 	return page(s.tournament(t), "T#"+t, req)
 }
 
-func (s *memStore) AllTournamentMatches(_ context.Context, t string) ([]scores.Match, error) {
+func (s *memStore) Standings(_ context.Context, t string) ([]scores.Standing, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.begin(); err != nil {
 		return nil, err
 	}
-	return s.tournament(t), nil
+	return scores.Standings(s.tournament(t)), nil
 }
 
 func (s *memStore) PlayerMatches(_ context.Context, player string, req scores.PageRequest) (scores.Page, error) {

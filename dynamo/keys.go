@@ -13,7 +13,13 @@ import (
 //	player link  PK = TOURNAMENT#{tournamentId}  SK = PLAYER#{1|2}#{matchId}
 //	             GSI1PK = PLAYER#{PlayerKey(name)}
 //	             GSI1SK = {time, fixed width UTC}#{tournamentId}#{matchId}
+//	standing     PK = TOURNAMENT#{tournamentId}  SK = STANDING#{PlayerKey(name)}
 //	health       PK = HEALTH                     SK = HEALTH
+//
+// A tournament's partition holds its matches, their player links and one
+// standing item per player; each kind has its own SK prefix, so one Query
+// with begins_with reads one kind only (standings without a single match).
+// A standing's SK is never parsed back, so a name with '#' is harmless there.
 //
 // IDs are limited to letters, digits, '.', '_' and '-' (scores.ValidID), so
 // an ID can never contain '#' and every key splits back unambiguously.
@@ -22,6 +28,7 @@ const (
 	prefixMatch      = "MATCH#"
 	prefixPlayerLink = "PLAYER#"
 	prefixPlayer     = "PLAYER#"
+	prefixStanding   = "STANDING#"
 	keySep           = "#"
 	healthKey        = "HEALTH"
 )
@@ -41,6 +48,10 @@ func matchSK(matchID string) string { return prefixMatch + matchID }
 func playerLinkSK(slot, matchID string) string {
 	return prefixPlayerLink + slot + keySep + matchID
 }
+
+// standingSK keys a player's line by the key that tells players apart, so
+// every spelling of a name updates the same item.
+func standingSK(playerKey string) string { return prefixStanding + playerKey }
 
 func playerPK(name string) string { return prefixPlayer + scores.PlayerKey(name) }
 

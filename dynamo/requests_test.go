@@ -10,8 +10,10 @@ import (
 )
 
 // TestReadsMakeOneRequest counts operations with SDK middleware: every read
-// the API serves is one GetItem or one Query, and writes are one
-// transaction. TestMain checks that no test anywhere issued a Scan.
+// the API serves is one GetItem or one Query (standings included, however
+// many matches); a create is one transaction, a replace or delete a read of
+// the match and one transaction, a refused one the read alone. TestMain
+// checks that no test anywhere issued a Scan.
 func TestReadsMakeOneRequest(t *testing.T) {
 	s, ops := newTestStore(t)
 	ctx := ctxT(t)
@@ -59,12 +61,30 @@ func TestReadsMakeOneRequest(t *testing.T) {
 			_, err := s.PlayerMatches(ctx, "alice", scores.PageRequest{Limit: 2, Cursor: hist.Cursor})
 			return err
 		}, []string{"Query"}},
+		{"Standings", func(ctx context.Context) error { _, err := s.Standings(ctx, "t"); return err }, []string{"Query"}},
 		{"AllTournamentMatches", func(ctx context.Context) error { _, err := s.AllTournamentMatches(ctx, "t"); return err }, []string{"Query"}},
 		{"Ping", s.Ping, []string{"GetItem"}},
 		{"CreateMatch", func(ctx context.Context) error {
 			return s.CreateMatch(ctx, newMatch(t, "t", "m9", "Alice", "Bob", "alice", baseTime))
 		}, []string{"TransactWriteItems"}},
-		{"DeleteMatch", func(ctx context.Context) error { return s.DeleteMatch(ctx, "t", "m9", alice) }, []string{"TransactWriteItems"}},
+		{"PutMatch replaces", func(ctx context.Context) error {
+			return s.PutMatch(ctx, newMatch(t, "t", "m9", "Alice", "Carol", "alice", baseTime), alice)
+		}, []string{"GetItem", "TransactWriteItems"}},
+		{"PutMatch refused", func(ctx context.Context) error {
+			err := s.PutMatch(ctx, newMatch(t, "t", "m9", "Bob", "Carol", "bob", baseTime), bob)
+			if scores.ErrorCode(err) == scores.CodeForbidden {
+				return nil
+			}
+			return err
+		}, []string{"GetItem"}},
+		{"DeleteMatch", func(ctx context.Context) error { return s.DeleteMatch(ctx, "t", "m9", alice) }, []string{"GetItem", "TransactWriteItems"}},
+		{"DeleteMatch missing", func(ctx context.Context) error {
+			err := s.DeleteMatch(ctx, "t", "m9", alice)
+			if scores.ErrorCode(err) == scores.CodeNotFound {
+				return nil
+			}
+			return err
+		}, []string{"GetItem"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/hush-scores/hush/scores"
 )
@@ -28,9 +30,22 @@ const (
 	reasonTxConflict      = "TransactionConflict"
 )
 
-// txAttempts bounds the retries of a transaction that another transaction on
-// the same items cancelled; such conflicts clear within milliseconds.
-const txAttempts = 5
+// Retries of a write that another write cancelled: a transaction touching
+// an item another transaction holds (TransactionConflict, frequent now that
+// every match of a tournament updates its players' standing items), or a
+// replace or delete whose match changed between its read and its write.
+// Backoff is exponential with full jitter, so a crowd of writers on one
+// tournament spreads out instead of colliding again in step. The attempts
+// bound the waiting: at most about 5 s of sleep in all (2.5 s expected),
+// inside the write function's 10 s timeout (components/regional.go) with
+// DynamoDB's millisecond requests; a write still cancelled then answers
+// 409. The bound is on attempts, not wall time, so a slow DynamoDB Local on
+// a busy machine does not turn contention into refusals.
+const (
+	writeAttempts = 16
+	backoffBase   = 5 * time.Millisecond
+	backoffCap    = 500 * time.Millisecond
+)
 
 // api is the part of the DynamoDB client the store uses.
 type api interface {
@@ -39,9 +54,13 @@ type api interface {
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
-// Store keeps matches in Hush's single table. It implements scores.Store;
-// every read method makes exactly one DynamoDB request (AllTournamentMatches
-// more only for a tournament over 1 MB), and nothing scans.
+// Store keeps matches in Hush's single table. It implements scores.Store.
+// Every read method makes exactly one DynamoDB request (Standings more only
+// beyond 1 MB of standing items, AllTournamentMatches beyond 1 MB of
+// matches), and nothing scans. A create is one TransactWriteItems; a
+// replace or delete is a GetItem and a TransactWriteItems (more only when
+// another write got in between). Every write must go to one region's
+// replica, the write region: standings.go says why.
 type Store struct {
 	client api
 	table  string
@@ -55,56 +74,51 @@ func NewStore(client *dynamodb.Client, table string) *Store {
 	return &Store{client: client, table: table}
 }
 
-// CreateMatch stores m and its two player links in one transaction unless
-// the match exists, which is CodeConflict.
+// CreateMatch stores m, its two player links and its players' standings in
+// one transaction unless the match exists, which is CodeConflict. It reads
+// nothing first: a new match has no old version to subtract.
 func (s *Store) CreateMatch(ctx context.Context, m scores.Match) error {
 	if err := checkIDs(m.TournamentID, m.MatchID); err != nil {
 		return err
 	}
-	cond := expression.AttributeNotExists(expression.Name(AttrPK))
-	tx, err := s.writeOps(m, &cond)
-	if err != nil {
-		return wrap(internal(err), "create match %s/%s", m.TournamentID, m.MatchID)
+	err := s.write(ctx, false, m.TournamentID, m.MatchID, func(*matchItem) ([]types.TransactWriteItem, error) {
+		return s.writeOps(m, nil)
+	})
+	if reasonCode(cancellation(err), 0) == reasonConditionFailed {
+		err = scores.Errorf(scores.CodeConflict, "match %s of tournament %s exists already", m.MatchID, m.TournamentID)
 	}
-	if err := s.transact(ctx, tx); err != nil {
-		if reasonCode(cancellation(err), 0) == reasonConditionFailed {
-			err = scores.Errorf(scores.CodeConflict, "match %s of tournament %s exists already", m.MatchID, m.TournamentID)
-		}
-		return wrap(txError(err), "create match %s/%s", m.TournamentID, m.MatchID)
-	}
-	return nil
+	return wrapWrite(err, "create match %s/%s", m.TournamentID, m.MatchID)
 }
 
 // PutMatch stores m, creating it or replacing the match with its IDs if
 // caller owns it (the stored owner is caller.Sub) or is an admin; otherwise
-// it is CodeForbidden, also for a match stored before owners existed. One
-// transaction decides: the ownership check is the write's own condition, so
-// two concurrent PUTs by different users cannot take a match from its owner,
-// and a replace costs no more than a create.
+// it is CodeForbidden, also for a match stored before owners existed. It reads
+// the stored match (to take its old result out of the standings and to
+// check ownership), then writes on condition that the match is still as it
+// read it; so two concurrent PUTs by different users cannot take a
+// match from its owner, and no result is ever subtracted twice.
 func (s *Store) PutMatch(ctx context.Context, m scores.Match, caller scores.Caller) error {
 	if err := checkIDs(m.TournamentID, m.MatchID); err != nil {
 		return err
 	}
-	var cond *expression.ConditionBuilder
-	if !caller.IsAdmin() {
-		if caller.Sub == "" {
-			return forbidden(m.TournamentID, m.MatchID)
+	if !caller.IsAdmin() && caller.Sub == "" {
+		return forbidden(m.TournamentID, m.MatchID)
+	}
+	err := s.write(ctx, true, m.TournamentID, m.MatchID, func(old *matchItem) ([]types.TransactWriteItem, error) {
+		if old != nil && !mayChange(*old, caller) {
+			return nil, forbidden(m.TournamentID, m.MatchID)
 		}
-		c := expression.AttributeNotExists(expression.Name(AttrPK)).
-			Or(expression.Name(attrOwner).Equal(expression.Value(caller.Sub)))
-		cond = &c
-	}
-	tx, err := s.writeOps(m, cond)
-	if err != nil {
-		return wrap(internal(err), "put match %s/%s", m.TournamentID, m.MatchID)
-	}
-	if err := s.transact(ctx, tx); err != nil {
-		if reasonCode(cancellation(err), 0) == reasonConditionFailed {
-			err = forbidden(m.TournamentID, m.MatchID)
-		}
-		return wrap(txError(err), "put match %s/%s", m.TournamentID, m.MatchID)
-	}
-	return nil
+		return s.writeOps(m, old)
+	})
+	return wrapWrite(err, "put match %s/%s", m.TournamentID, m.MatchID)
+}
+
+// mayChange reports whether caller may replace or delete the stored match:
+// an admin, or the user whose sub owns it. A match stored before owners
+// existed has none, so only an admin may change it; an empty sub owns
+// nothing.
+func mayChange(old matchItem, caller scores.Caller) bool {
+	return caller.IsAdmin() || caller.Sub != "" && old.Owner == caller.Sub
 }
 
 // GetMatch returns one match, or CodeNotFound.
@@ -130,54 +144,24 @@ func (s *Store) GetMatch(ctx context.Context, tournamentID, matchID string) (sco
 	return m, nil
 }
 
-// DeleteMatch removes a match and its player links in one transaction whose
-// condition holds the ownership check: CodeNotFound when missing,
-// CodeForbidden when caller.Sub does not own it and caller is no admin.
+// DeleteMatch removes a match and its player links and takes its result
+// out of the standings, in one transaction on condition that the match is
+// still as it read it: CodeNotFound when missing, CodeForbidden when
+// caller.Sub does not own it and caller is no admin.
 func (s *Store) DeleteMatch(ctx context.Context, tournamentID, matchID string, caller scores.Caller) error {
 	if err := checkIDs(tournamentID, matchID); err != nil {
 		return err
 	}
-	cond := expression.AttributeExists(expression.Name(AttrPK))
-	if !caller.IsAdmin() {
-		// An empty sub matches no owner; the condition then tells a
-		// missing match (404) from another's (403) as for anyone.
-		cond = expression.Name(attrOwner).Equal(expression.Value(caller.Sub))
-	}
-	expr, err := expression.NewBuilder().WithCondition(cond).Build()
-	if err != nil {
-		return wrap(internal(err), "delete match %s/%s", tournamentID, matchID)
-	}
-	tx := []types.TransactWriteItem{{Delete: &types.Delete{
-		TableName:                           aws.String(s.table),
-		Key:                                 matchKey(tournamentID, matchID),
-		ConditionExpression:                 expr.Condition(),
-		ExpressionAttributeNames:            expr.Names(),
-		ExpressionAttributeValues:           expr.Values(),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}}
-	for _, slot := range playerSlots {
-		tx = append(tx, types.TransactWriteItem{Delete: &types.Delete{
-			TableName: aws.String(s.table),
-			Key:       linkKey(tournamentID, slot, matchID),
-		}})
-	}
-	err = s.transact(ctx, tx)
-	if err == nil {
-		return nil
-	}
-	reasons := cancellation(err)
-	if reasonCode(reasons, 0) == reasonConditionFailed {
-		_, found, gerr := oldItem(reasons)
+	err := s.write(ctx, true, tournamentID, matchID, func(old *matchItem) ([]types.TransactWriteItem, error) {
 		switch {
-		case gerr != nil:
-			err = gerr
-		case found && !caller.IsAdmin():
-			err = forbidden(tournamentID, matchID)
-		default:
-			err = notFound(tournamentID, matchID)
+		case old == nil:
+			return nil, notFound(tournamentID, matchID)
+		case !mayChange(*old, caller):
+			return nil, forbidden(tournamentID, matchID)
 		}
-	}
-	return wrap(txError(err), "delete match %s/%s", tournamentID, matchID)
+		return s.deleteOps(*old)
+	})
+	return wrapWrite(err, "delete match %s/%s", tournamentID, matchID)
 }
 
 // TournamentMatches returns a page of a tournament's matches ordered by
@@ -311,29 +295,147 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// writeOps returns the transaction that writes m's match item under cond and
-// its player links. A link is keyed by slot, so a replace that changes the
-// players overwrites the old links and the old player's history loses the
-// match. When both names are one player, the second link is deleted so the
-// match does not appear twice in that player's history.
-func (s *Store) writeOps(m scores.Match, cond *expression.ConditionBuilder) ([]types.TransactWriteItem, error) {
+// write runs one write of a match. With read it first reads the stored
+// match (nil when there is none) with a strongly consistent GetItem;
+// decide turns that into the transaction, or an error that ends the write.
+// The transaction's first operation is the match's own, conditioned on the
+// match being as read (unchanged), so a cancellation naming it means the match changed in
+// between: the write then reads again. Cancellations by other transactions
+// are retried too; both back off. Without read, a failed condition is
+// returned for the caller to name.
+func (s *Store) write(ctx context.Context, read bool, tournamentID, matchID string, decide func(old *matchItem) ([]types.TransactWriteItem, error)) error {
+	for attempt := 1; ; attempt++ {
+		var old *matchItem
+		if read {
+			var err error
+			if old, _, err = s.storedMatch(ctx, tournamentID, matchID); err != nil {
+				return err
+			}
+		}
+		tx, err := decide(old)
+		if err != nil {
+			return err
+		}
+		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+		if err == nil {
+			return nil
+		}
+		reasons := cancellation(err)
+		stale := read && reasonCode(reasons, 0) == reasonConditionFailed
+		busy := hasReason(reasons, reasonTxConflict) || localLockTimeout(err)
+		if attempt == writeAttempts || !stale && !busy {
+			if stale {
+				return &scores.Error{Code: scores.CodeConflict, Message: "the match is being written by another request, try again", Err: err}
+			}
+			return err
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// localLockTimeout reports DynamoDB Local's way of saying what DynamoDB
+// says with TransactionConflict: when transactions queue for the same
+// items longer than its lock timeout (a busy machine, a crowd of writers on
+// one tournament), it answers 500 "This action timed out because it too long
+// waiting for a lock. This request will succeed in actual DynamoDB API".
+// DynamoDB itself never sends this message, so the check costs nothing there.
+func localLockTimeout(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == "InternalServerError" &&
+		strings.Contains(api.ErrorMessage(), "waiting for a lock")
+}
+
+// backoff waits before attempt+1: a random time up to an exponentially
+// growing, capped bound ("full jitter").
+func backoff(ctx context.Context, attempt int) error {
+	bound := min(backoffCap, backoffBase<<min(attempt, 16))
+	delay := rand.N(bound) + time.Millisecond //nolint:gosec // jitter between retries, not a secret
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(delay):
+		return nil
+	}
+}
+
+// storedMatch reads the match item as the write region holds it now, and
+// whether there is one.
+func (s *Store) storedMatch(ctx context.Context, tournamentID, matchID string) (*matchItem, bool, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            matchKey(tournamentID, matchID),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, false, classify(err)
+	}
+	if out.Item == nil {
+		return nil, false, nil
+	}
+	var it matchItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return nil, false, internal(fmt.Errorf("unmarshal stored match: %w", err))
+	}
+	return &it, true, nil
+}
+
+// unchanged is the condition that the stored match is still what the
+// write read, in everything the write's decision rests on: the players and
+// score it takes out of the standings, and the owner it checked. Comparing
+// these rather than a version number lets concurrent replaces that change
+// neither (an owner saving the same result twice, a played_at fix) all
+// commit instead of retrying each other, and it holds for items written
+// before standings existed.
+func unchanged(old *matchItem) expression.ConditionBuilder {
+	if old == nil {
+		return expression.AttributeNotExists(expression.Name(AttrPK))
+	}
+	owner := expression.AttributeNotExists(expression.Name(attrOwner))
+	if old.Owner != "" {
+		owner = expression.Name(attrOwner).Equal(expression.Value(old.Owner))
+	}
+	return expression.And(
+		expression.Name("player1").Equal(expression.Value(old.Player1)),
+		expression.Name("player2").Equal(expression.Value(old.Player2)),
+		expression.Name("score").Equal(expression.Value(old.Score)),
+		owner,
+	)
+}
+
+// writeOps returns the transaction that replaces old (nil for none) by m:
+// the match item on condition that old is still stored, its player links
+// and the changes to the standings. A link is keyed by slot, so a replace
+// that changes the players overwrites the old links and the old player's
+// history loses the match. When both names are one player (only in items
+// older than NewMatch's check), the second link is deleted so the match
+// does not appear twice in that player's history.
+func (s *Store) writeOps(m scores.Match, old *matchItem) ([]types.TransactWriteItem, error) {
 	it := newMatchItem(m)
+	var before *scores.Match
+	if old != nil {
+		om, err := old.match()
+		if err != nil {
+			return nil, internal(err)
+		}
+		before = &om
+	}
 	av, err := marshalItem(it)
 	if err != nil {
-		return nil, err
+		return nil, internal(err)
 	}
-	put := &types.Put{TableName: aws.String(s.table), Item: av}
-	if cond != nil {
-		expr, err := expression.NewBuilder().WithCondition(*cond).Build()
-		if err != nil {
-			return nil, err
-		}
-		put.ConditionExpression = expr.Condition()
-		put.ExpressionAttributeNames = expr.Names()
-		put.ExpressionAttributeValues = expr.Values()
-		put.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
+	expr, err := expression.NewBuilder().WithCondition(unchanged(old)).Build()
+	if err != nil {
+		return nil, internal(err)
 	}
-	tx := []types.TransactWriteItem{{Put: put}}
+	tx := []types.TransactWriteItem{{Put: &types.Put{
+		TableName:                 aws.String(s.table),
+		Item:                      av,
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	}}}
 	players := [2]string{m.Player1, m.Player2}
 	for i, slot := range playerSlots {
 		if i == 1 && scores.PlayerKey(players[0]) == scores.PlayerKey(players[1]) {
@@ -345,50 +447,52 @@ func (s *Store) writeOps(m scores.Match, cond *expression.ConditionBuilder) ([]t
 		}
 		av, err := marshalItem(it.linkItem(slot, players[i], m))
 		if err != nil {
-			return nil, err
+			return nil, internal(err)
 		}
 		tx = append(tx, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: av}})
 	}
-	return tx, nil
+	ops, err := s.standingOps(m.TournamentID, scores.StandingChanges(before, &m))
+	if err != nil {
+		return nil, internal(err)
+	}
+	return append(tx, ops...), nil
 }
 
-// transact runs a transaction, retrying it a few times when another
-// transaction on the same items cancelled it.
+// deleteOps returns the transaction that deletes old, its links and its
+// result in the standings, on condition that old is still stored.
+func (s *Store) deleteOps(old matchItem) ([]types.TransactWriteItem, error) {
+	om, err := old.match()
+	if err != nil {
+		return nil, internal(err)
+	}
+	expr, err := expression.NewBuilder().WithCondition(unchanged(&old)).Build()
+	if err != nil {
+		return nil, internal(err)
+	}
+	tx := []types.TransactWriteItem{{Delete: &types.Delete{
+		TableName:                 aws.String(s.table),
+		Key:                       matchKey(om.TournamentID, om.MatchID),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	}}}
+	for _, slot := range playerSlots {
+		tx = append(tx, types.TransactWriteItem{Delete: &types.Delete{
+			TableName: aws.String(s.table),
+			Key:       linkKey(om.TournamentID, slot, om.MatchID),
+		}})
+	}
+	ops, err := s.standingOps(om.TournamentID, scores.StandingChanges(&om, nil))
+	if err != nil {
+		return nil, internal(err)
+	}
+	return append(tx, ops...), nil
+}
+
+// transact runs a transaction that reads nothing first (the repair's
+// rewrites), retrying it when another transaction cancelled it.
 func (s *Store) transact(ctx context.Context, tx []types.TransactWriteItem) error {
-	for attempt := 1; ; attempt++ {
-		_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
-		if err == nil || attempt == txAttempts || !hasReason(cancellation(err), reasonTxConflict) {
-			return err
-		}
-		// The other transaction usually commits within milliseconds; jitter
-		// keeps a crowd of writers from colliding again in step.
-		delay := time.Duration(attempt)*10*time.Millisecond + rand.N(10*time.Millisecond) //nolint:gosec // jitter between retries, not a secret
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-	}
-}
-
-// oldItem returns the stored item that failed the condition of the first
-// operation. DynamoDB returns it in the cancellation reason because the
-// operation asks for it (ReturnValuesOnConditionCheckFailure ALL_OLD, which
-// DynamoDB Local 3.x supports in transactions as well); an empty item means
-// none was stored. So the outcome needs no second read, and the decision is
-// about the very item the condition saw.
-func oldItem(reasons []types.CancellationReason) (matchItem, bool, error) {
-	var it matchItem
-	if len(reasons) == 0 {
-		return it, false, internal(errors.New("transaction cancelled without reasons"))
-	}
-	if len(reasons[0].Item) == 0 {
-		return it, false, nil
-	}
-	if err := attributevalue.UnmarshalMap(reasons[0].Item, &it); err != nil {
-		return it, false, internal(fmt.Errorf("unmarshal stored item: %w", err))
-	}
-	return it, true, nil
+	return s.write(ctx, false, "", "", func(*matchItem) ([]types.TransactWriteItem, error) { return tx, nil })
 }
 
 func (s *Store) tournamentQuery(tournamentID string) (*dynamodb.QueryInput, error) {
@@ -467,6 +571,14 @@ func notFound(tournamentID, matchID string) error {
 
 func forbidden(tournamentID, matchID string) error {
 	return scores.Errorf(scores.CodeForbidden, "match %s of tournament %s was recorded by another user", matchID, tournamentID)
+}
+
+// wrapWrite maps a write's error to a domain error with context.
+func wrapWrite(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return wrap(txError(err), format, args...)
 }
 
 // txError maps what is left of a transaction error once the callers have

@@ -79,6 +79,9 @@ type Options struct {
 	// Gateway does with the stack's hush:throttle; nil means the limits of
 	// Pulumi.<stack>.yaml, and the zero Throttle turns throttling off.
 	Throttle *gateway.Throttle
+	// DynamoDBOptions configure the handlers' DynamoDB clients, after
+	// dynamo.ConfigureClient: hush-load meters their requests with it.
+	DynamoDBOptions []func(*dynamodb.Options)
 }
 
 // Region is one region's gateway.
@@ -159,6 +162,9 @@ type Stack struct {
 	dynamoChanged chan struct{}
 	// dynamoOpts restarts DynamoDB Local on the same port and data.
 	dynamoOpts dynamolocal.Options
+	// dynamoExtra configures the handlers' DynamoDB clients after
+	// dynamo.ConfigureClient (Options.DynamoDBOptions).
+	dynamoExtra []func(*dynamodb.Options)
 
 	// throttleMu guards throttle and throttlers (see throttle.go).
 	throttleMu sync.Mutex
@@ -252,7 +258,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	s := &Stack{done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{}), lock: lock, throttle: set.throttle}
+	s := &Stack{done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{}), lock: lock, throttle: set.throttle, dynamoExtra: opts.DynamoDBOptions}
 	s.life, s.endLife = context.WithCancel(context.WithoutCancel(ctx))
 	//nolint:contextcheck // stopping must not depend on the start-up context, which may be what ended
 	defer func() {
@@ -408,7 +414,7 @@ func (s *Stack) openLog(dirs layout, name string) (*os.File, error) {
 
 // dynamoClient returns a client of DynamoDB Local that claims to be in region.
 func (s *Stack) dynamoClient(ctx context.Context, region string) (*dynamodb.Client, error) {
-	c, err := dynamolocal.NewClient(ctx, s.dynamo.Endpoint(), region, dynamo.ConfigureClient)
+	c, err := dynamolocal.NewClient(ctx, s.dynamo.Endpoint(), region, append([]func(*dynamodb.Options){dynamo.ConfigureClient}, s.dynamoExtra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("localstack: dynamodb client for %s: %w", region, err)
 	}

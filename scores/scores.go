@@ -112,8 +112,9 @@ type Store interface {
 	DeleteMatch(ctx context.Context, tournamentID, matchID string, caller Caller) error
 	// TournamentMatches returns a page of a tournament's matches, ordered by match ID.
 	TournamentMatches(ctx context.Context, tournamentID string, page PageRequest) (Page, error)
-	// AllTournamentMatches returns every match of a tournament, for standings.
-	AllTournamentMatches(ctx context.Context, tournamentID string) ([]Match, error)
+	// Standings returns a tournament's standings, ordered as Standings
+	// orders them; none when the tournament has no matches.
+	Standings(ctx context.Context, tournamentID string) ([]Standing, error)
 	// PlayerMatches returns a page of a player's matches across tournaments, newest first.
 	PlayerMatches(ctx context.Context, player string, page PageRequest) (Page, error)
 	// Ping makes one cheap read to prove the storage answers.

@@ -1,9 +1,6 @@
 package scores
 
-import (
-	"cmp"
-	"slices"
-)
+import "slices"
 
 // Standing is one player's line in a tournament's standings.
 type Standing struct {
@@ -53,43 +50,20 @@ func Standings(matches []Match) []Standing {
 		if k1 == k2 {
 			continue
 		}
-		points := m.Points
-		if len(points) == 0 {
-			sc, err := ParseScore(m.Score, m.BestOf)
-			if err != nil {
-				continue
+		for i, t := range MatchTallies(m) {
+			k, name := k1, m.Player1
+			if i == 1 {
+				k, name = k2, m.Player2
 			}
-			points = sc.Games
+			lines[lineOf(k, name)].apply(t)
 		}
-		var g GameCount
-		var p1, p2 int
-		for _, gp := range points {
-			p1 += gp.Player1
-			p2 += gp.Player2
-			if gp.Player1 > gp.Player2 {
-				g.Player1++
-			} else {
-				g.Player2++
-			}
-		}
-		i1 := lineOf(k1, m.Player1)
-		i2 := lineOf(k2, m.Player2)
-		lines[i1].add(g.Player1, g.Player2, p1, p2)
-		lines[i2].add(g.Player2, g.Player1, p2, p1)
 	}
 	order := make([]int, len(lines))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(i, j int) int {
-		a, b := &lines[i], &lines[j]
-		return cmp.Or(
-			cmp.Compare(b.Won, a.Won),
-			cmp.Compare(b.GamesWon-b.GamesLost, a.GamesWon-a.GamesLost),
-			cmp.Compare(b.PointsWon-b.PointsLost, a.PointsWon-a.PointsLost),
-			cmp.Compare(keys[i], keys[j]),
-			cmp.Compare(a.Player, b.Player),
-		)
+		return compareLines(&lines[i], &lines[j], keys[i], keys[j])
 	})
 	out := make([]Standing, len(order))
 	for n, i := range order {
@@ -98,16 +72,13 @@ func Standings(matches []Match) []Standing {
 	return out
 }
 
-// add counts one match for the player: the games and points they won and lost.
-func (s *Standing) add(gamesWon, gamesLost, pointsWon, pointsLost int) {
-	s.Played++
-	if gamesWon > gamesLost {
-		s.Won++
-	} else {
-		s.Lost++
-	}
-	s.GamesWon += gamesWon
-	s.GamesLost += gamesLost
-	s.PointsWon += pointsWon
-	s.PointsLost += pointsLost
+// apply adds a tally to the line.
+func (s *Standing) apply(t Tally) {
+	s.Played += t.Played
+	s.Won += t.Won
+	s.Lost += t.Lost
+	s.GamesWon += t.GamesWon
+	s.GamesLost += t.GamesLost
+	s.PointsWon += t.PointsWon
+	s.PointsLost += t.PointsLost
 }

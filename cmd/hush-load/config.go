@@ -62,6 +62,10 @@ type config struct {
 	CPUProfile       string
 	// Throttle keeps the stack's method throttling on the local stack.
 	Throttle bool
+	// Scenario is "" for the load table or "day" for the tournament day
+	// (day.go); Quick shrinks the day for tests.
+	Scenario string
+	Quick    bool
 }
 
 // parseFlags reads and validates the command line.
@@ -92,6 +96,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.NoFloor, "no-floor", false, "skip the direct DynamoDB calls")
 	fs.BoolVar(&c.Throttle, "throttle", false, "keep the stack's API Gateway method throttling on the local stack it starts; off by default (as hush-local -no-throttle), so the figures measure the gateway and handlers, not the limits")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file (with a local stack it includes the gateway and handlers, which run in this process)")
+	fs.StringVar(&c.Scenario, "scenario", "", "\"day\": the tournament-day profile (spectators polling standings and results in every region of -stack, scorekeepers writing, tournaments of 20 and 3,000 matches) with DynamoDB capacity and a cost estimate; empty: the load table")
+	fs.BoolVar(&c.Quick, "quick", false, "with -scenario day: small tournaments and a short polling phase, for tests (figures not representative)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -151,6 +157,18 @@ func (c config) validate() error {
 			errs = append(errs, fmt.Errorf("-endpoints: %q twice", e))
 		}
 		seen[e] = true
+	}
+	switch c.Scenario {
+	case "":
+		if c.Quick {
+			errs = append(errs, errors.New("-quick goes with -scenario day"))
+		}
+	case "day":
+		if c.Target != "" {
+			errs = append(errs, errNoDay)
+		}
+	default:
+		errs = append(errs, fmt.Errorf("-scenario %q: want one of %s", c.Scenario, dayNames))
 	}
 	if c.Target != "" {
 		if err := checkTarget(c.Target, c.AllowRemote); err != nil {

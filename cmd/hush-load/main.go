@@ -18,6 +18,10 @@
 // (for the floor) from -dynamodb-endpoint. Only loopback targets are allowed
 // unless -allow-remote is given.
 //
+// With -scenario day it runs the tournament-day profile instead (day.go):
+//
+//	go run ./cmd/hush-load -scenario day -stack prod
+//
 // A run seeds its own data through the API (a user, a tournament of 20
 // matches, one match per worker for PUT) and deletes it at the end. Every
 // phase is bounded by -duration and -requests, so the run stops by itself.
@@ -56,6 +60,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if c.Scenario == "day" {
+		return runDay(ctx, c, stdout, stderr)
 	}
 	rep, err := execute(ctx, c, stdout, stderr)
 	if err != nil {

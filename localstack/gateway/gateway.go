@@ -481,6 +481,14 @@ func writeProxyResponse(w http.ResponseWriter, resp events.APIGatewayProxyRespon
 		}
 		h.Set(k, v)
 	}
+	if resp.StatusCode == http.StatusNotModified {
+		// A 304 has no body, so neither a type nor a length of its own: the
+		// function's ETag and Cache-Control pass as they are, as every
+		// header does (API Gateway's handling of a proxy 304 is taken from
+		// its documentation of passing headers through, not observed here).
+		w.WriteHeader(resp.StatusCode)
+		return 0
+	}
 	if h.Get("Content-Type") == "" {
 		// API Gateway labels a proxy response without a type as JSON.
 		h.Set("Content-Type", "application/json")

@@ -523,3 +523,28 @@ func TestNewCognitoAuthorizerFailsWithoutJWKS(t *testing.T) {
 		t.Errorf("error = %v, want one naming the JWKS URL", err)
 	}
 }
+
+// TestConditionalGetPassesThrough: as API Gateway's proxy integration does,
+// the client's If-None-Match reaches the function, and the function's 304
+// reaches the client with its ETag and Cache-Control and without a body or
+// a Content-Type of the gateway's making.
+func TestConditionalGetPassesThrough(t *testing.T) {
+	fn := &recorder{resp: events.APIGatewayProxyResponse{StatusCode: 304,
+		Headers: map[string]string{"ETag": `"abc"`, "Cache-Control": "no-cache"}}}
+	f := newFixture(t, func(o *Options) {
+		for k := range o.Functions {
+			o.Functions[k] = fn.fn
+		}
+	})
+	rec := f.do("GET", "/dev/v1/tournament/t/standings", nil, http.Header{"If-None-Match": {`"abc"`}})
+	if got := fn.last(t).Headers["If-None-Match"]; got != `"abc"` {
+		t.Errorf("the function saw If-None-Match %q, want %q", got, `"abc"`)
+	}
+	res := rec.Result()
+	if res.StatusCode != http.StatusNotModified || rec.Body.Len() != 0 {
+		t.Fatalf("got %d with %d body bytes, want 304 without a body", res.StatusCode, rec.Body.Len())
+	}
+	if res.Header.Get("ETag") != `"abc"` || res.Header.Get("Cache-Control") != "no-cache" || res.Header.Get("Content-Type") != "" {
+		t.Errorf("304 headers %v, want the function's ETag and Cache-Control and no Content-Type", res.Header)
+	}
+}

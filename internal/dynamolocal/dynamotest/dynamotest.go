@@ -23,6 +23,10 @@ import (
 // -sharedDb, so any region sees the same tables.
 const Region = "us-east-1"
 
+// EnvEndpoint is the variable that points the tests at a running DynamoDB
+// Local instead of starting one.
+const EnvEndpoint = "HUSH_TEST_DYNAMODB_ENDPOINT"
+
 var (
 	once     sync.Once
 	instance *dynamolocal.Instance
@@ -53,10 +57,17 @@ func Instance(t testing.TB) *dynamolocal.Instance {
 // Start returns a client of the shared instance. optFns run after the
 // defaults, for example dynamo.ConfigureClient or middleware that counts
 // requests.
+//
+// HUSH_TEST_DYNAMODB_ENDPOINT names a DynamoDB Local already running (with
+// -sharedDb) to use instead: on a machine so busy that a fresh JVM misses
+// the start-up timeout, start one by hand and point the tests at it.
 func Start(t testing.TB, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	t.Helper()
-	inst := Instance(t)
-	client, err := dynamolocal.NewClient(context.Background(), inst.Endpoint(), Region, optFns...)
+	endpoint := os.Getenv(EnvEndpoint)
+	if endpoint == "" {
+		endpoint = Instance(t).Endpoint()
+	}
+	client, err := dynamolocal.NewClient(context.Background(), endpoint, Region, optFns...)
 	if err != nil {
 		t.Fatalf("dynamotest: %v", err)
 	}

@@ -1,0 +1,495 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/localstack"
+)
+
+// The tournament-day scenario (-scenario day): a local stack of every
+// region of -stack, two tournaments among the same players (20 and 3,000
+// matches), then
+//
+//   - a probe: each kind of request, one at a time, so the DynamoDB
+//     requests and capacity (dynamo.Meter), the handler's duration and the
+//     log bytes of each request are exactly its own;
+//   - a polling phase: spectators polling standings and results of both
+//     tournaments in every region with If-None-Match, while a few
+//     scorekeepers replace matches in the write region;
+//
+// and from those a cost per million requests of each kind and a cost of a
+// stated day (dayModel) for stacks of 1, 2 and 3 regions (cost.go).
+
+// dayPlan sizes a run of the scenario.
+type dayPlan struct {
+	Small, Big int // matches of the two tournaments
+	ProbeEach  int // requests per kind in the probe
+	Spectators int
+	Scorers    int
+	Poll       time.Duration // length of the polling phase
+	PollEvery  time.Duration // a spectator's pause between two polls
+	ScoreEvery time.Duration // a scorekeeper's pause between two writes
+}
+
+var (
+	fullDay  = dayPlan{Small: 20, Big: 3000, ProbeEach: 30, Spectators: 24, Scorers: 2, Poll: 20 * time.Second, PollEvery: 100 * time.Millisecond, ScoreEvery: time.Second}
+	quickDay = dayPlan{Small: 20, Big: 120, ProbeEach: 3, Spectators: 3, Scorers: 1, Poll: 2 * time.Second, PollEvery: 100 * time.Millisecond, ScoreEvery: 500 * time.Millisecond}
+)
+
+// kindStat is what the probe measured for one kind of request, per request.
+type kindStat struct {
+	Name      string
+	N         int
+	P50       time.Duration
+	Requests  map[string]float64 // DynamoDB requests per operation
+	ReadUnits float64
+	WriteUnit float64
+	// ReplicatedBytes is the size (DynamoDB's item-size rules) of what a
+	// write changes, which a global table sends to every other region.
+	ReplicatedBytes float64
+	RespBytes       float64
+	LogBytes        float64
+	HandlerMS       float64 // mean handler duration from its request log line
+}
+
+// pollStat is one endpoint of the polling phase.
+type pollStat struct {
+	Name        string
+	Durations   []time.Duration
+	Status304   int
+	Errors      int
+	Bytes       int64 // body bytes received
+	SavedBytes  int64 // body bytes a 304 spared (the size of the 200 it stood for)
+	RegionsSeen map[string]bool
+}
+
+// dayReport is everything the scenario prints.
+type dayReport struct {
+	Plan    dayPlan
+	Regions []string
+	Kinds   []kindStat
+	Polls   []*pollStat
+	// SameETags is true when every region answered the same ETag for the
+	// same path and data (checked once, before the polling).
+	SameETags bool
+}
+
+// runDay runs the scenario on a local stack and prints its tables.
+func runDay(ctx context.Context, c config, stdout, stderr io.Writer) error {
+	rep, err := executeDay(ctx, c, stderr)
+	if err != nil {
+		return err
+	}
+	return renderDay(stdout, rep, c.Quick)
+}
+
+// executeDay runs the scenario and returns what it measured; progress goes
+// to stderr.
+func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, err error) {
+	plan := fullDay
+	if c.Quick {
+		plan = quickDay
+	}
+	meter := &dynamo.Meter{}
+	logs := &logMeter{}
+	dir, err := os.MkdirTemp("", "hush-day-")
+	if err != nil {
+		return dayReport{}, fmt.Errorf("day: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	s, err := localstack.Start(startCtx, localstack.Options{
+		Stack: c.Stack, DataDir: dir, Progress: stderr,
+		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
+		DynamoDBOptions: []func(*dynamodb.Options){meter.Install},
+	})
+	if err != nil {
+		return dayReport{}, fmt.Errorf("day: start a local %s stack: %w", c.Stack, err)
+	}
+	//nolint:contextcheck // stopping must not depend on the run's context, which may be what ended
+	defer func() {
+		if cerr := s.Close(); cerr != nil {
+			fmt.Fprintln(stderr, "hush-load: stop the local stack:", cerr)
+		}
+	}()
+	info := s.Info()
+	t := target{Base: info.Regions[0].URL, Region: info.HomeRegion, PoolID: info.UserPoolID,
+		ClientID: info.UserPoolClientID, CognitoEndpoint: info.CognitoEndpoint}
+	cognito, err := newCognito(ctx, t)
+	if err != nil {
+		return dayReport{}, err
+	}
+	runID := randomID()
+	token, err := signUp(ctx, cognito, t, "day-"+runID)
+	if err != nil {
+		return dayReport{}, err
+	}
+	d := &day{plan: plan, client: newHTTPClient(plan.Spectators + plan.Scorers + 8), token: token,
+		home: info.Regions[0].URL, small: "day-" + runID + "-20", big: "day-" + runID + "-big",
+		meter: meter, logs: logs}
+	for _, r := range info.Regions {
+		d.regions = append(d.regions, r.URL)
+		d.regionNames = append(d.regionNames, r.Name)
+	}
+	fmt.Fprintf(stderr, "seeding %d and %d matches...\n", plan.Small, plan.Big)
+	if err := d.seed(ctx); err != nil {
+		return dayReport{}, err
+	}
+	rep := dayReport{Plan: plan, Regions: d.regionNames}
+	fmt.Fprintln(stderr, "probing each kind of request...")
+	if rep.Kinds, err = d.probe(ctx); err != nil {
+		return dayReport{}, err
+	}
+	if rep.SameETags, err = d.sameETags(ctx); err != nil {
+		return dayReport{}, err
+	}
+	fmt.Fprintf(stderr, "polling for %s...\n", plan.Poll)
+	rep.Polls = d.poll(ctx)
+	return rep, nil
+}
+
+// day is one run's stack, data and meters.
+type day struct {
+	plan        dayPlan
+	client      *http.Client
+	token       string
+	home        string
+	regions     []string
+	regionNames []string
+	small, big  string
+	meter       *dynamo.Meter
+	logs        *logMeter
+}
+
+// seed writes both tournaments through the API of the write (home) region.
+func (d *day) seed(ctx context.Context) error {
+	type job struct {
+		tournament string
+		k          int
+	}
+	jobs := make(chan job)
+	var failed atomic.Int64
+	var first atomic.Value
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for j := range jobs {
+				body, err := matchBody(j.tournament, fmt.Sprintf("m%05d", j.k), j.k)
+				if err == nil {
+					_, err = d.do(ctx, http.MethodPost, d.home+"/v1/tournament/match", body, "")
+				}
+				if err != nil {
+					failed.Add(1)
+					first.CompareAndSwap(nil, err.Error())
+				}
+			}
+		})
+	}
+	for _, tour := range []struct {
+		id string
+		n  int
+	}{{d.small, d.plan.Small}, {d.big, d.plan.Big}} {
+		for k := range tour.n {
+			if ctx.Err() != nil {
+				break
+			}
+			jobs <- job{tour.id, k}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	d.meter.Take()
+	d.logs.take()
+	if n := failed.Load(); n > 0 {
+		return fmt.Errorf("day: %d seed writes failed, first: %v", n, first.Load())
+	}
+	return ctx.Err()
+}
+
+// probeKind is one kind of request of the probe; req returns the request
+// number i of the kind.
+type probeKind struct {
+	name string
+	req  func(i int) (method, url string, body []byte)
+}
+
+func (d *day) probeKinds() []probeKind {
+	get := func(path string) func(int) (string, string, []byte) {
+		return func(int) (string, string, []byte) { return http.MethodGet, d.home + path, nil }
+	}
+	probeID := func(i int) string { return fmt.Sprintf("probe%04d", i) }
+	write := func(method string, shift int) func(int) (string, string, []byte) {
+		return func(i int) (string, string, []byte) {
+			body, _ := matchBody(d.big, probeID(i), i+shift) // encoding a map of strings cannot fail
+			return method, d.home + "/v1/tournament/match", body
+		}
+	}
+	return []probeKind{
+		{fmt.Sprintf("GET standings (%d matches)", d.plan.Small), get("/v1/tournament/" + d.small + "/standings")},
+		{fmt.Sprintf("GET standings (%d matches)", d.plan.Big), get("/v1/tournament/" + d.big + "/standings")},
+		{fmt.Sprintf("GET results (%d matches)", d.plan.Small), get("/v1/tournament/" + d.small + "/results")},
+		{fmt.Sprintf("GET results (%d, a page)", d.plan.Big), get("/v1/tournament/" + d.big + "/results")},
+		{"GET match", get("/v1/tournament/" + d.big + "/match/m00001")},
+		{"GET player matches", get("/v1/player/" + seedPlayers[0] + "/matches")},
+		{"GET health", get("/v1/health")},
+		{"POST match", write(http.MethodPost, 0)},
+		{"PUT match (replace)", write(http.MethodPut, 2)},
+		{"DELETE match", func(i int) (string, string, []byte) {
+			return http.MethodDelete, d.home + "/v1/tournament/" + d.big + "/match/" + probeID(i), nil
+		}},
+	}
+}
+
+// probe sends each kind's requests one at a time, so everything the meters
+// count between two kinds belongs to that kind.
+func (d *day) probe(ctx context.Context) ([]kindStat, error) {
+	var out []kindStat
+	for _, k := range d.probeKinds() {
+		d.meter.Take()
+		d.logs.take()
+		var durs []time.Duration
+		var resp int64
+		for i := range d.plan.ProbeEach {
+			method, url, body := k.req(i)
+			t0 := time.Now()
+			a, err := d.do(ctx, method, url, body, "")
+			if err != nil {
+				return nil, fmt.Errorf("day: probe %s: %w", k.name, err)
+			}
+			durs = append(durs, time.Since(t0))
+			resp += a.Bytes
+		}
+		u := d.meter.Take()
+		lb, handler := d.logs.take()
+		n := float64(d.plan.ProbeEach)
+		st := kindStat{Name: k.name, N: d.plan.ProbeEach, Requests: map[string]float64{},
+			ReadUnits: u.ReadUnits / n, WriteUnit: u.WriteUnits / n, ReplicatedBytes: float64(u.WrittenBytes) / n,
+			RespBytes: float64(resp) / n, LogBytes: float64(lb) / n, HandlerMS: handler}
+		for op, c := range u.Requests {
+			st.Requests[op] = float64(c) / n
+		}
+		slices.Sort(durs)
+		st.P50 = percentile(durs, 50)
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// sameETags asks every region for the big tournament's standings and
+// results and reports whether they all answer the same ETag.
+func (d *day) sameETags(ctx context.Context) (bool, error) {
+	for _, path := range []string{"/v1/tournament/" + d.big + "/standings", "/v1/tournament/" + d.big + "/results"} {
+		var tags []string
+		for _, base := range d.regions {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+			if err != nil {
+				return false, err
+			}
+			res, err := d.client.Do(req)
+			if err != nil {
+				return false, fmt.Errorf("day: %w", err)
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			tags = append(tags, res.Header.Get("ETag"))
+		}
+		if slices.Contains(tags, "") || len(slices.Compact(tags)) != 1 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// poll runs the spectators and scorekeepers for plan.Poll.
+func (d *day) poll(ctx context.Context) []*pollStat {
+	ctx, cancel := context.WithTimeout(ctx, d.plan.Poll)
+	defer cancel()
+	paths := []struct{ name, path string }{
+		{fmt.Sprintf("GET standings (%d)", d.plan.Big), "/v1/tournament/" + d.big + "/standings"},
+		{fmt.Sprintf("GET results (%d)", d.plan.Big), "/v1/tournament/" + d.big + "/results"},
+		{fmt.Sprintf("GET standings (%d)", d.plan.Small), "/v1/tournament/" + d.small + "/standings"},
+		{fmt.Sprintf("GET results (%d)", d.plan.Small), "/v1/tournament/" + d.small + "/results"},
+	}
+	stats := make([]*pollStat, len(paths)+1)
+	for i, p := range paths {
+		stats[i] = &pollStat{Name: p.name, RegionsSeen: map[string]bool{}}
+	}
+	writes := &pollStat{Name: "PUT match (scorekeepers)", RegionsSeen: map[string]bool{d.regionNames[0]: true}}
+	stats[len(paths)] = writes
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range d.plan.Spectators {
+		wg.Go(func() {
+			// A spectator's cache is keyed by path, as a browser's is by URL
+			// behind one domain name, whichever region answers.
+			etags := map[string]string{}
+			full := map[string]int64{}
+			for k := w; ctx.Err() == nil; k++ {
+				p := paths[k%len(paths)]
+				region := (k / len(paths)) % len(d.regions)
+				t0 := time.Now()
+				a, err := d.do(ctx, http.MethodGet, d.regions[region]+p.path, nil, etags[p.path])
+				dur := time.Since(t0)
+				if ctx.Err() != nil {
+					return
+				}
+				st := stats[k%len(paths)]
+				mu.Lock()
+				st.Durations = append(st.Durations, dur)
+				st.RegionsSeen[d.regionNames[region]] = true
+				switch {
+				case err != nil:
+					st.Errors++
+				case a.Status == http.StatusNotModified:
+					st.Status304++
+					st.SavedBytes += full[p.path]
+				default:
+					st.Bytes += a.Bytes
+					etags[p.path] = a.ETag
+					full[p.path] = a.Bytes
+				}
+				mu.Unlock()
+				sleep(ctx, d.plan.PollEvery)
+			}
+		})
+	}
+	for w := range d.plan.Scorers {
+		wg.Go(func() {
+			for k := w; ctx.Err() == nil; k += d.plan.Scorers {
+				tournament, n := d.big, d.plan.Big
+				if k%2 == 1 {
+					tournament, n = d.small, d.plan.Small
+				}
+				// Match j gets the score of seed k+j: a new result for it.
+				j := (k * 7) % n
+				body, _ := matchBody(tournament, fmt.Sprintf("m%05d", j), j+k+1) // cannot fail, see matchBody
+				t0 := time.Now()
+				_, err := d.do(ctx, http.MethodPut, d.home+"/v1/tournament/match", body, "")
+				dur := time.Since(t0)
+				if ctx.Err() != nil {
+					return
+				}
+				mu.Lock()
+				writes.Durations = append(writes.Durations, dur)
+				if err != nil {
+					writes.Errors++
+				}
+				mu.Unlock()
+				sleep(ctx, d.plan.ScoreEvery)
+			}
+		})
+	}
+	wg.Wait()
+	return stats
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// answer is what do keeps of a response.
+type answer struct {
+	Status int
+	ETag   string
+	Bytes  int64 // body bytes
+}
+
+// do sends one request (a write with the scorekeeper's token, a GET with
+// etag as If-None-Match when given) and wants a 2xx or 304.
+func (d *day) do(ctx context.Context, method, url string, body []byte, etag string) (answer, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, r)
+	if err != nil {
+		return answer{}, err
+	}
+	if method != http.MethodGet {
+		req.Header.Set("Authorization", d.token)
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	res, err := d.client.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer res.Body.Close()
+	n, err := io.Copy(io.Discard, res.Body)
+	a := answer{Status: res.StatusCode, ETag: res.Header.Get("ETag"), Bytes: n}
+	if err != nil {
+		return a, err
+	}
+	if res.StatusCode >= 300 && res.StatusCode != http.StatusNotModified {
+		return a, fmt.Errorf("%s %s: status %d", method, url, res.StatusCode)
+	}
+	return a, nil
+}
+
+// logMeter is the local stack's log: it counts the bytes the handlers and
+// gateways log (what CloudWatch Logs would ingest from them) and the
+// handlers' own durations from their request lines.
+type logMeter struct {
+	mu      sync.Mutex
+	bytes   int64
+	handler []float64
+}
+
+func (l *logMeter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bytes += int64(len(p))
+	if bytes.Contains(p, []byte(`"msg":"request"`)) && bytes.Contains(p, []byte(`"duration_ms"`)) {
+		var line struct {
+			DurationMS *float64 `json:"duration_ms"`
+		}
+		if json.Unmarshal(p, &line) == nil && line.DurationMS != nil {
+			l.handler = append(l.handler, *line.DurationMS)
+		}
+	}
+	return len(p), nil
+}
+
+// take returns the bytes logged and the mean handler duration in ms since
+// the last take.
+func (l *logMeter) take() (int64, float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, hs := l.bytes, l.handler
+	l.bytes, l.handler = 0, nil
+	if len(hs) == 0 {
+		return b, 0
+	}
+	var sum float64
+	for _, h := range hs {
+		sum += h
+	}
+	return b, sum / float64(len(hs))
+}
+
+var errNoDay = errors.New("-scenario day runs its own local stack: it needs the handlers in this process to meter their DynamoDB requests; drop -target")
+
+// dayNames lists the scenarios -scenario takes.
+var dayNames = strings.Join([]string{"load (default)", "day"}, ", ")
