@@ -79,6 +79,13 @@ bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floo
 	go run ./cmd/hush-load $(BENCH_FLAGS)
 	go test -run '^$$' -bench . -benchmem ./api ./scores ./localstack/gateway
 
+# The tournament-day profile (issue 14): a local prod stack (three regions),
+# tournaments of 20 and 3,000 matches, polling, capacity and cost tables.
+# About two to four minutes on two cores, most of it seeding 3,000 matches.
+.PHONY: bench-day
+bench-day: deps ## Tournament-day profile: per-endpoint latency, DynamoDB capacity, 304s, cost per request and per day (DAY_FLAGS).
+	go run ./cmd/hush-load -scenario day -stack prod $(DAY_FLAGS)
+
 .PHONY: coldstart
 coldstart: ## Init time of every handler under the Lambda Runtime Interface Emulator (RUNS=5).
 	bash scripts/coldstart.sh

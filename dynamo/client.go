@@ -40,3 +40,21 @@ func ConfigureClient(o *dynamodb.Options) {
 func NewClient(cfg aws.Config, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamodb.NewFromConfig(cfg, append([]func(*dynamodb.Options){ConfigureClient}, optFns...)...)
 }
+
+// EmulatorRequestTimeout bounds one request to DynamoDB Local in the local
+// stack (ConfigureEmulator).
+const EmulatorRequestTimeout = 10 * time.Second
+
+// ConfigureEmulator is ConfigureClient for DynamoDB Local, with room for one
+// of its habits: it makes a transaction wait for the items another
+// transaction holds, where DynamoDB cancels it at once (TransactionConflict)
+// and the store retries with backoff. With many writers on one tournament's
+// standing items that wait can pass RequestTimeout, which would turn
+// contention into 503s that DynamoDB would never answer. A stopped Local
+// still fails at once: the connection is refused.
+func ConfigureEmulator(o *dynamodb.Options) {
+	ConfigureClient(o)
+	o.HTTPClient = awshttp.NewBuildableClient().
+		WithTimeout(EmulatorRequestTimeout).
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = DialTimeout })
+}

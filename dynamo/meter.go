@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,14 +12,16 @@ import (
 	"github.com/aws/smithy-go/middleware"
 )
 
-// Meter counts the requests a DynamoDB client makes and the capacity
-// DynamoDB reports for them: it asks every GetItem, Query and
-// TransactWriteItems for ReturnConsumedCapacity TOTAL and adds up the
-// answers. DynamoDB Local 3.x reports capacity by DynamoDB's rules (checked
-// 2026-11-29: a 5,000-byte item costs 2 units to read strongly, 1 unit
-// eventually in a Query, 5 to put and 10 to put in a transaction), so the
-// figures need no model of item sizes. Load tools install it; the
-// handlers do not, so production requests carry no extra parameter.
+// Meter counts the requests a DynamoDB client makes and their capacity: it
+// asks every GetItem, Query and TransactWriteItems for
+// ReturnConsumedCapacity TOTAL and adds up the answers. Checked against
+// DynamoDB Local 3.3.1 on 2026-11-29: its read units follow DynamoDB's
+// rules (a 5,000-byte item costs 2 units read strongly, 1 read eventually),
+// but its transactions do not (five 1 KB puts in one transaction report 2
+// units, not 10). So write units are computed here from the items by
+// DynamoDB's documented rules (writeUnits), and what Local reported is
+// kept beside them. Load tools install the meter; the handlers do not, so
+// production requests carry no extra parameter.
 type Meter struct {
 	mu    sync.Mutex
 	usage Usage
@@ -32,6 +35,12 @@ type Usage struct {
 	// units are write units, doubled as transactions are.
 	ReadUnits  float64
 	WriteUnits float64
+	// ReportedWriteUnits is what DynamoDB (Local) reported for the writes.
+	ReportedWriteUnits float64
+	// ReplicaWriteUnits is what the same writes cost in each other region
+	// of a global table, where they arrive as standard (not transactional)
+	// writes: one unit per started KB of each item and index entry.
+	ReplicaWriteUnits float64
 	// WrittenBytes is the size of what the transactions wrote, by
 	// DynamoDB's item-size rules: for a put the item, for an update its key
 	// and new values, for a delete its key. A global table replicates about
@@ -46,9 +55,10 @@ func (m *Meter) Install(o *dynamodb.Options) {
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				askCapacity(in.Parameters)
 				out, md, err := next.HandleInitialize(ctx, in)
-				written := 0
+				written, units, replica := 0, 0.0, 0.0
 				if tx, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok && err == nil {
 					written = txSize(tx)
+					units, replica = writeUnits(tx)
 				}
 				read, write := reported(out.Result)
 				m.mu.Lock()
@@ -57,7 +67,9 @@ func (m *Meter) Install(o *dynamodb.Options) {
 				}
 				m.usage.Requests[awsmiddleware.GetOperationName(ctx)]++
 				m.usage.ReadUnits += read
-				m.usage.WriteUnits += write
+				m.usage.WriteUnits += units
+				m.usage.ReplicaWriteUnits += replica
+				m.usage.ReportedWriteUnits += write
 				m.usage.WrittenBytes += written
 				m.mu.Unlock()
 				return out, md, err
@@ -106,6 +118,36 @@ func reported(result any) (read, write float64) {
 		}
 	}
 	return read, write
+}
+
+// writeUnits applies DynamoDB's documented write rules to a transaction:
+// two units per started KB of each item written in a transaction, plus one
+// unit per started KB for each item whose write changes GSI1 (a put of an
+// item with GSI1 keys, the delete of a player link). An update's item size
+// is estimated from its key and values (a standing item, well under 1 KB).
+func writeUnits(tx *dynamodb.TransactWriteItemsInput) (units, replica float64) {
+	kb := func(n int) float64 { return float64((n + 1023) / 1024) }
+	for _, op := range tx.TransactItems {
+		table, index := 0.0, 0.0
+		switch {
+		case op.Put != nil:
+			size := itemSize(op.Put.Item)
+			table = kb(size)
+			if _, ok := op.Put.Item[AttrGSI1PK]; ok {
+				index = kb(size)
+			}
+		case op.Update != nil:
+			table = kb(itemSize(op.Update.Key) + itemSize(op.Update.ExpressionAttributeValues))
+		case op.Delete != nil:
+			table = 1
+			if sk, ok := op.Delete.Key[AttrSK].(*types.AttributeValueMemberS); ok && strings.HasPrefix(sk.Value, prefixPlayerLink) {
+				index = 1
+			}
+		}
+		units += 2*table + index
+		replica += table + index
+	}
+	return units, replica
 }
 
 func txSize(tx *dynamodb.TransactWriteItemsInput) int {

@@ -414,7 +414,7 @@ func (s *Stack) openLog(dirs layout, name string) (*os.File, error) {
 
 // dynamoClient returns a client of DynamoDB Local that claims to be in region.
 func (s *Stack) dynamoClient(ctx context.Context, region string) (*dynamodb.Client, error) {
-	c, err := dynamolocal.NewClient(ctx, s.dynamo.Endpoint(), region, append([]func(*dynamodb.Options){dynamo.ConfigureClient}, s.dynamoExtra...)...)
+	c, err := dynamolocal.NewClient(ctx, s.dynamo.Endpoint(), region, append([]func(*dynamodb.Options){dynamo.ConfigureEmulator}, s.dynamoExtra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("localstack: dynamodb client for %s: %w", region, err)
 	}

@@ -67,8 +67,9 @@ type costLine struct {
 
 // requestCost prices one request of kind k in a stack of regions regions.
 // Reads are served in the region that received them; a write's units are
-// paid in the write region and again (as replicated write units) in every
-// other region, and its items travel to each of them.
+// paid in the write region (transactional: twice a standard write) and
+// again in every other region as replicated write units (standard writes
+// there), and its items travel to each of them.
 func requestCost(k kindStat, regions int) []costLine {
 	ms := math.Ceil(k.HandlerMS) // Lambda bills whole milliseconds
 	other := float64(regions - 1)
@@ -78,7 +79,7 @@ func requestCost(k kindStat, regions int) []costLine {
 		{"Lambda GB-s", ms / 1000 * lambdaMemoryGB * priceLambdaGBs.USD},
 		{"CloudWatch Logs", (k.LogBytes + platformLogBytes) / gigabyte * priceLogsIngest.USD},
 		{"DynamoDB reads", k.ReadUnits * priceDynamoRead.USD},
-		{"DynamoDB writes", k.WriteUnit * float64(regions) * priceDynamoWrite.USD},
+		{"DynamoDB writes", (k.WriteUnit + k.ReplicaWriteUnits*other) * priceDynamoWrite.USD},
 		{"inter-region transfer", k.ReplicatedBytes * other / gigabyte * priceInterRegion.USD},
 	}
 }
@@ -162,11 +163,16 @@ func renderDay(w io.Writer, rep dayReport, quick bool) error {
 	fmt.Fprintf(w, "hush-load -scenario day%s: regions %s; tournaments of %d and %d matches among the same %d players\n\n",
 		mode, strings.Join(rep.Regions, ", "), p.Small, p.Big, len(seedPlayers))
 
-	fmt.Fprintf(w, "Per request, measured one at a time (%d of each; capacity as DynamoDB Local reports it with ReturnConsumedCapacity):\n", p.ProbeEach)
+	fmt.Fprintf(w, "Per request, measured one at a time (%d of each after one warm-up). Read units as DynamoDB Local reports them (ReturnConsumedCapacity);\n"+
+		"write units computed from the items by DynamoDB's rules, since Local under-reports transactions (its figure in brackets):\n", p.ProbeEach)
 	fmt.Fprintln(tw, "kind\tp50 ms\tDynamoDB requests\tread units\twrite units\treplicated bytes\tbody bytes\tlog bytes\thandler ms\t")
 	for _, k := range rep.Kinds {
-		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%.1f\t%.1f\t%.0f\t%.0f\t%.0f\t%.2f\t\n", k.Name, msf(k.P50), requestList(k.Requests),
-			k.ReadUnits, k.WriteUnit, k.ReplicatedBytes, k.RespBytes, k.LogBytes, k.HandlerMS)
+		wu := fmt.Sprintf("%.1f", k.WriteUnit)
+		if k.WriteUnit > 0 {
+			wu = fmt.Sprintf("%.1f (%.1f)", k.WriteUnit, k.LocalWriteUnits)
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%.1f\t%s\t%.0f\t%.0f\t%.0f\t%.2f\t\n", k.Name, msf(k.P50), requestList(k.Requests),
+			k.ReadUnits, wu, k.ReplicatedBytes, k.RespBytes, k.LogBytes, k.HandlerMS)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

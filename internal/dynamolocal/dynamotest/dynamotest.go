@@ -63,15 +63,21 @@ func Instance(t testing.TB) *dynamolocal.Instance {
 // the start-up timeout, start one by hand and point the tests at it.
 func Start(t testing.TB, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	t.Helper()
-	endpoint := os.Getenv(EnvEndpoint)
-	if endpoint == "" {
-		endpoint = Instance(t).Endpoint()
-	}
-	client, err := dynamolocal.NewClient(context.Background(), endpoint, Region, optFns...)
+	client, err := dynamolocal.NewClient(context.Background(), Endpoint(t), Region, optFns...)
 	if err != nil {
 		t.Fatalf("dynamotest: %v", err)
 	}
 	return client
+}
+
+// Endpoint returns the URL of the DynamoDB Local the tests use: the one
+// EnvEndpoint names, or the shared instance.
+func Endpoint(t testing.TB) string {
+	t.Helper()
+	if e := os.Getenv(EnvEndpoint); e != "" {
+		return e
+	}
+	return Instance(t).Endpoint()
 }
 
 // Stop stops the shared instance if it was started. Call it from TestMain
