@@ -255,3 +255,47 @@ func SameStandings(a, b []scores.Standing) bool {
 	}
 	return true
 }
+
+// ImportMatches writes matches and their player links as they are, 25
+// items per BatchWriteItem, without conditions and without touching the
+// standings: for bulk loads (a load test's seed of thousands of matches, a
+// migration), which RepairStandings then completes. A match with the IDs
+// of a stored one replaces it. Nothing the API serves calls it.
+func (s *Store) ImportMatches(ctx context.Context, ms []scores.Match) error {
+	var reqs []types.WriteRequest
+	for _, m := range ms {
+		if err := checkIDs(m.TournamentID, m.MatchID); err != nil {
+			return err
+		}
+		it := newMatchItem(m)
+		items := []matchItem{it, it.linkItem(playerSlots[0], m.Player1, m), it.linkItem(playerSlots[1], m.Player2, m)}
+		for _, x := range items {
+			av, err := marshalItem(x)
+			if err != nil {
+				return wrap(internal(err), "import matches")
+			}
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		}
+	}
+	for len(reqs) > 0 {
+		n := min(len(reqs), 25)
+		batch := map[string][]types.WriteRequest{s.table: reqs[:n]}
+		reqs = reqs[n:]
+		for attempt := 1; len(batch[s.table]) > 0; attempt++ {
+			out, err := s.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: batch})
+			if err != nil {
+				return wrap(classify(err), "import matches")
+			}
+			batch = out.UnprocessedItems
+			if len(batch[s.table]) > 0 {
+				if attempt == writeAttempts {
+					return wrap(unavailable(fmt.Errorf("%d items left unprocessed", len(batch[s.table]))), "import matches")
+				}
+				if err := backoff(ctx, attempt); err != nil {
+					return wrap(classify(err), "import matches")
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +20,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/localstack"
+	"github.com/hush-scores/hush/scores"
 )
 
 // The tournament-day scenario (-scenario day): a local stack of every
@@ -49,7 +52,7 @@ type dayPlan struct {
 
 var (
 	fullDay  = dayPlan{Small: 20, Big: 3000, ProbeEach: 30, Spectators: 24, Scorers: 2, Poll: 20 * time.Second, PollEvery: 100 * time.Millisecond, ScoreEvery: time.Second}
-	quickDay = dayPlan{Small: 20, Big: 120, ProbeEach: 3, Spectators: 3, Scorers: 1, Poll: 2 * time.Second, PollEvery: 100 * time.Millisecond, ScoreEvery: 500 * time.Millisecond}
+	quickDay = dayPlan{Small: 20, Big: 120, ProbeEach: 3, Spectators: 4, Scorers: 1, Poll: 2 * time.Second, PollEvery: 100 * time.Millisecond, ScoreEvery: 500 * time.Millisecond}
 )
 
 // kindStat is what the probe measured for one kind of request, per request.
@@ -146,9 +149,18 @@ func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, e
 	if err != nil {
 		return dayReport{}, err
 	}
+	direct, err := dynamolocal.NewClient(ctx, info.DynamoDBEndpoint, info.HomeRegion, dynamo.ConfigureEmulator)
+	if err != nil {
+		return dayReport{}, err
+	}
+	sub, err := tokenSub(token)
+	if err != nil {
+		return dayReport{}, err
+	}
 	d := &day{plan: plan, client: newHTTPClient(plan.Spectators + plan.Scorers + 8), token: token,
 		home: info.Regions[0].URL, small: "day-" + runID + "-20", big: "day-" + runID + "-big",
-		meter: meter, logs: logs}
+		meter: meter, logs: logs, store: dynamo.NewStore(direct, info.Table),
+		scorer: scores.Caller{Sub: sub, Username: "day-" + runID}}
 	for _, r := range info.Regions {
 		d.regions = append(d.regions, r.URL)
 		d.regionNames = append(d.regionNames, r.Name)
@@ -181,22 +193,25 @@ type day struct {
 	small, big  string
 	meter       *dynamo.Meter
 	logs        *logMeter
+	// store reaches the table directly, without the meter, to seed the big
+	// tournament as scorer.
+	store  *dynamo.Store
+	scorer scores.Caller
 }
 
-// seed writes both tournaments through the API of the write (home) region.
+// seed writes the small tournament through the API of the write (home)
+// region, and the big one straight into the table followed by a repair of
+// its standings: 3,000 transactions through DynamoDB Local on two busy
+// cores would take most of the run, and the scenario measures the reads.
 func (d *day) seed(ctx context.Context) error {
-	type job struct {
-		tournament string
-		k          int
-	}
-	jobs := make(chan job)
+	jobs := make(chan int)
 	var failed atomic.Int64
 	var first atomic.Value
 	var wg sync.WaitGroup
-	for range 8 {
+	for range 4 {
 		wg.Go(func() {
-			for j := range jobs {
-				body, err := matchBody(j.tournament, fmt.Sprintf("m%05d", j.k), j.k)
+			for k := range jobs {
+				body, err := matchBody(d.small, fmt.Sprintf("m%05d", k), k)
 				if err == nil {
 					_, err = d.do(ctx, http.MethodPost, d.home+"/v1/tournament/match", body, "")
 				}
@@ -207,24 +222,42 @@ func (d *day) seed(ctx context.Context) error {
 			}
 		})
 	}
-	for _, tour := range []struct {
-		id string
-		n  int
-	}{{d.small, d.plan.Small}, {d.big, d.plan.Big}} {
-		for k := range tour.n {
-			if ctx.Err() != nil {
-				break
-			}
-			jobs <- job{tour.id, k}
-		}
+	for k := range d.plan.Small {
+		jobs <- k
 	}
 	close(jobs)
 	wg.Wait()
-	d.meter.Take()
-	d.logs.take()
 	if n := failed.Load(); n > 0 {
 		return fmt.Errorf("day: %d seed writes failed, first: %v", n, first.Load())
 	}
+	ms := make([]scores.Match, 0, d.plan.Big)
+	for k := range d.plan.Big {
+		body, err := matchBody(d.big, fmt.Sprintf("m%05d", k), k)
+		if err != nil {
+			return err
+		}
+		var in scores.MatchInput
+		if err := json.Unmarshal(body, &in); err != nil {
+			return fmt.Errorf("day: seed: %w", err)
+		}
+		m, err := scores.NewMatch(in, d.scorer, time.Now().UTC())
+		if err != nil {
+			return fmt.Errorf("day: seed: %w", err)
+		}
+		ms = append(ms, m)
+	}
+	if err := d.store.ImportMatches(ctx, ms); err != nil {
+		return fmt.Errorf("day: seed: %w", err)
+	}
+	rep, err := d.store.RepairStandings(ctx, d.big)
+	if err != nil {
+		return fmt.Errorf("day: seed: %w", err)
+	}
+	if !rep.Exact || rep.Matches != d.plan.Big {
+		return fmt.Errorf("day: seed: standings of %d matches not exact after the import: %+v", d.plan.Big, rep)
+	}
+	d.meter.Take()
+	d.logs.take()
 	return ctx.Err()
 }
 
@@ -350,16 +383,17 @@ func (d *day) poll(ctx context.Context) []*pollStat {
 			// behind one domain name, whichever region answers.
 			etags := map[string]string{}
 			full := map[string]int64{}
+			// Each spectator watches one page, asking the regions in turn.
 			for k := w; ctx.Err() == nil; k++ {
-				p := paths[k%len(paths)]
-				region := (k / len(paths)) % len(d.regions)
+				p := paths[w%len(paths)]
+				region := k % len(d.regions)
 				t0 := time.Now()
 				a, err := d.do(ctx, http.MethodGet, d.regions[region]+p.path, nil, etags[p.path])
 				dur := time.Since(t0)
 				if ctx.Err() != nil {
 					return
 				}
-				st := stats[k%len(paths)]
+				st := stats[w%len(paths)]
 				mu.Lock()
 				st.Durations = append(st.Durations, dur)
 				st.RegionsSeen[d.regionNames[region]] = true
@@ -502,3 +536,24 @@ var errNoDay = errors.New("-scenario day runs its own local stack: it needs the 
 
 // dayNames lists the scenarios -scenario takes.
 var dayNames = strings.Join([]string{"load (default)", "day"}, ", ")
+
+// tokenSub reads the sub claim of an ID token this run signed up for. The
+// token is not verified: it comes straight from the user pool, and only
+// names the owner of the matches seeded beside the API.
+func tokenSub(token string) (string, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return "", errors.New("day: the ID token is not a JWT")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", fmt.Errorf("day: ID token payload: %w", err)
+	}
+	var claims struct {
+		Sub string `json:"sub"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil || claims.Sub == "" {
+		return "", fmt.Errorf("day: ID token without sub: %w", errors.Join(err, errors.New("no sub claim")))
+	}
+	return claims.Sub, nil
+}
