@@ -22,6 +22,7 @@ import (
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/localstack"
+	"github.com/hush-scores/hush/localstack/gateway"
 	"github.com/hush-scores/hush/scores"
 )
 
@@ -123,11 +124,17 @@ func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, e
 	defer os.RemoveAll(dir)
 	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	s, err := localstack.Start(startCtx, localstack.Options{
+	opts := localstack.Options{
 		Stack: c.Stack, DataDir: dir, Progress: stderr,
 		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
 		DynamoDBOptions: []func(*dynamodb.Options){meter.Install},
-	})
+	}
+	if !c.Throttle {
+		// As for the load table: the scenario measures the handlers, and
+		// its compressed day polls far faster than a real one.
+		opts.Throttle = &gateway.Throttle{}
+	}
+	s, err := localstack.Start(startCtx, opts)
 	if err != nil {
 		return dayReport{}, fmt.Errorf("day: start a local %s stack: %w", c.Stack, err)
 	}
