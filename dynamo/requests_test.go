@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/hush-scores/hush/scores"
@@ -102,7 +103,11 @@ func TestReadsMakeOneRequest(t *testing.T) {
 // TestConcurrentCreate races 50 creates of one match: exactly one wins.
 func TestConcurrentCreate(t *testing.T) {
 	s, _ := newTestStore(t, patient)
-	ctx := ctxT(t)
+	// Every write now also updates standing items that all of them
+	// share, and DynamoDB Local queues such transactions one by one: on two
+	// busy cores that takes longer than ctxT allows.
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
 	const n = 50
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -134,7 +139,11 @@ func TestConcurrentCreate(t *testing.T) {
 // user never takes it, however the writes interleave.
 func TestConcurrentPut(t *testing.T) {
 	s, _ := newTestStore(t, patient)
-	ctx := ctxT(t)
+	// Every write now also updates standing items that all of them
+	// share, and DynamoDB Local queues such transactions one by one: on two
+	// busy cores that takes longer than ctxT allows.
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
 	users := []scores.Caller{alice, bob}
 
 	for round := range 10 {
