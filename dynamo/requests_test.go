@@ -4,8 +4,8 @@ import (
 	"context"
 	"reflect"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/hush-scores/hush/scores"
 )
