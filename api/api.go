@@ -33,14 +33,34 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WriteRegion is the region whose replica takes every write, reported
+	// by health; "" means Region.
+	WriteRegion string
+	// WriteProbe reads the write region's replica for health's write_path.
+	// Nil means this region is the write region, so the local read answers
+	// for both.
+	WriteProbe Pinger
+	// WriteTimeout bounds each write (its retries included), so a write
+	// region that hangs answers 503 rather than holding the client; 0 means
+	// DefaultWriteTimeout.
+	WriteTimeout time.Duration
 }
+
+// DefaultWriteTimeout bounds a write from the handler's side. With the
+// gateway and Lambda around it, an unreachable write region answers 503
+// within 2 s; a healthy one commits in tens of milliseconds, even across
+// an ocean, and a busy laptop's DynamoDB Local gets as long as it can.
+const DefaultWriteTimeout = 1800 * time.Millisecond
 
 // server holds the dependencies every handler shares.
 type server struct {
-	store  scores.Store
-	region string
-	logger *slog.Logger
-	now    func() time.Time
+	store        scores.Store
+	region       string
+	logger       *slog.Logger
+	now          func() time.Time
+	writeRegion  string
+	writePath    *writePath // nil when this region is the write region
+	writeTimeout time.Duration
 }
 
 // handlers maps every OperationID of Routes to its handler. With Routes it is
@@ -65,12 +85,24 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 // function that touches the table has no store: both are wiring bugs that
 // must stop a Lambda at init, not fail a request.
 func NewHandler(fn Function, deps Deps) http.Handler {
-	s := &server{store: deps.Store, region: deps.Region, logger: deps.Logger, now: deps.Now}
+	s := &server{
+		store: deps.Store, region: deps.Region, logger: deps.Logger, now: deps.Now,
+		writeRegion: deps.WriteRegion, writeTimeout: deps.WriteTimeout,
+	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.writeRegion == "" {
+		s.writeRegion = s.region
+	}
+	if s.writeTimeout <= 0 {
+		s.writeTimeout = DefaultWriteTimeout
+	}
+	if deps.WriteProbe != nil {
+		s.writePath = newWritePath(deps.WriteProbe, s.now)
 	}
 	handlers := s.handlers()
 	mux := http.NewServeMux()

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,7 +204,7 @@ func TestHealth(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
 		t.Fatalf("health: status %d body %s err %v", rec.Code, rec.Body, err)
 	}
-	if want := (HealthBody{Status: "ok", Region: "eu-central-1"}); got != want {
+	if want := (HealthBody{Status: "ok", Region: "eu-central-1", WriteRegion: "eu-central-1", WritePath: "ok"}); got != want {
 		t.Errorf("health = %+v, want %+v", got, want)
 	}
 
@@ -215,11 +217,121 @@ func TestHealth(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 		t.Fatalf("503 body %s: %v", rec.Body, err)
 	}
-	if want := (HealthBody{Status: "unavailable", Region: "eu-central-1", Error: "table unavailable"}); got != want {
+	if want := (HealthBody{Status: "unavailable", Region: "eu-central-1", WriteRegion: "eu-central-1", WritePath: "unavailable", Error: "table unavailable"}); got != want {
 		t.Errorf("health = %+v, want %+v", got, want)
 	}
 	if !strings.Contains(e.logs.String(), "secret-internal-detail") {
 		t.Error("the cause of the failure was not logged")
+	}
+}
+
+// probe is a write-region probe that fails with err, or hangs until its
+// context ends when hang is set, counting its calls.
+type probe struct {
+	mu    sync.Mutex
+	err   error
+	hang  bool
+	calls int
+}
+
+func (p *probe) Ping(ctx context.Context) error {
+	p.mu.Lock()
+	p.calls++
+	hang, err := p.hang, p.err
+	p.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return err
+}
+
+func TestHealthReportsTheWritePathApart(t *testing.T) {
+	tests := []struct {
+		name  string
+		probe *probe
+		want  HealthBody
+	}{
+		{"write region answers", &probe{}, HealthBody{Status: "ok", Region: "eu-west-1", WriteRegion: "eu-central-1", WritePath: "ok"}},
+		{"write region refuses", &probe{err: errTable}, HealthBody{Status: "ok", Region: "eu-west-1", WriteRegion: "eu-central-1", WritePath: "unavailable"}},
+		// The bound: a region that reads fine answers 200 in under
+		// 1 s while the write region hangs.
+		{"write region hangs", &probe{hang: true}, HealthBody{Status: "ok", Region: "eu-west-1", WriteRegion: "eu-central-1", WritePath: "unavailable"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := t0
+			var logs bytes.Buffer
+			h := NewHandler(FunctionRead, Deps{
+				Store: newMemStore(), Region: "eu-west-1", WriteRegion: "eu-central-1", WriteProbe: tt.probe,
+				Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Now: func() time.Time { return clock },
+			})
+			get := func() (int, HealthBody, time.Duration) {
+				start := time.Now()
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/health", nil))
+				elapsed := time.Since(start)
+				var got HealthBody
+				if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+					t.Fatalf("body %s: %v", rec.Body, err)
+				}
+				return rec.Code, got, elapsed
+			}
+			code, got, elapsed := get()
+			if code != http.StatusOK || got != tt.want {
+				t.Errorf("health = %d %+v, want 200 %+v", code, got, tt.want)
+			}
+			if elapsed >= time.Second {
+				t.Errorf("health took %s, want under 1 s", elapsed)
+			}
+			// A second check within the cache's life does not probe again.
+			clock = clock.Add(time.Second)
+			if _, got, _ := get(); got != tt.want {
+				t.Errorf("cached health = %+v, want %+v", got, tt.want)
+			}
+			if tt.probe.calls != 1 {
+				t.Errorf("probe called %d times within %s, want once", tt.probe.calls, writeProbeTTL)
+			}
+			clock = clock.Add(writeProbeTTL)
+			get()
+			if tt.probe.calls != 2 {
+				t.Errorf("probe called %d times after the cache expired, want twice", tt.probe.calls)
+			}
+			if tt.probe.err != nil && strings.Contains(got.Error, "secret") {
+				t.Errorf("health echoes the probe's error: %+v", got)
+			}
+		})
+	}
+}
+
+// slowStore hangs every write until its context ends, as a write region
+// that accepts connections but never answers does.
+type slowStore struct {
+	*memStore
+	deadline bool
+}
+
+func (s *slowStore) CreateMatch(ctx context.Context, _ scores.Match) error {
+	_, s.deadline = ctx.Deadline()
+	<-ctx.Done()
+	return &scores.Error{Code: scores.CodeUnavailable, Message: "table unavailable", Err: ctx.Err()}
+}
+
+func TestWritesAreBounded(t *testing.T) {
+	store := &slowStore{memStore: newMemStore()}
+	h := NewHandler(FunctionWrite, Deps{
+		Store: store, Region: "eu-west-1", WriteRegion: "eu-central-1", WriteTimeout: 20 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	req := httptest.NewRequest(http.MethodPost, "/v1/tournament/match", strings.NewReader(matchJSON("ttt2024", "m1", "Alice", "Bob", "5,4,9")))
+	req = req.WithContext(WithCaller(req.Context(), *alice))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if got := wantError(t, rec, http.StatusServiceUnavailable); got.Error != "table unavailable" {
+		t.Errorf("error = %q, want table unavailable", got.Error)
+	}
+	if !store.deadline {
+		t.Error("the store's context had no deadline; a hanging write region would hold the client")
 	}
 }
 

@@ -43,11 +43,16 @@ type StandingsBody struct {
 	Standings    []scores.Standing `json:"standings"`
 }
 
-// HealthBody is the answer of GET /v1/health.
+// HealthBody is the answer of GET /v1/health. Status is this region's own
+// state, what Route 53 routes by; WritePath says whether the write region's
+// replica answers, and never changes Status, so that an outage of the write
+// region cannot pull every region out of DNS at once.
 type HealthBody struct {
-	Status string `json:"status"`
-	Region string `json:"region"`
-	Error  string `json:"error,omitempty"`
+	Status      string `json:"status"`
+	Region      string `json:"region"`
+	WriteRegion string `json:"write_region"`
+	WritePath   string `json:"write_path"`
+	Error       string `json:"error,omitempty"`
 }
 
 func (s *server) getHello(w http.ResponseWriter, r *http.Request) {
@@ -62,12 +67,27 @@ func (s *server) getHelloAuthenticated(w http.ResponseWriter, r *http.Request) {
 func (s *server) getHealth(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		loggerFrom(r.Context()).Error("health: table unavailable", "error", err)
-		writeJSON(w, r, http.StatusServiceUnavailable, HealthBody{Status: "unavailable", Region: s.region, Error: "table unavailable"})
+	logger := loggerFrom(r.Context())
+	// The write region is probed beside the local read, not after it, so
+	// its bound adds nothing to a healthy answer's latency.
+	writePath := make(chan string, 1)
+	if s.writePath != nil {
+		go func() { writePath <- s.writePath.State(ctx, logger) }()
+	}
+	err := s.store.Ping(ctx)
+	body := HealthBody{Status: "ok", Region: s.region, WriteRegion: s.writeRegion, WritePath: WritePathOK}
+	if err != nil {
+		logger.Error("health: table unavailable", "error", err)
+		body.Status, body.Error, body.WritePath = "unavailable", "table unavailable", WritePathUnavailable
+	}
+	if s.writePath != nil {
+		body.WritePath = <-writePath
+	}
+	if err != nil {
+		writeJSON(w, r, http.StatusServiceUnavailable, body)
 		return
 	}
-	writeJSON(w, r, http.StatusOK, HealthBody{Status: "ok", Region: s.region})
+	writeJSON(w, r, http.StatusOK, body)
 }
 
 func (s *server) createMatch(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +96,11 @@ func (s *server) createMatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if err := s.store.CreateMatch(r.Context(), m); err != nil {
+	// Every write is bounded: the write region may be an ocean away, or cut
+	// off, and the client must get its 503 in time.
+	ctx, cancel := context.WithTimeout(r.Context(), s.writeTimeout)
+	defer cancel()
+	if err := s.store.CreateMatch(ctx, m); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -90,7 +114,9 @@ func (s *server) putMatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	caller, _ := CallerFrom(r.Context())
-	if err := s.store.PutMatch(r.Context(), m, caller); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), s.writeTimeout)
+	defer cancel()
+	if err := s.store.PutMatch(ctx, m, caller); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -185,7 +211,9 @@ func (s *server) deleteMatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	caller, _ := CallerFrom(r.Context())
-	if err := s.store.DeleteMatch(r.Context(), tournamentID, matchID, caller); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), s.writeTimeout)
+	defer cancel()
+	if err := s.store.DeleteMatch(ctx, tournamentID, matchID, caller); err != nil {
 		writeError(w, r, err)
 		return
 	}

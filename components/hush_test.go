@@ -179,10 +179,11 @@ func runWith(t *testing.T, m *mocks, stack string, config map[string]string) ([]
 // stackWant is what each stack file must produce, stated here rather than
 // read back from the file so that a wrong edit to prod's file fails.
 type stackWant struct {
-	regions   []string
-	retention float64
-	protected bool
-	pitr      bool
+	regions     []string
+	writeRegion string
+	retention   float64
+	protected   bool
+	pitr        bool
 	// rate and burst are the stage's method throttling. API Gateway applies
 	// them to each method on its own; dev's must let the deploy workflow's
 	// e2e run (50 concurrent POSTs of one match) through in one burst.
@@ -194,9 +195,9 @@ type stackWant struct {
 }
 
 var stacks = map[string]stackWant{
-	"dev":   {regions: []string{"eu-central-1"}, retention: 7, rate: 50, burst: 100, apigwAccount: []string{"eu-central-1"}},
-	"stage": {regions: []string{"eu-central-1", "eu-west-1"}, retention: 30, pitr: true, rate: 100, burst: 200, apigwAccount: []string{"eu-west-1"}},
-	"prod":  {regions: []string{"eu-central-1", "eu-west-1", "us-east-1"}, retention: 365, protected: true, pitr: true, rate: 200, burst: 400, apigwAccount: []string{"eu-central-1", "eu-west-1", "us-east-1"}},
+	"dev":   {regions: []string{"eu-central-1"}, writeRegion: "eu-central-1", retention: 7, rate: 50, burst: 100, apigwAccount: []string{"eu-central-1"}},
+	"stage": {regions: []string{"eu-central-1", "eu-west-1"}, writeRegion: "eu-central-1", retention: 30, pitr: true, rate: 100, burst: 200, apigwAccount: []string{"eu-west-1"}},
+	"prod":  {regions: []string{"eu-central-1", "eu-west-1", "us-east-1"}, writeRegion: "eu-central-1", retention: 365, protected: true, pitr: true, rate: 200, burst: 400, apigwAccount: []string{"eu-central-1", "eu-west-1", "us-east-1"}},
 }
 
 func TestStacks(t *testing.T) {
@@ -411,6 +412,10 @@ func TestStacks(t *testing.T) {
 				}
 				for _, region := range want.regions {
 					tableArn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/hush-%s", region, account, stack)
+					// Every stack writes in eu-central-1: the writer's one
+					// table statement names that replica only, and readers
+					// elsewhere may GetItem there for health's write path.
+					writeTableArn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/hush-%s", want.writeRegion, account, stack)
 					logArn := func(fn string) string {
 						return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:/aws/lambda/hush-%s-%s:log-stream:*", region, account, stack, fn)
 					}
@@ -427,8 +432,12 @@ func TestStacks(t *testing.T) {
 						},
 						"write": {
 							{"Logs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{logArn("write")}},
-							{"Table", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}, []string{tableArn}},
+							{"Table", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}, []string{writeTableArn}},
 						},
+					}
+					if region != want.writeRegion {
+						wantGrants["read"] = append(wantGrants["read"],
+							grant{"WriteRegionProbe", []string{"dynamodb:GetItem"}, []string{writeTableArn}})
 					}
 					var fns []string
 					for _, spec := range api.Functions() {
@@ -446,6 +455,22 @@ func TestStacks(t *testing.T) {
 						}
 						if got := grants(t, name, p.Inputs["policy"].StringValue()); !reflect.DeepEqual(got, wantG) {
 							t.Errorf("%s grants\n%v\nwant\n%v", name, got, wantG)
+						}
+					}
+				}
+			})
+
+			t.Run("functions learn the write region", func(t *testing.T) {
+				for _, region := range want.regions {
+					for _, fn := range []api.Function{api.FunctionRead, api.FunctionWrite} {
+						base := fmt.Sprintf("%s-%s", region, fn)
+						f := s.named("aws:lambda/function:Function", base)
+						if f == nil {
+							t.Fatalf("no function %s", base)
+						}
+						env := f.Inputs["environment"].ObjectValue()["variables"].ObjectValue()
+						if got := env["WRITE_REGION"].StringValue(); got != want.writeRegion {
+							t.Errorf("%s WRITE_REGION = %q, want %q", base, got, want.writeRegion)
 						}
 					}
 				}

@@ -16,6 +16,9 @@ import (
 var (
 	readActions  = []string{"dynamodb:GetItem", "dynamodb:Query"}
 	writeActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+	// probeActions is what the read function may do to the write region's
+	// replica: one GetItem of a fixed key, to report the write path.
+	probeActions = []string{"dynamodb:GetItem"}
 )
 
 // TableActions returns the DynamoDB actions a function with access a may
@@ -71,11 +74,23 @@ func assumeRolePolicy(service string) string {
 	return s
 }
 
+// tableARNs are the ARNs of one region's replica of the table and its index.
+type tableARNs struct {
+	Table, Index string
+}
+
 // functionPolicy is the whole of what one function may do: write its own log
-// streams and call its table actions on this region's replica (and, for
-// reads, the index). Log streams are named by Lambda at run time, so the log
-// stream part is the one wildcard, inside one named log group.
-func functionPolicy(access api.Access, logGroupArn, tableArn, indexArn string) (string, error) {
+// streams and call its table actions. Log streams are named by Lambda at run
+// time, so the log stream part is the one wildcard, inside one named log
+// group.
+//
+// Which replica the table actions name depends on the access: a reader
+// reads this region's replica (table and index) and may GetItem on the
+// write region's table, the probe behind /v1/health's write_path; a writer
+// writes only the write region's replica, so a write can never land in
+// another region by mistake. When this region is the write region the two
+// are the same and the probe needs no grant of its own.
+func functionPolicy(access api.Access, logGroupArn string, local, write tableARNs) (string, error) {
 	doc := policyDocument{
 		Version: "2012-10-17",
 		Statement: []statement{{
@@ -85,17 +100,20 @@ func functionPolicy(access api.Access, logGroupArn, tableArn, indexArn string) (
 			Resource: []string{logGroupArn + ":log-stream:*"},
 		}},
 	}
-	if actions := TableActions(access); len(actions) > 0 {
-		resources := []string{tableArn}
-		if access == api.AccessRead {
-			// Only Query reaches the index; writes name the table alone.
-			resources = append(resources, indexArn)
-		}
+	switch access {
+	case api.AccessRead:
+		// Only Query reaches the index.
 		doc.Statement = append(doc.Statement, statement{
-			Sid:      "Table",
-			Effect:   "Allow",
-			Action:   actions,
-			Resource: resources,
+			Sid: "Table", Effect: "Allow", Action: readActions, Resource: []string{local.Table, local.Index},
+		})
+		if write.Table != local.Table {
+			doc.Statement = append(doc.Statement, statement{
+				Sid: "WriteRegionProbe", Effect: "Allow", Action: probeActions, Resource: []string{write.Table},
+			})
+		}
+	case api.AccessWrite:
+		doc.Statement = append(doc.Statement, statement{
+			Sid: "Table", Effect: "Allow", Action: writeActions, Resource: []string{write.Table},
 		})
 	}
 	return doc.JSON()

@@ -29,7 +29,7 @@ type RegionalHushArgs struct {
 	// TableName is the global table's name, the same in every region.
 	TableName pulumi.StringInput
 	// TableArn is the global table's ARN in the home region; the replica in
-	// this region has the same ARN with this region in it.
+	// any region has the same ARN with that region in it.
 	TableArn pulumi.StringInput
 	// UserPoolArn is the home region's user pool, which the authorizer trusts.
 	UserPoolArn pulumi.StringInput
@@ -85,19 +85,13 @@ func NewRegionalHush(ctx *pulumi.Context, name string, args RegionalHushArgs, op
 	}
 	on := []pulumi.ResourceOption{pulumi.Parent(r), pulumi.Provider(args.Provider)}
 
-	// The replica in this region has the home ARN with this region in it;
-	// each function may touch only this region's copy.
-	tableArn := args.TableArn.ToStringOutput().ApplyT(func(arn string) string {
-		return regionalArn(arn, args.Region)
-	}).(pulumi.StringOutput)
-
 	if args.Region != args.Stack.HomeRegion() {
 		if err := r.newReplica(ctx, name, args, on); err != nil {
 			return nil, err
 		}
 	}
 	for _, spec := range api.Functions() {
-		fn, err := r.newFunction(ctx, name, args, spec, tableArn, on)
+		fn, err := r.newFunction(ctx, name, args, spec, on)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +129,7 @@ func FunctionName(cfg stackconfig.Stack, fn api.Function) string {
 	return fmt.Sprintf("hush-%s-%s", cfg.Name, fn)
 }
 
-func (r *RegionalHush) newFunction(ctx *pulumi.Context, name string, args RegionalHushArgs, spec api.FunctionSpec, tableArn pulumi.StringOutput, on []pulumi.ResourceOption) (*lambda.Function, error) {
+func (r *RegionalHush) newFunction(ctx *pulumi.Context, name string, args RegionalHushArgs, spec api.FunctionSpec, on []pulumi.ResourceOption) (*lambda.Function, error) {
 	cfg := args.Stack
 	fnName := FunctionName(cfg, spec.Name)
 	base := fmt.Sprintf("%s-%s", name, spec.Name)
@@ -175,9 +169,13 @@ func (r *RegionalHush) newFunction(ctx *pulumi.Context, name string, args Region
 	if err != nil {
 		return nil, fmt.Errorf("components: %s role: %w", base, err)
 	}
-	indexArn := pulumi.Sprintf("%s/index/%s", tableArn, dynamo.IndexGSI1)
-	policy := pulumi.All(logs.Arn, tableArn, indexArn).ApplyT(func(v []any) (string, error) {
-		return functionPolicy(spec.Access, v[0].(string), v[1].(string), v[2].(string))
+	// Each replica has the home ARN with its own region in it.
+	policy := pulumi.All(logs.Arn, args.TableArn).ApplyT(func(v []any) (string, error) {
+		arns := func(region string) tableARNs {
+			table := regionalArn(v[1].(string), region)
+			return tableARNs{Table: table, Index: table + "/index/" + dynamo.IndexGSI1}
+		}
+		return functionPolicy(spec.Access, v[0].(string), arns(args.Region), arns(cfg.WriteRegion))
 	}).(pulumi.StringOutput)
 	rolePolicy, err := iam.NewRolePolicy(ctx, base+"-policy", &iam.RolePolicyArgs{
 		Role:   role.ID(),
@@ -206,7 +204,10 @@ func (r *RegionalHush) newFunction(ctx *pulumi.Context, name string, args Region
 		Timeout:        pulumi.Int(lambdaTimeoutSeconds),
 		Environment: lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			"TABLE_NAME": args.TableName,
-			"LOG_LEVEL":  pulumi.String(logLevel),
+			// The write function writes there; the read function probes it
+			// for /v1/health's write_path.
+			"WRITE_REGION": pulumi.String(cfg.WriteRegion),
+			"LOG_LEVEL":    pulumi.String(logLevel),
 		}},
 		LoggingConfig: lambda.FunctionLoggingConfigArgs{
 			LogFormat: pulumi.String("JSON"),

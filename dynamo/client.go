@@ -22,6 +22,33 @@ const (
 	DialTimeout    = time.Second
 )
 
+// Bounds of a call to the write region's replica, which may be in another
+// region and may be cut off. The handler bounds the whole write to the same
+// time (api.DefaultWriteTimeout), so a hanging write region answers 503
+// within 2 s; the second attempt only runs after a fast failure (refused,
+// reset, throttled), within what is left of the budget. The retry is safe:
+// the SDK gives every TransactWriteItems a ClientRequestToken, so a
+// transaction that committed but whose answer was lost is not applied
+// twice. The standard retryer's retry quota stops retries once many calls
+// have failed, so an outage does not become a retry storm.
+const (
+	WriteMaxAttempts    = 2
+	WriteRequestTimeout = 1800 * time.Millisecond
+	WriteDialTimeout    = 500 * time.Millisecond
+)
+
+// ConfigureWriteClient bounds a client of the write region's replica more
+// tightly than ConfigureClient does, since every write waits on it.
+func ConfigureWriteClient(o *dynamodb.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = WriteMaxAttempts
+		so.MaxBackoff = MaxBackoff
+	})
+	o.HTTPClient = awshttp.NewBuildableClient().
+		WithTimeout(WriteRequestTimeout).
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = WriteDialTimeout })
+}
+
 // ConfigureClient bounds the retries and HTTP timeouts of a DynamoDB client.
 // The Lambda mains and the local gateway pass it to dynamodb.NewFromConfig
 // (or use NewClient), so a dead table fails fast instead of hanging.

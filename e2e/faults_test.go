@@ -234,7 +234,8 @@ func TestFaultDynamoDBOutage(t *testing.T) {
 		started.Sub(restarting).Round(time.Millisecond), healthy.Round(time.Millisecond), firstWrite.Sub(started).Round(time.Millisecond), statusCounts(late))
 
 	// Nothing acknowledged is lost: every write answered 200 is readable in
-	// every region, as it was written.
+	// every region, as it was written, once replication has caught up.
+	settle(t)
 	var acked []outcome
 	for _, o := range rec.writes {
 		if o.Err == nil && o.Status == http.StatusOK {

@@ -1288,6 +1288,7 @@ func (fx *hostileFixture) deleteAccepted(t *testing.T) {
 // checkAbsentThroughAPI proves, through the API of every region, that the
 // catalog's tournaments, matches and players hold nothing now.
 func (fx *hostileFixture) checkAbsentThroughAPI(t *testing.T) {
+	settle(t) // deletes reach the other regions by replication
 	for _, region := range tgt.regions() {
 		base := tgt.URLs[region]
 		for _, tid := range []string{fx.writes, fx.sentinel} {

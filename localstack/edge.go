@@ -2,7 +2,6 @@ package localstack
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -104,7 +103,7 @@ func cmpOr(s, def string) string {
 }
 
 // writeRegion returns the stack's write region.
-func (s *Stack) writeRegion() string { return s.info.HomeRegion }
+func (s *Stack) writeRegion() string { return s.WriteRegion() }
 
 // SetInvertedCheck inverts region's health check at the front door, or
 // stops inverting it.
@@ -153,10 +152,20 @@ func (d drillControl) set(ctx context.Context, f drill.Fault, region string, bro
 		return d.s.StartGateway(ctx, region)
 	case drill.Invert:
 		return d.s.SetInvertedCheck(region, broken)
+	case drill.Replica:
+		if broken {
+			return d.s.TakeReplicaDown(region)
+		}
+		return d.s.BringReplicaUp(region)
+	case drill.CutOff:
+		if broken {
+			return d.s.CutOff(region)
+		}
+		return d.s.Reconnect(region)
 	}
 	return fmt.Errorf("localstack: this local stack cannot %s a region", f)
 }
 
-func (d drillControl) SetWriteRegion(_ context.Context, _ string) error {
-	return errors.New("localstack: this local stack has no write region to move")
+func (d drillControl) SetWriteRegion(ctx context.Context, region string) error {
+	return d.s.SetWriteRegion(ctx, region)
 }

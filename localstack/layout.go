@@ -16,7 +16,10 @@ func (l layout) dynamo() string  { return filepath.Join(l.root, "dynamodb") }
 func (l layout) cognito() string { return filepath.Join(l.root, "cognito") }
 func (l layout) logs() string    { return filepath.Join(l.root, "logs") }
 
-func (l layout) all() []string { return []string{l.dynamo(), l.cognito(), l.logs()} }
+// replicator keeps the replicator's stream positions and queued changes.
+func (l layout) replicator() string { return filepath.Join(l.root, "replicator") }
+
+func (l layout) all() []string { return []string{l.dynamo(), l.cognito(), l.logs(), l.replicator()} }
 
 // prepare locks the data dir for this stack (datalock refuses a second
 // stack on it, naming the first), wipes it when clean, and creates its

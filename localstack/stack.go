@@ -2,12 +2,42 @@
 // cognito-local and one local API gateway per region of a stack, serving the
 // same handlers that run in Lambda.
 //
-// DynamoDB Local runs with -sharedDb, so the gateways of every region share
-// one table: a global table whose replication is instant. The user pool
-// lives in cognito-local, as the cloud pool lives in the home region.
+// The table is a global table that behaves like one: DynamoDB Local runs
+// without -sharedDb, so it keeps a replica per region (a database per
+// signing region); each region's functions reach the replicas through the
+// links of package regionnet (a cross-region round-trip time, partitions,
+// replicas that are down), and package replicator copies every committed
+// change to the other replicas after a delay, last writer wins. Every write
+// goes to the write region's replica, as the Lambda write function does;
+// reads stay in their region. The user pool lives in cognito-local, as the
+// cloud pool lives in the home region.
+//
+// The API other parts of Hush (the e2e suite, drills, the front door and
+// status page) build on, all methods of *Stack and stable:
+//
+//   - CutOff(region) and Reconnect(region): a network partition of a
+//     region: cross-region calls into and out of it hang until the caller
+//     gives up (writes forwarded to it as the write region included), its
+//     own gateway and functions keep working;
+//   - TakeReplicaDown(region) and BringReplicaUp(region): its replica
+//     refuses every call, its own region's included;
+//   - NetworkStates(): which regions are cut off or down;
+//   - WriteRegion() and SetWriteRegion(ctx, region): where writes go, moved
+//     at once for every region (a drill stops writes and drains first);
+//   - ReplicationLinks(): per link (From, To) the Backlog, Lag (age of the
+//     oldest change waiting), LastLag and Applied; ReplicationDelay();
+//   - SetWriteTimeout(ctx, d): the bound of a write (DefaultWriteTimeout
+//     locally, api.DefaultWriteTimeout in Lambda);
+//   - SetWriteRouting(ctx, on): a test hook; off, each region writes its
+//     own replica, which the race tests' control run needs.
+//
+// The replicator keeps its stream positions and queued changes in
+// <data dir>/replicator and resumes from them after a restart (see package
+// replicator).
 package localstack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +63,8 @@ import (
 	"github.com/hush-scores/hush/localstack/datalock"
 	"github.com/hush-scores/hush/localstack/frontdoor"
 	"github.com/hush-scores/hush/localstack/gateway"
+	"github.com/hush-scores/hush/localstack/regionnet"
+	"github.com/hush-scores/hush/localstack/replicator"
 	"github.com/hush-scores/hush/userpool"
 )
 
@@ -82,6 +114,19 @@ type Options struct {
 	// DynamoDBOptions configure the handlers' DynamoDB clients, after
 	// dynamo.ConfigureClient: hush-load meters their requests with it.
 	DynamoDBOptions []func(*dynamodb.Options)
+	// WriteRegion is the region whose replica takes every write; empty
+	// means hush:writeRegion of the stack file when Regions is empty, else
+	// the first region.
+	WriteRegion string
+	// ReplicationDelay is how long a change waits before the replicator
+	// applies it in the other regions; 0 means DefaultReplicationDelay, a
+	// negative value none.
+	ReplicationDelay time.Duration
+	// CrossRegionRTT is added to every call from one region to another;
+	// 0 means DefaultCrossRegionRTT, a negative value none.
+	CrossRegionRTT time.Duration
+	// WriteTimeout bounds each write; 0 means DefaultWriteTimeout.
+	WriteTimeout time.Duration
 }
 
 // Region is one region's gateway.
@@ -177,6 +222,16 @@ type Stack struct {
 	// gateways serve the regions; servers are the stack's other servers.
 	gateways  []*gatewayServer
 	frontDoor *frontdoor.FrontDoor
+	// net links the regions' replicas; replicator makes them a global table.
+	net           *regionnet.Network
+	replicator    *replicator.Replicator
+	streamClients sync.Map // by link, for the replicator
+	// routing, clients and functions wire each region's functions to the
+	// replicas; SetWriteRegion rewires them.
+	routing   routing
+	clients   clients
+	functions map[string]*functions
+	logger    *slog.Logger
 	servers   []*http.Server
 	files     []*os.File
 	docs      http.Handler
@@ -231,7 +286,10 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 
 	// Every gateway port is taken before any child starts, so a busy port
 	// fails at once and names itself.
-	listeners := make([]net.Listener, len(regions))
+	listeners, err := listen(regions, opts.BasePort)
+	if err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			lock.Release()
@@ -242,23 +300,17 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 			}
 		}
 	}()
-	for i := range regions {
-		port := 0
-		if opts.BasePort != 0 {
-			port = opts.BasePort + i
-		}
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err != nil {
-			return nil, fmt.Errorf("localstack: port %d for the gateway of %s is busy (is another local stack running? choose other ports with -base-port): %w", port, regions[i], err)
-		}
-		listeners[i] = l
-	}
 	dynamoPort, cognitoPort, err := emulatorPorts(opts.BasePort)
 	if err != nil {
 		return nil, err
 	}
 
-	s := &Stack{done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{}), lock: lock, throttle: set.throttle, dynamoExtra: opts.DynamoDBOptions}
+	s := &Stack{
+		done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{}), lock: lock, throttle: set.throttle,
+		dynamoExtra: opts.DynamoDBOptions,
+		routing:     routing{writeRegion: set.writeRegion, timeout: cmp.Or(opts.WriteTimeout, DefaultWriteTimeout)},
+		functions:   map[string]*functions{},
+	}
 	s.life, s.endLife = context.WithCancel(context.WithoutCancel(ctx))
 	//nolint:contextcheck // stopping must not depend on the start-up context, which may be what ended
 	defer func() {
@@ -274,6 +326,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 		logger = slog.New(slog.NewJSONHandler(f, nil))
 	}
+	s.logger = logger
 
 	table := "hush-" + opts.Stack
 	step := func(what string, fn func() error) error {
@@ -294,6 +347,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 		s.dynamoOpts = dynamolocal.Options{
 			Port: dynamoPort, DataDir: dirs.dynamo(), Stdout: log, Stderr: log, ModuleRoot: root,
+			PerRegion: true, // a replica per region
 		}
 		s.dynamo, err = dynamolocal.Start(ctx, s.dynamoOpts)
 		if err != nil {
@@ -322,15 +376,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 
 	home := regions[0]
-	if err := step("creating table "+table, func() error {
-		client, err := s.dynamoClient(ctx, home)
-		if err != nil {
-			return err
-		}
-		if err := dynamo.CreateTable(ctx, client, table); err != nil {
-			return fmt.Errorf("localstack: %w", err)
-		}
-		return nil
+	if err := step("creating table "+table+" with a replica per region", func() error {
+		return s.startGlobalTable(ctx, opts, regions, dirs, table)
 	}); err != nil {
 		return nil, err
 	}
@@ -359,23 +406,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.docs, err = docs.Handler(api.OpenAPI(), bundle); err != nil {
 		return nil, fmt.Errorf("localstack: API docs: %w", err)
 	}
-	for i, region := range regions {
-		if err := step("starting the gateway of "+region, func() error {
-			h, err := s.regionHandler(ctx, region, table, logger)
-			if err != nil {
-				return err
-			}
-			port := listeners[i].Addr().(*net.TCPAddr).Port
-			s.serveGateway(region, h, listeners[i], slog.NewLogLogger(logger.Handler(), slog.LevelError))
-			listeners[i] = nil // the server owns it now
-			s.info.Regions = append(s.info.Regions, Region{
-				Name: region, Port: port,
-				URL: fmt.Sprintf("http://127.0.0.1:%d/%s", port, opts.Stack),
-			})
-			return nil
-		}); err != nil {
-			return nil, err
-		}
+	if err := s.startGateways(ctx, regions, listeners, step, logger); err != nil {
+		return nil, err
 	}
 	if err := step("starting the front door and the status page", func() error { //nolint:contextcheck // its checks live as long as the stack, not Start
 		return s.startEdge(opts.FrontDoor, opts.BasePort, logger)
@@ -384,6 +416,31 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	go s.watch()
 	return s, s.lock.Record(s.info.lockState()) // on error the deferred Close stops s
+}
+
+// startGateways serves every region's gateway on its listener, which it
+// then owns (and sets to nil in listeners).
+func (s *Stack) startGateways(ctx context.Context, regions []string, listeners []net.Listener, step func(string, func() error) error, logger *slog.Logger) error {
+	for i, region := range regions {
+		s.warmUp(ctx, region)
+		if err := step("starting the gateway of "+region, func() error {
+			h, err := s.regionHandler(ctx, region, logger)
+			if err != nil {
+				return err
+			}
+			port := listeners[i].Addr().(*net.TCPAddr).Port
+			s.serveGateway(region, h, listeners[i], slog.NewLogLogger(logger.Handler(), slog.LevelError))
+			listeners[i] = nil // the server owns it now
+			s.info.Regions = append(s.info.Regions, Region{
+				Name: region, Port: port,
+				URL: fmt.Sprintf("http://127.0.0.1:%d/%s", port, s.info.Stack),
+			})
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // emulatorPorts returns the ports of DynamoDB Local and cognito-local for
@@ -402,6 +459,27 @@ func emulatorPorts(basePort int) (dynamoPort, cognitoPort int, err error) {
 	return dynamoPort, cognitoPort, nil
 }
 
+// listen takes the port of every region's gateway: basePort+i, or free
+// ports when basePort is 0.
+func listen(regions []string, basePort int) ([]net.Listener, error) {
+	listeners := make([]net.Listener, len(regions))
+	for i := range regions {
+		port := 0
+		if basePort != 0 {
+			port = basePort + i
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			for _, l := range listeners[:i] {
+				l.Close()
+			}
+			return nil, fmt.Errorf("localstack: port %d for the gateway of %s is busy (is another local stack running? choose other ports with -base-port): %w", port, regions[i], err)
+		}
+		listeners[i] = l
+	}
+	return listeners, nil
+}
+
 // openLog opens a log file that Close closes.
 func (s *Stack) openLog(dirs layout, name string) (*os.File, error) {
 	f, err := dirs.openLog(name)
@@ -412,28 +490,31 @@ func (s *Stack) openLog(dirs layout, name string) (*os.File, error) {
 	return f, nil
 }
 
-// dynamoClient returns a client of DynamoDB Local that claims to be in region.
-func (s *Stack) dynamoClient(ctx context.Context, region string) (*dynamodb.Client, error) {
-	c, err := dynamolocal.NewClient(ctx, s.dynamo.Endpoint(), region, append([]func(*dynamodb.Options){dynamo.ConfigureEmulator}, s.dynamoExtra...)...)
-	if err != nil {
-		return nil, fmt.Errorf("localstack: dynamodb client for %s: %w", region, err)
+// createTables creates the table in every region's replica.
+func (s *Stack) createTables(ctx context.Context, regions []string, table string) error {
+	for _, r := range regions {
+		c, err := s.clients.get(ctx, r, r, clientSetup)
+		if err != nil {
+			return err
+		}
+		if err := dynamo.CreateTable(ctx, c, table); err != nil {
+			return fmt.Errorf("localstack: %s: %w", r, err)
+		}
 	}
-	return c, nil
+	return nil
 }
 
-// regionHandler builds one region's gateway: the three functions with a
-// store whose client is configured for that region, behind the emulation of
-// API Gateway, plus the API description outside the stage.
-func (s *Stack) regionHandler(ctx context.Context, region, table string, logger *slog.Logger) (http.Handler, error) {
-	client, err := s.dynamoClient(ctx, region)
+// regionHandler builds one region's gateway: the three functions wired to
+// the replicas (see wire), behind the emulation of API Gateway, plus the API
+// description outside the stage.
+func (s *Stack) regionHandler(ctx context.Context, region string, logger *slog.Logger) (http.Handler, error) {
+	fns, err := s.wire(ctx, region, logger)
 	if err != nil {
 		return nil, err
 	}
-	deps := api.Deps{Store: dynamo.NewStore(client, table), Region: region, Logger: logger.With("region", region)}
-	functions := make(map[api.Function]gateway.LambdaFunc)
-	for _, fn := range api.Functions() {
-		functions[fn.Name] = api.NewLambdaHandler(fn.Name, deps)
-	}
+	f := &functions{}
+	f.current.Store(&fns)
+	s.functions[region] = f
 	// The authorizer refreshes its keys until the stack closes, not only
 	// while Start runs.
 	auth, err := gateway.NewCognitoAuthorizer(s.life, gateway.CognitoOptions{ //nolint:contextcheck // the key refresh lives as long as the stack
@@ -447,7 +528,7 @@ func (s *Stack) regionHandler(ctx context.Context, region, table string, logger 
 		return nil, err
 	}
 	gw, err := gateway.New(gateway.Options{
-		Region: region, Stage: s.info.Stack, Routes: routes, Functions: functions, Authorizer: auth,
+		Region: region, Stage: s.info.Stack, Routes: routes, Functions: f.lambdas(), Authorizer: auth,
 		Logger: logger.With("region", region), Throttler: s.newThrottler(),
 	})
 	if err != nil {
@@ -569,6 +650,9 @@ func (s *Stack) StartDynamoDB(ctx context.Context) error {
 	s.dynamo, s.dynamoStopped = d, false
 	s.signalDynamoLocked()
 	s.mu.Unlock()
+	for _, r := range s.info.Regions {
+		s.warmUp(ctx, r.Name)
+	}
 	return nil
 }
 
@@ -659,6 +743,14 @@ func (s *Stack) Close() error {
 		}
 		if s.cognito != nil {
 			s.cognito.Close()
+		}
+		if s.replicator != nil {
+			if err := s.replicator.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if s.net != nil {
+			s.net.Close()
 		}
 		s.mu.Lock()
 		d := s.dynamo

@@ -20,6 +20,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/localstack"
 	"github.com/hush-scores/hush/localstack/cognitolocal"
 )
@@ -58,8 +59,10 @@ func TestRestartKeepsData(t *testing.T) {
 	}
 	token := newUser(t, first, "carol")
 	put(t, first.URL("eu-central-1"), token, `{"tournament_id":"t1","match_id":"m1","player1":"ann","player2":"bea","score":"5,4,9"}`)
-	// -sharedDb: the match written in one region is read in the other.
-	get(t, first.URL("us-east-1")+"/v1/tournament/t1/match/m1", 200)
+	// The write region sees the match at once, the other region once the
+	// replicator has copied it.
+	get(t, first.URL("eu-central-1")+"/v1/tournament/t1/match/m1", 200)
+	eventually(t, first.URL("us-east-1")+"/v1/tournament/t1/match/m1", 200)
 
 	pids := s.PIDs()
 	if len(pids) != 2 {
@@ -181,6 +184,26 @@ func get(t *testing.T, url string, want int, token ...string) string {
 		req.Header.Set("Authorization", token[0])
 	}
 	return send(t, req, want)
+}
+
+// eventually polls url until it answers want, for reads that wait on
+// replication; the bound only guards against a hang.
+func eventually(t *testing.T, url string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url) //nolint:noctx,gosec // a test poll of the stack's own URL
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == want {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s never answered %d (last: %v %v)", url, want, resp, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func put(t *testing.T, base, token, body string) {
@@ -323,7 +346,8 @@ func TestStopStartDynamoDB(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		get(t, r.URL+"/v1/tournament/t1/match/m1", http.StatusOK)
+		// The match may have been stopped on its way to the other region.
+		eventually(t, r.URL+"/v1/tournament/t1/match/m1", http.StatusOK)
 	}
 	t.Logf("every region healthy, and the match read back, %v after StartDynamoDB returned", time.Since(restarted).Round(time.Millisecond))
 	if s.Err() != nil {
@@ -352,8 +376,10 @@ func TestStopStartDynamoDB(t *testing.T) {
 }
 
 type healthBody struct {
-	Status string `json:"status"`
-	Region string `json:"region"`
+	Status      string `json:"status"`
+	Region      string `json:"region"`
+	WriteRegion string `json:"write_region"`
+	WritePath   string `json:"write_path"`
 }
 
 // health calls /v1/health of the stage at base and decodes its JSON body,
@@ -378,4 +404,69 @@ func health(t *testing.T, base string) (int, healthBody) {
 		t.Errorf("GET %s: Content-Type %q, want application/json", req.URL, ct)
 	}
 	return resp.StatusCode, b
+}
+
+// TestWriteRegionAndPartition drives the public API the e2e suite and the
+// front door build on: writes go to the write region whichever region
+// takes them; a cut-off write region makes writes elsewhere answer 503
+// while reads and health stay up; moving the write region makes them
+// succeed again.
+func TestWriteRegionAndPartition(t *testing.T) {
+	s := start(t, localstack.Options{Stack: "test", Regions: regions, DataDir: t.TempDir()})
+	info := s.Info()
+	if got := s.WriteRegion(); got != "eu-central-1" {
+		t.Fatalf("WriteRegion = %q, want the first region", got)
+	}
+	token := newUser(t, info, "erin")
+	put(t, info.URL("us-east-1"), token, `{"tournament_id":"t1","match_id":"m1","player1":"ann","player2":"bea","score":"5,4,9"}`)
+	// Committed in the write region: readable there at once.
+	get(t, info.URL("eu-central-1")+"/v1/tournament/t1/match/m1", 200)
+	eventually(t, info.URL("us-east-1")+"/v1/tournament/t1/match/m1", 200)
+	if got := len(s.ReplicationLinks()); got != 2 {
+		t.Errorf("%d replication links, want 2", got)
+	}
+
+	ctx := t.Context()
+	if err := s.SetWriteTimeout(ctx, api.DefaultWriteTimeout); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CutOff("eu-central-1"); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, info.URL("us-east-1")+"/v1/tournament/match",
+		strings.NewReader(`{"tournament_id":"t1","match_id":"m2","player1":"ann","player2":"bea","score":"5,4,9"}`))
+	req.Header.Set("Authorization", token)
+	if body := send(t, req, http.StatusServiceUnavailable); !strings.Contains(body, `"error"`) {
+		t.Errorf("write into a partition answered %s, want the JSON error", body)
+	}
+	get(t, info.URL("us-east-1")+"/v1/tournament/t1/match/m1", 200)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		status, body := health(t, info.URL("us-east-1"))
+		if status != http.StatusOK || body.Status != "ok" {
+			t.Fatalf("health of us-east-1 with the write region cut off = %d %+v, want 200 ok", status, body)
+		}
+		if body.WritePath == "unavailable" && body.WriteRegion == "eu-central-1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("health never reported the write path down: %+v", body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if st := s.NetworkStates(); !st[0].CutOff {
+		t.Errorf("NetworkStates = %+v, want eu-central-1 cut off", st)
+	}
+
+	if err := s.SetWriteRegion(ctx, "us-east-1"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, info.URL("us-east-1"), token, `{"tournament_id":"t1","match_id":"m3","player1":"ann","player2":"bea","score":"5,4,9"}`)
+	if err := s.Reconnect("eu-central-1"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, info.URL("eu-central-1")+"/v1/tournament/t1/match/m3", 200)
+	if err := s.SetWriteRegion(ctx, "mars-1"); err == nil {
+		t.Error("SetWriteRegion of a region outside the stack succeeded")
+	}
 }

@@ -13,6 +13,9 @@ import (
 type settings struct {
 	regions  []string
 	throttle gateway.Throttle
+	// writeRegion is opts.WriteRegion, else hush:writeRegion when the
+	// regions come from the file, else the first region.
+	writeRegion string
 }
 
 // loadSettings returns the regions and the method throttling of the stack:
@@ -24,11 +27,15 @@ func loadSettings(root string, opts Options) (settings, error) {
 	if err != nil {
 		return s, err
 	}
-	return s, checkRegions(s.regions)
+	if err := checkRegions(s.regions); err != nil {
+		return s, err
+	}
+	s.writeRegion, err = checkWriteRegion(s.writeRegion, s.regions)
+	return s, err
 }
 
 func readSettings(root string, opts Options) (settings, error) {
-	s := settings{regions: opts.Regions}
+	s := settings{regions: opts.Regions, writeRegion: opts.WriteRegion}
 	if opts.Throttle != nil {
 		s.throttle = *opts.Throttle
 	}
@@ -44,6 +51,9 @@ func readSettings(root string, opts Options) (settings, error) {
 	}
 	if len(s.regions) == 0 {
 		s.regions = cfg.Regions
+		if s.writeRegion == "" {
+			s.writeRegion = cfg.WriteRegion
+		}
 	}
 	if opts.Throttle == nil {
 		s.throttle = gateway.Throttle{RateLimit: cfg.Throttle.RateLimit, BurstLimit: cfg.Throttle.BurstLimit}

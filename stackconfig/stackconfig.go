@@ -31,13 +31,14 @@ const (
 	KeyAlarmEmail          = "alarmEmail"
 	KeyDomain              = "domain"
 	KeyFailoverDrill       = "failoverDrill"
+	KeyWriteRegion         = "writeRegion"
 )
 
 // knownKeys lists every key of the hush namespace; anything else is a typo.
 var knownKeys = []string{
 	KeyRegions, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
 	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain, KeyFailoverDrill,
-	KeyAPIGatewayAccount,
+	KeyAPIGatewayAccount, KeyWriteRegion,
 }
 
 // Stack is the validated configuration of one stack.
@@ -69,6 +70,12 @@ type Stack struct {
 	// Gateway's account-wide CloudWatch Logs role (one owner per account
 	// and region); empty means another stack owns it everywhere.
 	APIGatewayAccount []string
+	// WriteRegion is the one region whose replica takes every write
+	// (POST, PUT, DELETE), whichever region received the request, so that
+	// conditions and transactions hold across regions. It is one of
+	// Regions; an unset hush:writeRegion means the home region, where
+	// Cognito lives already.
+	WriteRegion string
 }
 
 // Throttle is API Gateway's stage throttling: steady requests per second and burst.
@@ -168,6 +175,7 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	s.Domain = p.domain()
 	s.FailoverDrill = p.failoverDrill(s.Regions, s.Domain)
 	s.APIGatewayAccount = p.apiGatewayAccount(s.Regions)
+	s.WriteRegion = p.writeRegion(s.Regions)
 	if home := s.HomeRegion(); home != "" {
 		if got, ok := values["aws:region"]; ok && got != home {
 			p.fail("aws:region", fmt.Sprintf("is %q but the home region (the first of %s) is %q; set them alike or drop aws:region", got, full(KeyRegions), home))
@@ -407,6 +415,34 @@ func domainNameProblem(name string) string {
 		}
 	}
 	return ""
+}
+
+// writeRegion returns hush:writeRegion, or the home region when it is unset.
+// It is optional, unlike most keys, because the home region is the right
+// answer for nearly every stack: writes then depend on no region that
+// sign-in does not depend on already.
+func (p *parser) writeRegion(stackRegions []string) string {
+	key := full(KeyWriteRegion)
+	raw, ok := p.values[key]
+	if !ok {
+		if len(stackRegions) == 0 {
+			return ""
+		}
+		return stackRegions[0]
+	}
+	r := strings.TrimSpace(raw)
+	if stackRegions == nil {
+		return "" // the regions are already reported
+	}
+	if !slices.Contains(stackRegions, r) {
+		msg := fmt.Sprintf("%q is not one of the stack's regions %s", raw, strings.Join(stackRegions, ", "))
+		if near := nearest(r, stackRegions); near != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		p.fail(key, msg+"; leave it unset to write in the home region")
+		return ""
+	}
+	return r
 }
 
 func (p *parser) failoverDrill(stackRegions []string, domain *Domain) []string {

@@ -40,6 +40,7 @@ func TestParseValid(t *testing.T) {
 		Throttle:            Throttle{RateLimit: 50, BurstLimit: 100},
 		AlarmEmail:          "ops@example.com",
 		Domain:              &Domain{HostedZoneID: "Z123", Name: "api.example.com"},
+		WriteRegion:         "eu-central-1",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse = %+v, want %+v", got, want)
@@ -91,6 +92,9 @@ func TestParseErrors(t *testing.T) {
 		{"drill without a domain", map[string]string{"hush:failoverDrill": `["eu-west-1"]`}, []string{"hush:failoverDrill: needs hush:domain"}},
 		{"drill of a foreign region", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api.example.com"}`, "hush:failoverDrill": `["us-east-1"]`}, []string{`hush:failoverDrill: region "us-east-1" is not one of the stack's regions eu-central-1, eu-west-1`}},
 		{"drill of every region", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api.example.com"}`, "hush:failoverDrill": `["eu-west-1","eu-central-1"]`}, []string{"hush:failoverDrill: names every region", "leave at least one region out"}},
+		{"write region outside the stack", map[string]string{"hush:writeRegion": "us-east-1"}, []string{`hush:writeRegion: "us-east-1" is not one of the stack's regions eu-central-1, eu-west-1`, "leave it unset"}},
+		{"write region misspelt", map[string]string{"hush:writeRegion": "eu-west1"}, []string{`hush:writeRegion: "eu-west1"`, `did you mean "eu-west-1"?`}},
+		{"write region empty", map[string]string{"hush:writeRegion": " "}, []string{`hush:writeRegion: " " is not one of the stack's regions`}},
 		{"drill not a list", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api.example.com"}`, "hush:failoverDrill": `"eu-west-1"`}, []string{"hush:failoverDrill: must be a list"}},
 	}
 	for _, tt := range tests {
@@ -111,6 +115,33 @@ func TestParseErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error = %q\nwant it to contain %q", err, w)
 				}
+			}
+		})
+	}
+}
+
+func TestParseWriteRegion(t *testing.T) {
+	tests := []struct {
+		name string
+		set  string // "" leaves the key out
+		want string
+	}{
+		{"unset means the home region", "", "eu-central-1"},
+		{"the home region named", "eu-central-1", "eu-central-1"},
+		{"another region of the stack", "eu-west-1", "eu-west-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := valid()
+			if tt.set != "" {
+				values["hush:writeRegion"] = tt.set
+			}
+			got, err := Parse("stage", values)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got.WriteRegion != tt.want {
+				t.Errorf("WriteRegion = %q, want %q", got.WriteRegion, tt.want)
 			}
 		})
 	}
@@ -195,6 +226,9 @@ func TestLoadFileStacks(t *testing.T) {
 			}
 			if s.DeletionProtection != tt.prod || s.Protect != tt.prod {
 				t.Errorf("DeletionProtection, Protect = %v, %v, want %v", s.DeletionProtection, s.Protect, tt.prod)
+			}
+			if s.WriteRegion != "eu-central-1" {
+				t.Errorf("WriteRegion = %q, want the home region eu-central-1", s.WriteRegion)
 			}
 			if s.Throttle.RateLimit <= 0 || s.AlarmEmail == "" {
 				t.Errorf("Throttle, AlarmEmail = %+v, %q, want both set", s.Throttle, s.AlarmEmail)

@@ -66,6 +66,8 @@ type config struct {
 	// (day.go); Quick shrinks the day for tests.
 	Scenario string
 	Quick    bool
+	// Via is the region of the local stack to drive; "" means the first.
+	Via string
 }
 
 // parseFlags reads and validates the command line.
@@ -95,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Region, "region", "", "region of the -target (default HUSH_AWS_REGION)")
 	fs.BoolVar(&c.NoFloor, "no-floor", false, "skip the direct DynamoDB calls")
 	fs.BoolVar(&c.Throttle, "throttle", false, "keep the stack's API Gateway method throttling on the local stack it starts; off by default (as hush-local -no-throttle), so the figures measure the gateway and handlers, not the limits")
+	fs.StringVar(&c.Via, "via", "", "with a local stack, the region whose gateway to drive (default the first); from a region other than the write region, every write pays the cross-region round trip to it")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file (with a local stack it includes the gateway and handlers, which run in this process)")
 	fs.StringVar(&c.Scenario, "scenario", "", "\"day\": the tournament-day profile (spectators polling standings and results in every region of -stack, scorekeepers writing, tournaments of 20 and 3,000 matches) with DynamoDB capacity and a cost estimate; empty: the load table")
 	fs.BoolVar(&c.Quick, "quick", false, "with -scenario day: small tournaments and a short polling phase, for tests (figures not representative)")

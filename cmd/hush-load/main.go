@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func execute(ctx context.Context, c config, stdout, stderr io.Writer) (rep report, err error) {
 	var t target
 	if c.Target == "" {
-		t, err = startLocal(ctx, c.Stack, c.Throttle, stderr)
+		t, err = startLocal(ctx, c.Stack, c.Throttle, c.Via, stderr)
 	} else {
 		t, err = givenTarget(c, os.Getenv)
 	}

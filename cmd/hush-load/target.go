@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +39,7 @@ type target struct {
 
 // startLocal starts a local stack of stack on free ports with a temporary
 // data directory, which closing the target removes.
-func startLocal(ctx context.Context, stack string, throttle bool, progress io.Writer) (target, error) {
+func startLocal(ctx context.Context, stack string, throttle bool, via string, progress io.Writer) (target, error) {
 	dir, err := os.MkdirTemp("", "hush-load-")
 	if err != nil {
 		return target{}, fmt.Errorf("local stack: %w", err)
@@ -55,11 +56,22 @@ func startLocal(ctx context.Context, stack string, throttle bool, progress io.Wr
 		return target{}, fmt.Errorf("start a local stack (or pass -target): %w", err)
 	}
 	info := s.Info()
+	region := info.Regions[0]
+	if via != "" {
+		i := slices.IndexFunc(info.Regions, func(r localstack.Region) bool { return r.Name == via })
+		if i < 0 {
+			s.Close() //nolint:contextcheck // stopping must not depend on the run's context
+			os.RemoveAll(dir)
+			return target{}, fmt.Errorf("-via %s: not a region of the %s stack", via, stack)
+		}
+		region = info.Regions[i]
+	}
+	fmt.Fprintf(progress, "driving %s; writes go to %s\n", region.Name, s.WriteRegion())
 	return target{
-		Base: info.Regions[0].URL, Region: info.HomeRegion,
+		Base: region.URL, Region: region.Name,
 		PoolID: info.UserPoolID, ClientID: info.UserPoolClientID, CognitoEndpoint: info.CognitoEndpoint,
 		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table,
-		Source: fmt.Sprintf("a local %s stack (%s, %s)", stack, info.Regions[0].URL, throttleText(info.Throttle)),
+		Source: fmt.Sprintf("a local %s stack (%s, %s)", stack, region.URL, throttleText(info.Throttle)),
 		//nolint:contextcheck // stopping must not depend on the run's context, which may be what ended
 		close: func() {
 			if err := s.Close(); err != nil {
@@ -224,9 +236,18 @@ func (f *fixture) seed(ctx context.Context, client *http.Client) (map[string]any
 			return nil, fmt.Errorf("seed: %w", err)
 		}
 	}
-	got, err := f.send(ctx, client, http.MethodGet, f.matchURL(f.Tournament, f.Matches[0]), nil, http.StatusOK)
-	if err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
+	// Outside the write region the seeded matches arrive by replication.
+	var got []byte
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		var err error
+		got, err = f.send(ctx, client, http.MethodGet, f.matchURL(f.Tournament, f.Matches[0]), nil, http.StatusOK)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("seed: %w", err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	var attrs map[string]any
 	if err := json.Unmarshal(got, &attrs); err != nil {

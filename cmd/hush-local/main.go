@@ -19,6 +19,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/hush-scores/hush/internal/child"
 	"github.com/hush-scores/hush/localstack"
@@ -95,11 +96,21 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	noThrottle := fs.Bool("no-throttle", false, "serve without the stack's API Gateway method throttling (hush:throttle), for benchmarks; by default every method has a token bucket with the stack's rate and burst, as in AWS")
+	writeRegion := fs.String("write-region", "", "the region whose replica takes every write (default hush:writeRegion of the stack file); the console's write-region command moves it while running")
+	delay := fs.Duration("replication-delay", localstack.DefaultReplicationDelay, "how long a change waits before the replicator copies it to the other regions (negative: none)")
+	rtt := fs.Duration("cross-region-rtt", localstack.DefaultCrossRegionRTT, "round-trip time added to every call from one region to another, such as a write routed to the write region (negative: none)")
+	writeTimeout := fs.Duration("write-timeout", localstack.DefaultWriteTimeout, "bound of one write, retries included; 1.8s is the Lambda functions' bound")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q (flags only; see -h)", fs.Args())
+	}
+	if *delay == 0 {
+		*delay = -1 // zero means none here, not the default
+	}
+	if *rtt == 0 {
+		*rtt = -1
 	}
 
 	// Ctrl-C during start-up cancels it; Start stops what it began.
@@ -108,6 +119,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Starting the local stack %q\n", *stack)
 	opts := localstack.Options{
 		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, Progress: stdout, FrontDoor: fdOpts,
+		WriteRegion: *writeRegion, ReplicationDelay: *delay, CrossRegionRTT: *rtt, WriteTimeout: *writeTimeout,
 	}
 	if *noThrottle {
 		opts.Throttle = &gateway.Throttle{}
@@ -118,6 +130,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	printSummary(stdout, s.Info())
+	fmt.Fprintf(stdout, "Writes go to %s; replication delay %s, cross-region round trip %s.\n%s\n",
+		s.WriteRegion(), s.ReplicationDelay(), max(*rtt, 0), consoleHelp)
+	go console(ctx, s, os.Stdin, stdout)
+	go watchLinks(ctx, s, stdout, 5*time.Second)
 
 	select {
 	case <-ctx.Done():

@@ -37,8 +37,10 @@ import (
 // ModulePath is the Go module whose root holds node_modules.
 const ModulePath = "github.com/hush-scores/hush"
 
-// ReadyTimeout bounds how long Start waits for the port to answer.
-const ReadyTimeout = 30 * time.Second
+// ReadyTimeout bounds how long Start waits for the port to answer. A JVM
+// start takes a few seconds, but tens on a 2-core machine that is also
+// compiling and running other tests.
+const ReadyTimeout = 60 * time.Second
 
 // stopGrace is how long Stop waits after SIGTERM, and again after SIGKILL.
 const stopGrace = 5 * time.Second
@@ -64,6 +66,11 @@ type Options struct {
 	// ModuleRoot is the directory of this module's go.mod; "" finds it by
 	// walking up from the working directory.
 	ModuleRoot string
+	// PerRegion keeps a separate database per access key and signing region
+	// (DynamoDB Local without -sharedDb), so one process holds a replica per
+	// region; the local stack's global table relies on it. The default is
+	// one database for every client (-sharedDb).
+	PerRegion bool
 }
 
 // Instance is a running DynamoDB Local process.
@@ -168,15 +175,15 @@ func launch(ctx context.Context, java, jar, launcher string, port int, opts Opti
 	}
 	args = append(args,
 		"-port", strconv.Itoa(port),
-		// -sharedDb gives every region and access key the same tables. The
-		// local stack relies on it: gateways of several "regions" share
-		// one table, which models a global table with instant replication.
-		"-sharedDb",
 		// Telemetry would call AWS from a developer's machine or CI.
 		"-disableTelemetry",
 		// The default, "*", lets any web page call it from a browser.
 		"-cors", corsOrigin,
 	)
+	if !opts.PerRegion {
+		// Every region and access key shares the same tables.
+		args = append(args, "-sharedDb")
+	}
 	if opts.DataDir != "" {
 		args = append(args, "-dbPath", opts.DataDir)
 	} else {

@@ -1,0 +1,253 @@
+// Package regionnet emulates the network between the regions of a local
+// stack. Every replica of the local global table lives in one DynamoDB Local
+// process (a database per signing region); regionnet puts a small HTTP proxy
+// in front of it for every pair of regions, a link, so that a client in
+// region A reaches region B's replica through the link A->B. The links are
+// where the emulated network happens:
+//
+//   - a cross-region link adds a round-trip time before it forwards a
+//     request, so a write routed to another region costs what it would;
+//   - a region that is cut off (a partition) hangs every cross-region call
+//     into it or out of it until the caller gives up, while the links from
+//     the region to itself keep working, so its own gateway and functions
+//     still serve it;
+//   - a replica that is down refuses every call, from any region, by
+//     closing the connection.
+//
+// Each link listens on 127.0.0.1 only, and refuses with 403 any request
+// that carries an Origin header, so no web page in a browser can reach the
+// emulators through it.
+package regionnet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Options configure Start.
+type Options struct {
+	// Regions are the regions of the stack.
+	Regions []string
+	// Target is the URL of DynamoDB Local, http://127.0.0.1:PORT.
+	Target string
+	// RTT is the round-trip time added to every cross-region request.
+	RTT time.Duration
+}
+
+// Network is the running set of links.
+type Network struct {
+	regions []string
+	rtt     time.Duration
+	proxy   *httputil.ReverseProxy
+
+	mu    sync.Mutex
+	cut   map[string]bool
+	down  map[string]bool
+	links map[string]*link // by from + ">" + to
+
+	closing chan struct{}
+	once    sync.Once
+}
+
+type link struct {
+	from, to string
+	srv      *http.Server
+	endpoint string
+}
+
+// Start listens on a link for every ordered pair of regions, itself
+// included.
+func Start(opts Options) (*Network, error) {
+	if len(opts.Regions) == 0 {
+		return nil, errors.New("regionnet: no regions")
+	}
+	target, err := url.Parse(opts.Target)
+	if err != nil || target.Host == "" {
+		return nil, fmt.Errorf("regionnet: target %q is not a URL", opts.Target)
+	}
+	n := &Network{
+		regions: slices.Clone(opts.Regions), rtt: opts.RTT,
+		cut: map[string]bool{}, down: map[string]bool{}, links: map[string]*link{},
+		closing: make(chan struct{}),
+	}
+	n.proxy = &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.Host = r.In.Host
+		},
+		// Enough idle connections for a load test's concurrency, so links
+		// do not churn through ephemeral ports.
+		Transport: &http.Transport{
+			Proxy:               nil,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 256,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) {
+			// DynamoDB Local is stopped or restarting: the caller sees a
+			// dropped connection, as it would without the proxy.
+			drop(w)
+		},
+	}
+	for _, from := range opts.Regions {
+		for _, to := range opts.Regions {
+			if err := n.listen(from, to); err != nil {
+				n.Close()
+				return nil, err
+			}
+		}
+	}
+	return n, nil
+}
+
+func key(from, to string) string { return from + ">" + to }
+
+func (n *Network) listen(from, to string) error {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("regionnet: listen for %s->%s: %w", from, to, err)
+	}
+	lk := &link{from: from, to: to, endpoint: "http://" + l.Addr().String()}
+	lk.srv = &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.serve(lk, w, r) }),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	n.links[key(from, to)] = lk
+	go func() { _ = lk.srv.Serve(l) }()
+	return nil
+}
+
+func (n *Network) serve(lk *link, w http.ResponseWriter, r *http.Request) {
+	// A browser sends Origin on every cross-site request it makes; nothing
+	// Hush runs does. Refusing it keeps web pages away from the emulators.
+	if r.Header.Get("Origin") != "" {
+		http.Error(w, "regionnet: requests from browsers are refused", http.StatusForbidden)
+		return
+	}
+	cross := lk.from != lk.to
+	n.mu.Lock()
+	down := n.down[lk.to]
+	partitioned := cross && (n.cut[lk.from] || n.cut[lk.to])
+	n.mu.Unlock()
+	switch {
+	case down:
+		drop(w)
+		return
+	case partitioned:
+		// Packets into a partition are lost: the caller waits until its own
+		// timeout, which is what its bounds are for.
+		select {
+		case <-r.Context().Done():
+		case <-n.closing:
+		}
+		drop(w)
+		return
+	}
+	if cross && n.rtt > 0 {
+		select {
+		case <-time.After(n.rtt):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	n.proxy.ServeHTTP(w, r)
+}
+
+// drop closes the connection without an answer, as a stopped server or a
+// reset would.
+func drop(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	// Without hijacking, 503 is the nearest: the SDK also retries it.
+	w.WriteHeader(http.StatusServiceUnavailable)
+}
+
+// Endpoint returns the URL a client in region from uses to reach region
+// to's replica; "" for a region the network does not know.
+func (n *Network) Endpoint(from, to string) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if lk, ok := n.links[key(from, to)]; ok {
+		return lk.endpoint
+	}
+	return ""
+}
+
+// RTT returns the round-trip time of a cross-region link.
+func (n *Network) RTT() time.Duration { return n.rtt }
+
+func (n *Network) set(m map[string]bool, region string, on bool) error {
+	if !slices.Contains(n.regions, region) {
+		return fmt.Errorf("regionnet: %q is not a region of this network (%v)", region, n.regions)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	m[region] = on
+	return nil
+}
+
+// CutOff partitions region from the others: every cross-region call into
+// or out of it hangs until the caller gives up. Calls within the region go
+// on.
+func (n *Network) CutOff(region string) error { return n.set(n.cut, region, true) }
+
+// Reconnect ends the partition of region.
+func (n *Network) Reconnect(region string) error { return n.set(n.cut, region, false) }
+
+// TakeDown makes region's replica refuse every call, its own region's
+// included.
+func (n *Network) TakeDown(region string) error { return n.set(n.down, region, true) }
+
+// BringUp makes region's replica answer again.
+func (n *Network) BringUp(region string) error { return n.set(n.down, region, false) }
+
+// State is what is wrong with one region's network.
+type State struct {
+	Region string
+	CutOff bool
+	Down   bool
+}
+
+// States returns the state of every region, in the network's order.
+func (n *Network) States() []State {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]State, len(n.regions))
+	for i, r := range n.regions {
+		out[i] = State{Region: r, CutOff: n.cut[r], Down: n.down[r]}
+	}
+	return out
+}
+
+// Close stops every link; hung calls are dropped.
+func (n *Network) Close() error {
+	n.once.Do(func() { close(n.closing) })
+	n.mu.Lock()
+	links := make([]*link, 0, len(n.links))
+	for _, lk := range n.links {
+		links = append(links, lk)
+	}
+	n.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var errs []error
+	for _, lk := range links {
+		if err := lk.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, lk.srv.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

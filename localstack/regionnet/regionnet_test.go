@@ -1,0 +1,153 @@
+package regionnet
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+var regions = []string{"eu-central-1", "eu-west-1", "us-east-1"}
+
+func start(t *testing.T, rtt time.Duration) *Network {
+	t.Helper()
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "replica answered")
+	}))
+	t.Cleanup(target.Close)
+	n, err := Start(Options{Regions: regions, Target: target.URL, RTT: rtt})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+// call posts to the link from->to and reports the status, or the error
+// when the link gave no answer within timeout.
+func call(t *testing.T, n *Network, from, to string, header http.Header, timeout time.Duration) (int, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.Endpoint(from, to), strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
+}
+
+func TestLinksListenOnLoopbackAndForward(t *testing.T) {
+	n := start(t, 0)
+	for _, from := range regions {
+		for _, to := range regions {
+			u, err := url.Parse(n.Endpoint(from, to))
+			if err != nil || u.Hostname() != "127.0.0.1" {
+				t.Errorf("link %s->%s listens on %q, want 127.0.0.1", from, to, n.Endpoint(from, to))
+			}
+			if status, err := call(t, n, from, to, nil, 5*time.Second); err != nil || status != http.StatusOK {
+				t.Errorf("link %s->%s = %d, %v; want 200", from, to, status, err)
+			}
+		}
+	}
+	if got := n.Endpoint("eu-central-1", "ap-south-1"); got != "" {
+		t.Errorf("Endpoint of an unknown region = %q, want empty", got)
+	}
+}
+
+func TestBrowserOriginsAreRefused(t *testing.T) {
+	n := start(t, 0)
+	for _, origin := range []string{"http://evil.example", "null", "http://127.0.0.1:7460"} {
+		status, err := call(t, n, "eu-west-1", "eu-west-1", http.Header{"Origin": {origin}}, 5*time.Second)
+		if err != nil || status != http.StatusForbidden {
+			t.Errorf("Origin %q: %d, %v; want 403", origin, status, err)
+		}
+	}
+}
+
+func TestCrossRegionCallsPayTheRoundTrip(t *testing.T) {
+	const rtt = 150 * time.Millisecond
+	n := start(t, rtt)
+	begin := time.Now()
+	if _, err := call(t, n, "us-east-1", "eu-central-1", nil, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// A lower bound only: the link must wait, however slow the machine.
+	if elapsed := time.Since(begin); elapsed < rtt {
+		t.Errorf("cross-region call took %s, want at least the round trip %s", elapsed, rtt)
+	}
+}
+
+func TestCutOffIsAPartition(t *testing.T) {
+	n := start(t, 0)
+	if err := n.CutOff("eu-central-1"); err != nil {
+		t.Fatal(err)
+	}
+	const wait = 300 * time.Millisecond
+	for _, tt := range []struct {
+		from, to string
+		reaches  bool
+	}{
+		{"eu-central-1", "eu-central-1", true}, // its own functions keep working
+		{"eu-west-1", "eu-central-1", false},   // into the partition
+		{"eu-central-1", "us-east-1", false},   // out of it
+		{"eu-west-1", "us-east-1", true},       // the rest of the world
+		{"us-east-1", "us-east-1", true},
+	} {
+		status, err := call(t, n, tt.from, tt.to, nil, wait)
+		if got := err == nil && status == http.StatusOK; got != tt.reaches {
+			t.Errorf("%s->%s with eu-central-1 cut off: %d, %v; reaches = %v, want %v", tt.from, tt.to, status, err, got, tt.reaches)
+		}
+		if !tt.reaches && !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s->%s failed with %v, want it to hang until the caller gives up", tt.from, tt.to, err)
+		}
+	}
+	if got := n.States()[0]; !got.CutOff || got.Down {
+		t.Errorf("state = %+v, want cut off and not down", got)
+	}
+	if err := n.Reconnect("eu-central-1"); err != nil {
+		t.Fatal(err)
+	}
+	if status, err := call(t, n, "eu-west-1", "eu-central-1", nil, 5*time.Second); err != nil || status != http.StatusOK {
+		t.Errorf("after Reconnect: %d, %v; want 200", status, err)
+	}
+	if err := n.CutOff("mars-north-1"); err == nil {
+		t.Error("CutOff of an unknown region succeeded")
+	}
+}
+
+func TestDownReplicaRefusesEveryone(t *testing.T) {
+	n := start(t, 0)
+	if err := n.TakeDown("eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range regions {
+		if status, err := call(t, n, from, "eu-west-1", nil, 5*time.Second); err == nil {
+			t.Errorf("%s->eu-west-1 with the replica down answered %d, want a dropped connection", from, status)
+		} else if errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s->eu-west-1 hung; a down replica refuses at once", from)
+		}
+	}
+	if status, err := call(t, n, "eu-west-1", "us-east-1", nil, 5*time.Second); err != nil || status != http.StatusOK {
+		t.Errorf("eu-west-1->us-east-1: %d, %v; the other replicas stay up", status, err)
+	}
+	if err := n.BringUp("eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	if status, err := call(t, n, "us-east-1", "eu-west-1", nil, 5*time.Second); err != nil || status != http.StatusOK {
+		t.Errorf("after BringUp: %d, %v; want 200", status, err)
+	}
+}
