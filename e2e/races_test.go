@@ -18,12 +18,15 @@ import (
 
 // concurrentClient serves the many goroutines of the race and fault tests.
 // Its timeout is the hang guard: a request that takes longer is reported,
-// never waited for. It keeps enough idle connections for every worker.
+// never waited for. It is above the suite's local write bound (30 s):
+// DynamoDB Local makes a transaction wait for the items another holds, so
+// 50 creates of one match queue for many seconds on a busy machine. It
+// keeps enough idle connections for every worker.
 var concurrentClient = func() *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = 64
-	return &http.Client{Timeout: 15 * time.Second, Transport: tr}
+	return &http.Client{Timeout: 45 * time.Second, Transport: tr}
 }()
 
 // outcome is one request made from a goroutine, where t.Fatal is not
