@@ -39,7 +39,7 @@ func (s *Stack) startEdge(opts FrontDoorOptions, basePort int, logger *slog.Logg
 		regions = append(regions, frontdoor.Region{Name: r.Name, URL: r.URL})
 	}
 	fd, err := frontdoor.Start(frontdoor.Options{
-		Regions: regions, WriteRegion: s.writeRegion,
+		Regions: regions, WriteRegion: s.WriteRegion,
 		Interval: opts.CheckInterval, Threshold: opts.CheckThreshold, Inverted: opts.Inverted,
 		Logger: logger,
 	})
@@ -78,7 +78,7 @@ func (s *Stack) startEdge(opts FrontDoorOptions, basePort int, logger *slog.Logg
 	// drill, the tests); the guard refuses browsers and other machines.
 	mux.Handle("/drill/", loopguard.Handler(drill.Handler(drillControl{s})))
 	mux.Handle("/", statuspage.Handler(statuspage.Sources{
-		Stack: s.info.Stack, FrontDoor: fd, WriteRegion: writeRegionState{s},
+		Stack: s.info.Stack, FrontDoor: fd, WriteRegion: writeRegionState{s}, Replication: replicationStats{s},
 	}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}
 	s.servers = append(s.servers, srv)
@@ -102,9 +102,6 @@ func cmpOr(s, def string) string {
 	return s
 }
 
-// writeRegion returns the stack's write region.
-func (s *Stack) writeRegion() string { return s.WriteRegion() }
-
 // SetInvertedCheck inverts region's health check at the front door, or
 // stops inverting it.
 func (s *Stack) SetInvertedCheck(region string, inverted bool) error {
@@ -119,14 +116,56 @@ func (s *Stack) SetInvertedCheck(region string, inverted bool) error {
 type writeRegionState struct{ s *Stack }
 
 func (w writeRegionState) WriteRegionState() statuspage.WriteState {
-	st := statuspage.WriteState{Region: w.s.writeRegion(), Reachable: true}
+	st := statuspage.WriteState{Region: w.s.WriteRegion(), Reachable: true}
 	w.s.mu.Lock()
 	stopped := w.s.dynamoStopped
 	w.s.mu.Unlock()
+	for _, n := range w.s.NetworkStates() {
+		switch {
+		case n.Region != st.Region:
+		case n.CutOff:
+			st.Reachable, st.Why = false, "cut off from the other regions"
+		case n.Down:
+			st.Reachable, st.Why = false, "its replica is down"
+		}
+	}
 	if stopped {
 		st.Reachable, st.Why = false, "DynamoDB Local is stopped"
 	}
 	return st
+}
+
+// replicationStats tells the status page each replication link's backlog
+// and lag, and which links a cut-off or a replica down stalls.
+type replicationStats struct{ s *Stack }
+
+func (r replicationStats) ReplicationLinks() []statuspage.Link {
+	states := map[string]NetworkState{}
+	for _, n := range r.s.NetworkStates() {
+		states[n.Region] = n
+	}
+	var out []statuspage.Link
+	for _, l := range r.s.ReplicationLinks() {
+		// An empty backlog has no waiting change: the last one's delay
+		// says how the link is doing.
+		lag := l.Lag
+		if l.Backlog == 0 {
+			lag = l.LastLag
+		}
+		from, to := states[l.From], states[l.To]
+		note := ""
+		switch {
+		case from.CutOff || to.CutOff:
+			note = "cut off"
+		case from.Down || to.Down:
+			note = "replica down"
+		}
+		out = append(out, statuspage.Link{
+			From: l.From, To: l.To, Backlog: l.Backlog,
+			LagMS: float64(lag.Microseconds()) / 1000, Note: note,
+		})
+	}
+	return out
 }
 
 // drillControl is the stack as the drill endpoints drive it.

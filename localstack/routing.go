@@ -205,7 +205,14 @@ func (s *Stack) SetWriteRegion(ctx context.Context, region string) error {
 	s.routing.mu.Lock()
 	s.routing.writeRegion = region
 	s.routing.mu.Unlock()
-	return s.rewire(ctx)
+	if err := s.rewire(ctx); err != nil {
+		return err
+	}
+	if s.frontDoor != nil {
+		// Routing already follows; this logs the default vantage's move.
+		s.frontDoor.Resync("the write region moved to " + region)
+	}
+	return nil
 }
 
 // SetWriteRouting switches write routing on (the default) or off. Off, each
