@@ -85,8 +85,8 @@ func Start(fn api.Function) {
 const (
 	envRegion       = "AWS_REGION"
 	envAccessKeyID  = "AWS_ACCESS_KEY_ID"
-	envSecretKey    = "AWS_SECRET_ACCESS_KEY"
-	envSessionToken = "AWS_SESSION_TOKEN"
+	envSecretKey    = "AWS_SECRET_ACCESS_KEY" //nolint:gosec // the name of a variable, not a secret
+	envSessionToken = "AWS_SESSION_TOKEN"     //nolint:gosec // the name of a variable, not a secret
 )
 
 // lambdaConfig builds the AWS configuration from the variables the Lambda
