@@ -136,6 +136,7 @@ func (r *Replicator) apply(from, to string, c change) (bool, error) {
 	if busy {
 		return false, nil
 	}
+	asked := time.Now()
 	got, err := cl.DB.GetItem(r.ctx, &dynamodb.GetItemInput{TableName: r.tableName(), Key: c.Keys.toDB(), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return false, fmt.Errorf("read %s in %s: %w", c.Key, to, err)
@@ -150,6 +151,12 @@ func (r *Replicator) apply(from, to string, c change) (bool, error) {
 	rs := r.st.Replicas[to]
 	k, ok := rs.Items[c.Key]
 	if !ok {
+		if held != "" && !r.polled[to].After(asked) {
+			// A local write the target's reader has not seen yet: wait for
+			// it, or it would be overwritten without its version.
+			r.mu.Unlock()
+			return false, nil
+		}
 		// An item the replicator has never seen change, such as one written
 		// before it first ran: whatever is there is older than any change.
 		k = known{H: held}

@@ -152,6 +152,9 @@ type Replicator struct {
 	// being seen to being applied.
 	lastLag map[string]time.Duration
 	applied map[string]int64
+	// polled is, per region, when the last complete read of its stream
+	// started: every change committed before it has been seen.
+	polled map[string]time.Time
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -178,7 +181,7 @@ func Start(opts Options) (*Replicator, error) {
 	}
 	r := &Replicator{
 		opts: opts, logger: opts.Logger, path: filepath.Join(opts.Dir, stateFile),
-		pending: map[string]map[string][]string{}, lastLag: map[string]time.Duration{}, applied: map[string]int64{},
+		pending: map[string]map[string][]string{}, lastLag: map[string]time.Duration{}, applied: map[string]int64{}, polled: map[string]time.Time{},
 	}
 	if r.logger == nil {
 		r.logger = slog.New(slog.DiscardHandler)

@@ -23,6 +23,7 @@ func (r *Replicator) read(region string) {
 		lastErr string
 	)
 	for r.sleep(wait) {
+		start := time.Now()
 		n, err := r.poll(region, sh)
 		if err != nil {
 			// A stopped DynamoDB Local, a replica taken down: start again
@@ -36,6 +37,12 @@ func (r *Replicator) read(region string) {
 			continue
 		}
 		lastErr = ""
+		if n == 0 {
+			// Every record committed before start has now been seen.
+			r.mu.Lock()
+			r.polled[region] = start
+			r.mu.Unlock()
+		}
 		wait = r.opts.PollInterval
 		if n > 0 {
 			wait = 0 // more may be waiting
