@@ -95,7 +95,7 @@ type dayReport struct {
 	Kinds   []kindStat
 	Polls   []*pollStat
 	// SameETags is true when every region answered the same ETag for the
-	// same path and data (checked once, before the polling).
+	// same path and data once replicated (waited for before the polling).
 	SameETags bool
 }
 
@@ -344,9 +344,36 @@ func (d *day) probe(ctx context.Context) ([]kindStat, error) {
 	return out, nil
 }
 
-// sameETags asks every region for the big tournament's standings and
-// results and reports whether they all answer the same ETag.
+// convergeWithin bounds how long sameETags waits for the regions to agree.
+// The local global table replicates with a delay (hush-local's
+// -replication-delay), and the big tournament was just imported into the
+// write region and written to by the probe, so a region may serve an older
+// version for a while; polling before they agree would also count that
+// region's 404s as errors.
+const convergeWithin = 90 * time.Second
+
+// sameETags waits until every region answers the same ETag for the big
+// tournament's standings and results, which is what content-derived ETags
+// promise once the data has replicated, and reports false if they still
+// differ after convergeWithin.
 func (d *day) sameETags(ctx context.Context) (bool, error) {
+	deadline := time.Now().Add(convergeWithin)
+	for {
+		same, err := d.etagsAgree(ctx)
+		if err != nil || same || time.Now().After(deadline) {
+			return same, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, fmt.Errorf("day: %w", ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// etagsAgree asks every region once for the big tournament's standings and
+// results and reports whether they all answer the same ETag.
+func (d *day) etagsAgree(ctx context.Context) (bool, error) {
 	for _, path := range []string{"/v1/tournament/" + d.big + "/standings", "/v1/tournament/" + d.big + "/results"} {
 		var tags []string
 		for _, base := range d.regions {
