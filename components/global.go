@@ -116,7 +116,18 @@ func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, statef
 	if cfg.DeletionProtection {
 		deletion = "ACTIVE"
 	}
+	// Cognito's default sender allows only a few messages a day per account;
+	// a stack with hush:sesEmail sends through its own SES identity instead.
+	var email cognito.UserPoolEmailConfigurationPtrInput
+	if e := cfg.SESEmail; e != nil {
+		email = cognito.UserPoolEmailConfigurationArgs{
+			EmailSendingAccount: pulumi.String("DEVELOPER"),
+			SourceArn:           pulumi.String(e.IdentityARN),
+			FromEmailAddress:    pulumi.String(e.From),
+		}
+	}
 	pool, err := cognito.NewUserPool(ctx, name+"-users", &cognito.UserPoolArgs{
+		EmailConfiguration:     email,
 		Name:                   pulumi.String("hush-" + cfg.Name),
 		AliasAttributes:        pulumi.ToStringArray(d.AliasAttributes),
 		AutoVerifiedAttributes: pulumi.ToStringArray(d.AutoVerifiedAttributes),

@@ -848,3 +848,55 @@ func grants(t *testing.T, name, doc string) []grant {
 	}
 	return out
 }
+
+// TestSESEmail checks that hush:sesEmail makes the user pool send through
+// the stack's SES identity, and that without it the pool keeps Cognito's
+// default sender.
+func TestSESEmail(t *testing.T) {
+	const arn = "arn:aws:ses:eu-west-1:123456789012:identity/example.com"
+	for _, tt := range []struct {
+		name string
+		ses  string
+		want map[string]string
+	}{
+		{"default sender", "", nil},
+		{"own SES identity", `{"identityArn":"` + arn + `","from":"no-reply@example.com"}`,
+			map[string]string{"emailSendingAccount": "DEVELOPER", "sourceArn": arn, "fromEmailAddress": "no-reply@example.com"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			config := projectConfig(t, "dev")
+			if tt.ses != "" {
+				config["hush:sesEmail"] = tt.ses
+			}
+			resources, _, err := run(t, "dev", config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pools int
+			for _, r := range resources {
+				if r.TypeToken != "aws:cognito/userPool:UserPool" {
+					continue
+				}
+				pools++
+				got := r.Inputs["emailConfiguration"]
+				if tt.want == nil {
+					if got.IsObject() && got.ObjectValue()["sourceArn"].IsString() {
+						t.Errorf("emailConfiguration = %v, want Cognito's default sender", got)
+					}
+					continue
+				}
+				if !got.IsObject() {
+					t.Fatalf("emailConfiguration = %v, want %v", got, tt.want)
+				}
+				for k, want := range tt.want {
+					if v := got.ObjectValue()[resource.PropertyKey(k)]; !v.IsString() || v.StringValue() != want {
+						t.Errorf("emailConfiguration.%s = %v, want %q", k, v, want)
+					}
+				}
+			}
+			if pools != 1 {
+				t.Errorf("%d user pools, want 1", pools)
+			}
+		})
+	}
+}

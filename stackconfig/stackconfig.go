@@ -32,13 +32,14 @@ const (
 	KeyDomain              = "domain"
 	KeyFailoverDrill       = "failoverDrill"
 	KeyWriteRegion         = "writeRegion"
+	KeySESEmail            = "sesEmail"
 )
 
 // knownKeys lists every key of the hush namespace; anything else is a typo.
 var knownKeys = []string{
 	KeyRegions, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
 	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain, KeyFailoverDrill,
-	KeyAPIGatewayAccount, KeyWriteRegion,
+	KeyAPIGatewayAccount, KeyWriteRegion, KeySESEmail,
 }
 
 // Stack is the validated configuration of one stack.
@@ -76,6 +77,20 @@ type Stack struct {
 	// Regions; an unset hush:writeRegion means the home region, where
 	// Cognito lives already.
 	WriteRegion string
+	// SESEmail, when set, makes the user pool send its messages (sign-up
+	// codes, password resets) through the stack's own SES identity instead
+	// of Cognito's default sender, whose small daily quota the deploy
+	// pipeline's e2e sign-ups would otherwise share with real users.
+	SESEmail *SESEmail
+}
+
+// SESEmail is a verified SES identity the user pool sends its e-mail from.
+type SESEmail struct {
+	// IdentityARN is the identity's ARN, arn:aws:ses:<region>:<account>:identity/<e-mail or domain>.
+	IdentityARN string `json:"identityArn"`
+	// From is the sender, a plain address like no-reply@example.com; it
+	// must belong to the identity (AWS checks that, not this program).
+	From string `json:"from"`
 }
 
 // Throttle is API Gateway's stage throttling: steady requests per second and burst.
@@ -176,6 +191,7 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	s.FailoverDrill = p.failoverDrill(s.Regions, s.Domain)
 	s.APIGatewayAccount = p.apiGatewayAccount(s.Regions)
 	s.WriteRegion = p.writeRegion(s.Regions)
+	s.SESEmail = p.sesEmail()
 	if home := s.HomeRegion(); home != "" {
 		if got, ok := values["aws:region"]; ok && got != home {
 			p.fail("aws:region", fmt.Sprintf("is %q but the home region (the first of %s) is %q; set them alike or drop aws:region", got, full(KeyRegions), home))
@@ -343,6 +359,36 @@ func (p *parser) email() string {
 		return ""
 	}
 	return raw
+}
+
+// sesIdentityPattern is the ARN of an SES identity: an e-mail address or a
+// domain, in a commercial region, of a 12-digit account.
+var sesIdentityPattern = regexp.MustCompile(`^arn:aws:ses:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:identity/[^\s/]+$`)
+
+func (p *parser) sesEmail() *SESEmail {
+	key := full(KeySESEmail)
+	raw, ok := p.values[key]
+	if !ok {
+		return nil
+	}
+	var e SESEmail
+	if err := strictJSON(raw, &e); err != nil {
+		p.fail(key, fmt.Sprintf("must be an object {identityArn: <SES identity ARN>, from: <sender address>}: %v", err))
+		return nil
+	}
+	valid := true
+	if !sesIdentityPattern.MatchString(e.IdentityARN) {
+		p.fail(key+".identityArn", fmt.Sprintf("%q is not an SES identity ARN like arn:aws:ses:eu-west-1:123456789012:identity/example.com", e.IdentityARN))
+		valid = false
+	}
+	if addr, err := mail.ParseAddress(e.From); err != nil || addr.Address != e.From {
+		p.fail(key+".from", fmt.Sprintf("%q is not a plain e-mail address like no-reply@example.com", e.From))
+		valid = false
+	}
+	if !valid {
+		return nil
+	}
+	return &e
 }
 
 func (p *parser) domain() *Domain {

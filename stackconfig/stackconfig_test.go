@@ -95,6 +95,9 @@ func TestParseErrors(t *testing.T) {
 		{"write region outside the stack", map[string]string{"hush:writeRegion": "us-east-1"}, []string{`hush:writeRegion: "us-east-1" is not one of the stack's regions eu-central-1, eu-west-1`, "leave it unset"}},
 		{"write region misspelt", map[string]string{"hush:writeRegion": "eu-west1"}, []string{`hush:writeRegion: "eu-west1"`, `did you mean "eu-west-1"?`}},
 		{"write region empty", map[string]string{"hush:writeRegion": " "}, []string{`hush:writeRegion: " " is not one of the stack's regions`}},
+		{"SES identity not an ARN", map[string]string{"hush:sesEmail": `{"identityArn":"example.com","from":"no-reply@example.com"}`}, []string{`hush:sesEmail.identityArn: "example.com" is not an SES identity ARN`}},
+		{"SES sender with a name", map[string]string{"hush:sesEmail": `{"identityArn":"arn:aws:ses:eu-west-1:123456789012:identity/example.com","from":"Hush <no-reply@example.com>"}`}, []string{"hush:sesEmail.from: ", "not a plain e-mail address"}},
+		{"SES typo", map[string]string{"hush:sesEmail": `{"identity":"arn:aws:ses:eu-west-1:123456789012:identity/example.com","from":"no-reply@example.com"}`}, []string{"hush:sesEmail: must be an object", `unknown field "identity"`}},
 		{"drill not a list", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api.example.com"}`, "hush:failoverDrill": `"eu-west-1"`}, []string{"hush:failoverDrill: must be a list"}},
 	}
 	for _, tt := range tests {
