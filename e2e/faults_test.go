@@ -108,6 +108,9 @@ func TestFaultDynamoDBOutage(t *testing.T) {
 	if r.Status != http.StatusOK {
 		return
 	}
+	// The seed was written in the write region; the readers below expect it
+	// (or a 503) in every region, so it must have replicated first.
+	converge(t, "/v1/tournament/"+tid+"/match/seed", func(r response) bool { return r.Status == http.StatusOK })
 
 	const writers, readers = 6, 4
 	var rec outageLog

@@ -1382,7 +1382,15 @@ func queryCount(ctx context.Context, t *testing.T, client *dynamodb.Client, tabl
 		ExpressionAttributeNames:  map[string]string{"#k": key},
 		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":v": &ddbtypes.AttributeValueMemberS{Value: value}},
 		Select:                    ddbtypes.SelectCount,
+		// A tournament keeps one standing line per player it has seen, and
+		// deleting its last match leaves that line at zero rather than
+		// deleting it (the store updates lines with ADD). A zero line holds
+		// no match, so it does not count as something stored.
+		// Only standing lines carry "played" (a filter cannot name the SK).
+		FilterExpression: aws.String("NOT (attribute_exists(#played) AND #played = :zero)"),
 	}
+	in.ExpressionAttributeNames["#played"] = "played"
+	in.ExpressionAttributeValues[":zero"] = &ddbtypes.AttributeValueMemberN{Value: "0"}
 	if index != "" {
 		in.IndexName = aws.String(index)
 	}
