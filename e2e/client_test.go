@@ -49,23 +49,7 @@ func do(t *testing.T, method, url, token string, body any) response {
 		}
 		payload = enc
 	}
-	a, err := sendRetrying(t.Context(), httpClient, func(ctx context.Context) (*http.Request, error) {
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(payload)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, url, rd)
-		if err != nil {
-			return nil, err
-		}
-		if rd != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if token != "" {
-			req.Header.Set("Authorization", token)
-		}
-		return req, nil
-	})
+	a, err := sendRetrying(t.Context(), httpClient, newRequest(method, url, token, payload, body != nil))
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
@@ -248,4 +232,27 @@ func users(t *testing.T) (alice, bob user) {
 		t.Fatalf("create the test users: %v", s.err)
 	}
 	return s.alice, s.bob
+}
+
+// newRequest returns a function that builds the request anew for each try
+// of sendRetrying: the JSON payload when hasBody, and the raw ID token in
+// Authorization, as the seed's client sent it.
+func newRequest(method, url, token string, payload []byte, hasBody bool) func(context.Context) (*http.Request, error) {
+	return func(ctx context.Context) (*http.Request, error) {
+		var rd io.Reader
+		if hasBody {
+			rd = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, url, rd)
+		if err != nil {
+			return nil, err
+		}
+		if hasBody {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if token != "" {
+			req.Header.Set("Authorization", token)
+		}
+		return req, nil
+	}
 }

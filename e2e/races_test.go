@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -62,23 +60,7 @@ func callOnce(ctx context.Context, method, u, token string, body any) outcome {
 		}
 		payload = b
 	}
-	a, err := sendRetrying(ctx, concurrentClient, func(ctx context.Context) (*http.Request, error) {
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(payload)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, u, rd)
-		if err != nil {
-			return nil, err
-		}
-		if rd != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if token != "" {
-			req.Header.Set("Authorization", token)
-		}
-		return req, nil
-	})
+	a, err := sendRetrying(ctx, concurrentClient, newRequest(method, u, token, payload, body != nil))
 	o.Done = time.Now()
 	if !a.Sent.IsZero() {
 		o.Sent = a.Sent
