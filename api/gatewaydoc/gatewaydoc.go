@@ -53,13 +53,29 @@ func ClientIDExpression(clientID string) string {
 
 // gatewayResponses are API Gateway's own answers, stated rather than left
 // to the defaults so that the document says what the local gateway
-// reproduces: the same status codes and {"message": ...} bodies.
+// reproduces: the same status codes and {"message": ...} bodies, and
+// Cache-Control: no-store, as on every error the handlers answer (no cache
+// may keep a 401, 403 or 429 that a retry with a token, or a moment later,
+// would answer otherwise). DEFAULT_4XX and DEFAULT_5XX carry the header to
+// the types not named here (413, 502, ...) and keep their status codes.
+// statusCode is a string, as the extension's reference types it.
 func gatewayResponses() map[string]any {
-	body := map[string]any{"application/json": `{"message":$context.error.messageString}`}
+	response := func(status string) map[string]any {
+		r := map[string]any{
+			"responseTemplates":  map[string]any{"application/json": `{"message":$context.error.messageString}`},
+			"responseParameters": map[string]any{"gatewayresponse.header.Cache-Control": "'no-store'"},
+		}
+		if status != "" {
+			r["statusCode"] = status
+		}
+		return r
+	}
 	return map[string]any{
-		"MISSING_AUTHENTICATION_TOKEN": map[string]any{"statusCode": 403, "responseTemplates": body},
-		"UNAUTHORIZED":                 map[string]any{"statusCode": 401, "responseTemplates": body},
-		"THROTTLED":                    map[string]any{"statusCode": 429, "responseTemplates": body},
+		"MISSING_AUTHENTICATION_TOKEN": response("403"),
+		"UNAUTHORIZED":                 response("401"),
+		"THROTTLED":                    response("429"),
+		"DEFAULT_4XX":                  response(""),
+		"DEFAULT_5XX":                  response(""),
 	}
 }
 

@@ -2,6 +2,7 @@ package gatewaydoc
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -59,10 +60,18 @@ func TestBuildDescribesEveryRouteForAPIGateway(t *testing.T) {
 	if got, _ := json.Marshal(authz); string(got) != `{"identitySource":"method.request.header.Authorization","identityValidationExpression":"^client\\.1$","providerARNs":["`+inputs.UserPoolArn+`"],"type":"cognito_user_pools"}` {
 		t.Errorf("authorizer = %s", got)
 	}
-	for name, status := range map[string]float64{"MISSING_AUTHENTICATION_TOKEN": 403, "UNAUTHORIZED": 401, "THROTTLED": 429} {
-		if got := d.Responses[name]["statusCode"]; got != status {
+	for name, status := range map[string]any{"MISSING_AUTHENTICATION_TOKEN": "403", "UNAUTHORIZED": "401", "THROTTLED": "429", "DEFAULT_4XX": nil, "DEFAULT_5XX": nil} {
+		r := d.Responses[name]
+		if got := r["statusCode"]; got != status {
 			t.Errorf("gateway response %s status = %v, want %v", name, got, status)
 		}
+		// No cache may keep one of the gateway's own errors.
+		if got, _ := json.Marshal(r["responseParameters"]); string(got) != `{"gatewayresponse.header.Cache-Control":"'no-store'"}` {
+			t.Errorf("gateway response %s parameters = %s, want Cache-Control 'no-store' only", name, got)
+		}
+	}
+	if len(d.Responses) != 5 {
+		t.Errorf("gateway responses %v, want the five above", slices.Collect(maps.Keys(d.Responses)))
 	}
 	// The local gateway reads the same routes back.
 	fns := map[string]api.Function{}

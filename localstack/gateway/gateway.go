@@ -509,6 +509,8 @@ func writeGatewayError(w http.ResponseWriter, status int, errorType string, body
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
+	// As the gateway responses of api/gatewaydoc declare.
+	h.Set("Cache-Control", "no-store")
 	if errorType != "" {
 		h["x-amzn-ErrorType"] = []string{errorType}
 	}

@@ -31,6 +31,9 @@ func checkGatewayError(t *testing.T, name string, got *http.Response, gotBody st
 	if ct := got.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("%s: Content-Type = %q, want application/json", name, ct)
 	}
+	if cc := got.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("%s: Cache-Control = %q, want no-store, as api/gatewaydoc declares", name, cc)
+	}
 	if et := got.Header["x-amzn-ErrorType"]; wantType != "" && (len(et) != 1 || et[0] != wantType) {
 		t.Errorf("%s: x-amzn-ErrorType = %q, want %q", name, et, wantType)
 	}
