@@ -3,6 +3,8 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -64,7 +66,7 @@ func (it standingItem) standing() scores.Standing {
 
 func standingKey(tournamentID, playerKey string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		AttrPK: &types.AttributeValueMemberS{Value: tournamentPK(tournamentID)},
+		AttrPK: &types.AttributeValueMemberS{Value: standingsPK(tournamentID)},
 		AttrSK: &types.AttributeValueMemberS{Value: standingSK(playerKey)},
 	}
 }
@@ -104,14 +106,15 @@ func (s *Store) standingOps(tournamentID string, changes []scores.Tally) ([]type
 }
 
 // Standings returns a tournament's standings, ordered as scores.Standings
-// orders them, with one Query of its standing items: its cost grows with
-// the number of players, never with the number of matches (a page holds
-// 1 MB, several thousand players). A tournament without matches has none.
+// orders them, with one Query of its standings partition: its cost grows
+// with the number of players, never with the number of matches (a page
+// holds 1 MB, several thousand players). A tournament without matches has
+// none.
 func (s *Store) Standings(ctx context.Context, tournamentID string) ([]scores.Standing, error) {
 	if !scores.ValidID(tournamentID) {
 		return nil, scores.Errorf(scores.CodeInvalid, "invalid tournament ID")
 	}
-	items, err := s.standingItems(ctx, tournamentID)
+	items, err := s.standingItems(ctx, expression.Key(AttrPK).Equal(expression.Value(standingsPK(tournamentID))))
 	if err != nil {
 		return nil, wrap(err, "standings of %s", tournamentID)
 	}
@@ -125,11 +128,9 @@ func (s *Store) Standings(ctx context.Context, tournamentID string) ([]scores.St
 	return lines, nil
 }
 
-func (s *Store) standingItems(ctx context.Context, tournamentID string) ([]standingItem, error) {
-	expr, err := expression.NewBuilder().WithKeyCondition(
-		expression.Key(AttrPK).Equal(expression.Value(tournamentPK(tournamentID))).
-			And(expression.KeyBeginsWith(expression.Key(AttrSK), prefixStanding)),
-	).Build()
+// standingItems reads every standing item that matches a key condition.
+func (s *Store) standingItems(ctx context.Context, key expression.KeyConditionBuilder) ([]standingItem, error) {
+	expr, err := expression.NewBuilder().WithKeyCondition(key).Build()
 	if err != nil {
 		return nil, internal(err)
 	}
@@ -160,7 +161,7 @@ type RepairReport struct {
 	Matches   int // matches read
 	Players   int // players with a line in the recomputed standings
 	Rewritten int // standing items written because they differed
-	Removed   int // standing items deleted because no match counts for them
+	Removed   int // standing items deleted: no match counts for them, or kept under the old key
 	Exact     bool
 }
 
@@ -172,7 +173,9 @@ type RepairReport struct {
 // transaction holds items): a match written while it runs can be counted
 // twice or not at all, so it checks its result against the matches once
 // more and reports Exact; run it when no one writes the tournament, or
-// again until it reports exact.
+// again until it reports exact. Lines kept in the tournament's own
+// partition, where standings lived before they had a partition of their
+// own, are deleted.
 func (s *Store) RepairStandings(ctx context.Context, tournamentID string) (RepairReport, error) {
 	var rep RepairReport
 	matches, err := s.AllTournamentMatches(ctx, tournamentID)
@@ -182,7 +185,12 @@ func (s *Store) RepairStandings(ctx context.Context, tournamentID string) (Repai
 	rep.Matches = len(matches)
 	want := scores.Standings(matches)
 	rep.Players = len(want)
-	stored, err := s.standingItems(ctx, tournamentID)
+	stored, err := s.standingItems(ctx, expression.Key(AttrPK).Equal(expression.Value(standingsPK(tournamentID))))
+	if err != nil {
+		return rep, wrap(err, "repair standings of %s", tournamentID)
+	}
+	legacy, err := s.standingItems(ctx, expression.Key(AttrPK).Equal(expression.Value(tournamentPK(tournamentID))).
+		And(expression.KeyBeginsWith(expression.Key(AttrSK), prefixStanding)))
 	if err != nil {
 		return rep, wrap(err, "repair standings of %s", tournamentID)
 	}
@@ -193,7 +201,7 @@ func (s *Store) RepairStandings(ctx context.Context, tournamentID string) (Repai
 	var ops []types.TransactWriteItem
 	for _, line := range want {
 		it := standingItem{
-			PK: tournamentPK(tournamentID), SK: standingSK(scores.PlayerKey(line.Player)),
+			PK: standingsPK(tournamentID), SK: standingSK(scores.PlayerKey(line.Player)),
 			Player: line.Player, Played: line.Played, Won: line.Won, Lost: line.Lost,
 			GamesWon: line.GamesWon, GamesLost: line.GamesLost, PointsWon: line.PointsWon, PointsLost: line.PointsLost,
 		}
@@ -209,7 +217,7 @@ func (s *Store) RepairStandings(ctx context.Context, tournamentID string) (Repai
 		ops = append(ops, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: av}})
 		rep.Rewritten++
 	}
-	for _, it := range have {
+	for _, it := range slices.Concat(slices.Collect(maps.Values(have)), legacy) {
 		ops = append(ops, types.TransactWriteItem{Delete: &types.Delete{
 			TableName: aws.String(s.table),
 			Key:       map[string]types.AttributeValue{AttrPK: &types.AttributeValueMemberS{Value: it.PK}, AttrSK: &types.AttributeValueMemberS{Value: it.SK}},

@@ -281,17 +281,24 @@ func TestRepairStandings(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	bogus, _ := attributevalue.MarshalMap(standingItem{PK: tournamentPK("old"), SK: standingSK("nobody"), Player: "Nobody", Played: 3})
-	if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: bogus}); err != nil {
-		t.Fatal(err)
+	// A line for a player of no match, and one where standings lived before
+	// they had a partition of their own: repair deletes both.
+	for _, it := range []standingItem{
+		{PK: standingsPK("old"), SK: standingSK("nobody"), Player: "Nobody", Played: 3},
+		{PK: tournamentPK("old"), SK: standingSK("alice"), Player: "Alice", Played: 7},
+	} {
+		av, _ := attributevalue.MarshalMap(it)
+		if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av}); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	rep, err := s.RepairStandings(ctx, "old")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Exact || rep.Matches != 30 || rep.Removed != 1 || rep.Rewritten != rep.Players {
-		t.Errorf("repair report %+v, want exact, 30 matches, 1 removed, every player rewritten", rep)
+	if !rep.Exact || rep.Matches != 30 || rep.Removed != 2 || rep.Rewritten != rep.Players {
+		t.Errorf("repair report %+v, want exact, 30 matches, 2 removed, every player rewritten", rep)
 	}
 	checkStandings(t, s, "old", "after repair")
 	again, err := s.RepairStandings(ctx, "old")

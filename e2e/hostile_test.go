@@ -1337,14 +1337,15 @@ func (fx *hostileFixture) checkAbsentInTable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DynamoDB client: %v", err)
 	}
-	// The key scheme of DESIGN.md: matches and player links under
-	// TOURNAMENT#{id}, player history under GSI1PK PLAYER#{name key}.
-	partitions := []string{"TOURNAMENT#" + fx.writes, "TOURNAMENT#" + fx.sentinel}
-	for _, id := range fx.hostileIDs {
+	// The key scheme of dynamo/keys.go: matches and player links under
+	// TOURNAMENT#{id}, standing lines under STANDINGS#{id}, player history
+	// under GSI1PK PLAYER#{name key}.
+	var partitions []string
+	for _, id := range append([]string{fx.writes, fx.sentinel}, fx.hostileIDs...) {
 		// encoding/json turns invalid UTF-8 into U+FFFD, so that form is
 		// what could have been stored.
 		id = strings.ToValidUTF8(id, "\uFFFD")
-		partitions = append(partitions, "TOURNAMENT#"+id, id)
+		partitions = append(partitions, "TOURNAMENT#"+id, "STANDINGS#"+id, id)
 	}
 	sort.Strings(partitions)
 	partitions = slices.Compact(partitions)
@@ -1386,7 +1387,7 @@ func queryCount(ctx context.Context, t *testing.T, client *dynamodb.Client, tabl
 		// deleting its last match leaves that line at zero rather than
 		// deleting it (the store updates lines with ADD). A zero line holds
 		// no match, so it does not count as something stored.
-		// Only standing lines carry "played" (a filter cannot name the SK).
+		// Only standing lines carry "played" (a filter cannot name the key).
 		FilterExpression: aws.String("NOT (attribute_exists(#played) AND #played = :zero)"),
 	}
 	in.ExpressionAttributeNames["#played"] = "played"
