@@ -105,7 +105,29 @@ func runDay(ctx context.Context, c config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return renderDay(stdout, rep, c.Quick)
+	if err := renderDay(stdout, rep, c.Quick); err != nil {
+		return err
+	}
+	return rep.problems()
+}
+
+// problems returns an error naming what went wrong in a run whose tables
+// were printed: figures from polls that failed, or from regions that never
+// agreed, are not the scenario's, and the command must not pass for good.
+func (rep dayReport) problems() error {
+	var errs []error
+	if !rep.SameETags {
+		errs = append(errs, errors.New("the regions answered different ETags for the same data"))
+	}
+	for _, p := range rep.Polls {
+		if p.Errors > 0 {
+			errs = append(errs, fmt.Errorf("%s: %d of %d requests failed", p.Name, p.Errors, len(p.Durations)))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("day: the run is not a clean measurement: %w", errors.Join(errs...))
+	}
+	return nil
 }
 
 // executeDay runs the scenario and returns what it measured; progress goes
@@ -179,12 +201,23 @@ func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, e
 	if err := d.seed(ctx); err != nil {
 		return dayReport{}, err
 	}
+	// The seed reaches the other regions through the local global table:
+	// thousands of items, which take a while at its pace. Probing while it
+	// replicates would measure a busy DynamoDB Local, and polling before it
+	// has would count the other regions' 404s as errors.
+	fmt.Fprint(stderr, "waiting for the seed to replicate to every region... ")
+	t0 := time.Now()
+	if same, err := d.sameETags(ctx, seedReplicatesWithin); err != nil || !same {
+		fmt.Fprintln(stderr, "failed")
+		return dayReport{}, errors.Join(err, fmt.Errorf("day: the regions still answer different standings or results %s after the seed", seedReplicatesWithin))
+	}
+	fmt.Fprintf(stderr, "ok (%.1fs)\n", time.Since(t0).Seconds())
 	rep := dayReport{Plan: plan, Regions: d.regionNames}
 	fmt.Fprintln(stderr, "probing each kind of request...")
 	if rep.Kinds, err = d.probe(ctx); err != nil {
 		return dayReport{}, err
 	}
-	if rep.SameETags, err = d.sameETags(ctx); err != nil {
+	if rep.SameETags, err = d.sameETags(ctx, convergeWithin); err != nil {
 		return dayReport{}, err
 	}
 	fmt.Fprintf(stderr, "polling for %s...\n", plan.Poll)
@@ -344,20 +377,23 @@ func (d *day) probe(ctx context.Context) ([]kindStat, error) {
 	return out, nil
 }
 
-// convergeWithin bounds how long sameETags waits for the regions to agree.
-// The local global table replicates with a delay (hush-local's
-// -replication-delay), and the big tournament was just imported into the
-// write region and written to by the probe, so a region may serve an older
-// version for a while; polling before they agree would also count that
-// region's 404s as errors.
+// convergeWithin bounds how long sameETags waits for the regions to agree
+// after the probe's writes: the local global table replicates with a delay
+// (hush-local's -replication-delay), so a region may serve an older version
+// for a while.
 const convergeWithin = 90 * time.Second
+
+// seedReplicatesWithin bounds the wait for the seed to replicate: 3,000
+// matches are 9,000 items for each other region, applied one conditional
+// write at a time.
+const seedReplicatesWithin = 10 * time.Minute
 
 // sameETags waits until every region answers the same ETag for the big
 // tournament's standings and results, which is what content-derived ETags
 // promise once the data has replicated, and reports false if they still
-// differ after convergeWithin.
-func (d *day) sameETags(ctx context.Context) (bool, error) {
-	deadline := time.Now().Add(convergeWithin)
+// differ after within.
+func (d *day) sameETags(ctx context.Context, within time.Duration) (bool, error) {
+	deadline := time.Now().Add(within)
 	for {
 		same, err := d.etagsAgree(ctx)
 		if err != nil || same || time.Now().After(deadline) {

@@ -70,14 +70,11 @@ func TestDayQuick(t *testing.T) {
 		t.Errorf("standings of %d matches read %.1f units, of %d matches %.1f: want no more for the bigger one (same players)",
 			rep.Plan.Big, big.ReadUnits, rep.Plan.Small, small.ReadUnits)
 	}
-	if !rep.SameETags {
-		t.Error("the regions answered different ETags for the same data")
+	if err := rep.problems(); err != nil {
+		t.Error(err)
 	}
 	var polls, notModified int
 	for _, p := range rep.Polls {
-		if p.Errors > 0 {
-			t.Errorf("%s: %d errors", p.Name, p.Errors)
-		}
 		if !strings.HasPrefix(p.Name, "PUT") {
 			polls += len(p.Durations)
 			notModified += p.Status304
@@ -93,5 +90,19 @@ func TestDayQuick(t *testing.T) {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("the report lacks %q", s)
 		}
+	}
+}
+
+// TestDayProblems: a run whose regions disagreed or whose polls failed is
+// reported as a failure, after its tables.
+func TestDayProblems(t *testing.T) {
+	clean := dayReport{SameETags: true, Polls: []*pollStat{{Name: "GET standings (20)", Durations: make([]time.Duration, 5)}}}
+	if err := clean.problems(); err != nil {
+		t.Errorf("clean run: %v", err)
+	}
+	bad := dayReport{Polls: []*pollStat{{Name: "GET standings (3000)", Errors: 2, Durations: make([]time.Duration, 5)}}}
+	err := bad.problems()
+	if err == nil || !strings.Contains(err.Error(), "different ETags") || !strings.Contains(err.Error(), "GET standings (3000): 2 of 5 requests failed") {
+		t.Errorf("run with disagreeing regions and failed polls: %v", err)
 	}
 }
