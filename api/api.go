@@ -19,6 +19,7 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
+	"github.com/hush-scores/hush/internal/statusrec"
 	"github.com/hush-scores/hush/scores"
 )
 
@@ -201,7 +202,7 @@ func (s *server) middleware(next http.Handler) http.Handler {
 				ctx = WithCaller(ctx, c)
 			}
 		}
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := statusrec.New(w)
 		// Nothing is cacheable unless a public read says otherwise
 		// (writeCacheable); errors keep this.
 		rec.Header().Set("Cache-Control", cacheNever)
@@ -209,14 +210,14 @@ func (s *server) middleware(next http.Handler) http.Handler {
 		defer func() {
 			if p := recover(); p != nil {
 				log.Error("panic in handler", "panic", fmt.Sprint(p))
-				if rec.status == 0 {
+				if rec.Status() == 0 {
 					writeError(rec, r, scores.Errorf(scores.CodeInternal, "panic"))
 				}
 			}
 			log.Info("request",
 				"method", r.Method,
 				"route", r.Pattern,
-				"status", rec.status,
+				"status", rec.Status(),
 				"duration_ms", float64(time.Since(start).Microseconds())/1000)
 		}()
 		next.ServeHTTP(rec, r)
@@ -233,26 +234,6 @@ func requireCaller(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// statusRecorder remembers the status a handler wrote, for the access log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
 }
 
 // newRequestID returns a random ID for requests that did not come through

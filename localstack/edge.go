@@ -1,6 +1,7 @@
 package localstack
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -55,7 +56,7 @@ func (s *Stack) startEdge(opts FrontDoorOptions, basePort int, logger *slog.Logg
 	}
 	vantages := append([]string{""}, fd.Regions()...)
 	for i, v := range vantages {
-		l, err := listenFor(port(OffsetFrontDoor+i), "the front door near "+cmpOr(v, "the write region"))
+		l, err := listenFor(port(OffsetFrontDoor+i), "the front door near "+cmp.Or(v, "the write region"))
 		if err != nil {
 			return err
 		}
@@ -93,13 +94,6 @@ func listenFor(port int, what string) (net.Listener, error) {
 		return nil, fmt.Errorf("localstack: port %d for %s is busy (is another local stack running? choose other ports with -base-port): %w", port, what, err)
 	}
 	return l, nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // SetInvertedCheck inverts region's health check at the front door, or

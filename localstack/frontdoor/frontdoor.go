@@ -15,6 +15,7 @@
 package frontdoor
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hush-scores/hush/internal/statusrec"
 )
 
 // HeaderRegion is the header the front door adds to every answer, naming the
@@ -148,10 +151,10 @@ func Start(opts Options) (*FrontDoor, error) {
 	if len(opts.Regions) == 0 {
 		return nil, errors.New("frontdoor: no regions")
 	}
-	opts.Interval = cmpOr(opts.Interval, DefaultInterval)
-	opts.Threshold = cmpOr(opts.Threshold, DefaultThreshold)
-	opts.ConnectTimeout = cmpOr(opts.ConnectTimeout, DefaultConnectTimeout)
-	opts.ResponseTimeout = cmpOr(opts.ResponseTimeout, DefaultResponseTimeout)
+	opts.Interval = cmp.Or(opts.Interval, DefaultInterval)
+	opts.Threshold = cmp.Or(opts.Threshold, DefaultThreshold)
+	opts.ConnectTimeout = cmp.Or(opts.ConnectTimeout, DefaultConnectTimeout)
+	opts.ResponseTimeout = cmp.Or(opts.ResponseTimeout, DefaultResponseTimeout)
 	if opts.Interval < 0 || opts.Threshold < 1 || opts.Threshold > maxThreshold {
 		return nil, fmt.Errorf("frontdoor: interval %s and threshold %d: want a positive interval and a threshold of 1 to %d", opts.Interval, opts.Threshold, maxThreshold)
 	}
@@ -201,14 +204,6 @@ func Start(opts Options) (*FrontDoor, error) {
 		go fd.checkLoop(ctx, fd.regions[name])
 	}
 	return fd, nil
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // Regions returns the regions' names, home first.
@@ -375,7 +370,7 @@ func (fd *FrontDoor) updateRoutesLocked(now time.Time, cause string) {
 		if rt.AllUnhealthy {
 			text += "; every region is unhealthy, so all count as healthy and the nearest answers"
 		}
-		fd.eventLocked(Event{At: now, Region: rt.Region, Vantage: cmpOr(v, "default"), Text: text})
+		fd.eventLocked(Event{At: now, Region: rt.Region, Vantage: cmp.Or(v, "default"), Text: text})
 	}
 }
 
@@ -422,18 +417,19 @@ func (fd *FrontDoor) Handler(vantage string) (http.Handler, error) {
 		r := fd.regions[rt.Region]
 		fd.mu.Unlock()
 		w.Header().Set(HeaderRegion, r.Name)
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := statusrec.New(w)
+		var proxyErr string
 		start := time.Now()
-		r.proxy.ServeHTTP(rec, req.WithContext(context.WithValue(req.Context(), errKey{}, &rec.err)))
+		r.proxy.ServeHTTP(rec, req.WithContext(context.WithValue(req.Context(), errKey{}, &proxyErr)))
 		fd.mu.Lock()
 		defer fd.mu.Unlock()
 		r.served++
-		if rec.err != "" {
+		if proxyErr != "" {
 			r.failed++
 		}
 		r.requests = appendKept(r.requests, Request{
-			At: start, Vantage: cmpOr(vantage, "default"), Method: req.Method, Path: req.URL.Path,
-			Status: rec.statusCode(), LatencyMS: ms(time.Since(start)), Error: rec.err,
+			At: start, Vantage: cmp.Or(vantage, "default"), Method: req.Method, Path: req.URL.Path,
+			Status: cmp.Or(rec.Status(), http.StatusOK), LatencyMS: ms(time.Since(start)), Error: proxyErr,
 		}, keptRequests)
 	}), nil
 }
@@ -471,37 +467,6 @@ func (fd *FrontDoor) newProxy(region string, target *url.URL) *httputil.ReverseP
 			})
 		},
 	}
-}
-
-// statusRecorder remembers the status a handler wrote.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	err    string
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the real writer (flushes).
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-func (s *statusRecorder) statusCode() int {
-	if s.status == 0 {
-		return http.StatusOK
-	}
-	return s.status
 }
 
 // Serve answers for vantage on l until Close; "" is the default vantage.

@@ -1,6 +1,7 @@
 package frontdoor
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -78,7 +79,7 @@ func (fd *FrontDoor) Snapshot() Snapshot {
 		at := fd.vantageOf(v)
 		rt := fd.routeLocked(v)
 		s.Vantages = append(s.Vantages, VantageStatus{
-			Name: cmpOr(v, "default"), Location: at, URL: fd.vantages[v],
+			Name: cmp.Or(v, "default"), Location: at, URL: fd.vantages[v],
 			Order: slices.Clone(fd.order[at]), RoutesTo: rt.Region, AllUnhealthy: rt.AllUnhealthy,
 		})
 	}
