@@ -122,7 +122,7 @@ func Start(ctx context.Context, t Target, plan Plan, out io.Writer) (*Drill, err
 		d.seq = fd.Events[len(fd.Events)-1].Seq
 	}
 	fmt.Fprintf(out, "drill: %s; the front door checks every %s and needs %d failed checks in a row: expect traffic to move within %s\n",
-		describeFault(plan.Fault, plan.Region), interval, fd.Threshold, bound)
+		words(plan.Fault, plan.Region).plan, interval, fd.Threshold, bound)
 
 	d.start = time.Now()
 	if p := d.probe(ctx); !p.ok() || p.region != plan.Region {
@@ -136,7 +136,7 @@ func Start(ctx context.Context, t Target, plan Plan, out io.Writer) (*Drill, err
 	if err := t.Break(ctx, plan.Fault, plan.Region); err != nil {
 		return nil, err
 	}
-	d.say(time.Since(d.start), "broke: %s", brokeText(plan.Fault, plan.Region))
+	d.say(time.Since(d.start), "broke: %s", words(plan.Fault, plan.Region).broke)
 	moved, err := d.watch(ctx, func(p answer) bool { return p.ok() && p.region != plan.Region }, true)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("drill: traffic near %s did not move: %w", plan.Region, err), d.restoreOnly(ctx))
@@ -172,7 +172,7 @@ func (d *Drill) Finish(ctx context.Context) (Result, error) {
 	if err := d.t.Restore(ctx, d.plan.Fault, d.plan.Region); err != nil {
 		return d.res, err
 	}
-	d.say(time.Since(d.start), "restored: %s", restoredText(d.plan.Fault, d.plan.Region))
+	d.say(time.Since(d.start), "restored: %s", words(d.plan.Fault, d.plan.Region).restored)
 	back, err := d.watch(ctx, func(p answer) bool { return p.ok() && p.region == d.plan.Region }, false)
 	if err != nil {
 		return d.res, fmt.Errorf("drill: traffic near %s did not come back: %w", d.plan.Region, err)
@@ -191,7 +191,7 @@ func (d *Drill) restoreOnly(ctx context.Context) error {
 	if err := d.t.Restore(ctx, d.plan.Fault, d.plan.Region); err != nil {
 		return fmt.Errorf("drill: restore after the failure: %w", err)
 	}
-	d.say(time.Since(d.start), "restored: %s", restoredText(d.plan.Fault, d.plan.Region))
+	d.say(time.Since(d.start), "restored: %s", words(d.plan.Fault, d.plan.Region).restored)
 	return nil
 }
 
@@ -308,46 +308,26 @@ func probeURL(ctx context.Context, client *http.Client, base string) answer {
 	return answer{status: resp.StatusCode, region: resp.Header.Get(frontdoor.HeaderRegion)}
 }
 
-func describeFault(f Fault, region string) string {
-	switch f {
-	case Gateway:
-		return "stop the gateway of " + region
-	case Replica:
-		return "take the table replica of " + region + " down"
-	case CutOff:
-		return "cut " + region + " off from the other regions"
-	case Invert:
-		return "invert the health check of " + region
-	}
-	return string(f) + " " + region
+// faultWords are what a drill will do, what it did and what undid it.
+type faultWords struct{ plan, broke, restored string }
+
+// faultTexts holds each fault's words; %s is the region.
+var faultTexts = map[Fault]faultWords{
+	Gateway: {"stop the gateway of %s", "stopped the gateway of %s", "started the gateway of %s again"},
+	Replica: {"take the table replica of %s down", "took the table replica of %s down", "brought the table replica of %s back"},
+	CutOff:  {"cut %s off from the other regions", "cut %s off", "reconnected %s"},
+	Invert:  {"invert the health check of %s", "inverted the health check of %s", "the health check of %s is no longer inverted"},
 }
 
-func brokeText(f Fault, region string) string {
-	switch f {
-	case Gateway:
-		return "stopped the gateway of " + region
-	case Replica:
-		return "took the table replica of " + region + " down"
-	case CutOff:
-		return "cut " + region + " off"
-	case Invert:
-		return "inverted the health check of " + region
+// words returns f's words for region; a fault without words is named as it
+// is.
+func words(f Fault, region string) faultWords {
+	t, ok := faultTexts[f]
+	if !ok {
+		name := string(f) + " " + region
+		return faultWords{name, name, name + " undone"}
 	}
-	return string(f) + " " + region
-}
-
-func restoredText(f Fault, region string) string {
-	switch f {
-	case Gateway:
-		return "started the gateway of " + region + " again"
-	case Replica:
-		return "brought the table replica of " + region + " back"
-	case CutOff:
-		return "reconnected " + region
-	case Invert:
-		return "the health check of " + region + " is no longer inverted"
-	}
-	return string(f) + " " + region + " undone"
+	return faultWords{fmt.Sprintf(t.plan, region), fmt.Sprintf(t.broke, region), fmt.Sprintf(t.restored, region)}
 }
 
 func vantage(s statuspage.Status, region string) *frontdoor.VantageStatus {
