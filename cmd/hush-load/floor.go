@@ -17,18 +17,32 @@ import (
 // The floors: direct DynamoDB Local calls of the kind each endpoint makes,
 // through a client configured like the handlers' (dynamo.ConfigureClient).
 const (
-	floorGet      = "floor GetItem"
-	floorQuery    = "floor Query 20"
-	floorTransact = "floor TransactWrite 3"
+	floorGet       = "floor GetItem"
+	floorQuery     = "floor Query 20"
+	floorStandings = "floor Query 6"
+	floorTransact  = "floor GetItem + TransactWrite 6"
 )
 
 // floorItems is how many items the Query floor reads, like GET results
 // with limit=20.
 const floorItems = 20
 
+// floorLines is how many items the standings floor reads: one line per
+// player of the seeded tournament.
+var floorLines = len(seedPlayers)
+
+// A replace of the load's PUT writes the match and its two player links
+// and adds to the standing lines of the players of its old and new
+// versions, three of them (each worker alternates between two matches that
+// share one player).
+const (
+	floorPuts    = 3
+	floorUpdates = 3
+)
+
 // floorStore makes the floor calls on items of its own partition, whose key
-// no Hush item can have (Hush's keys start with TOURNAMENT#, PLAYER# or
-// HEALTH), so the floor never touches the API's data. The items are copies
+// no Hush item can have (Hush's keys start with TOURNAMENT#, STANDINGS#,
+// PLAYER# or HEALTH), so the floor never touches the API's data. The items are copies
 // of a real match's attributes, so they are the same size.
 type floorStore struct {
 	client *dynamodb.Client
@@ -53,7 +67,7 @@ func (f *floorStore) key(sk string) map[string]types.AttributeValue {
 
 func itemSK(i int) string { return fmt.Sprintf("ITEM#%02d", i) }
 
-// writerSK keys the three items the transaction floor's worker writes.
+// writerSK keys the items the transaction floor's worker writes.
 func writerSK(worker, n int) string { return fmt.Sprintf("WRITE#%03d#%d", worker, n) }
 
 // item is attrs (a match as the API returns it) keyed by sk.
@@ -98,9 +112,10 @@ func (f *floorStore) get() op {
 	}
 }
 
-// query reads the 20 items with one consistent Query of limit 21, as GET
-// results?limit=20 does (one more tells whether another page exists).
-func (f *floorStore) query() op {
+// query reads up to limit of the floorItems items with one consistent
+// Query: limit 21 as GET results?limit=20 asks (one more tells whether
+// another page exists), 6 as GET standings reads the lines of 6 players.
+func (f *floorStore) query(limit int) op {
 	return func(ctx context.Context, _, _ int) error {
 		out, err := f.client.Query(ctx, &dynamodb.QueryInput{
 			TableName:              aws.String(f.table),
@@ -113,24 +128,25 @@ func (f *floorStore) query() op {
 				":prefix": &types.AttributeValueMemberS{Value: "ITEM#"},
 			},
 			ConsistentRead: aws.Bool(true),
-			Limit:          aws.Int32(floorItems + 1),
+			Limit:          aws.Int32(int32(limit)),
 		})
 		if err != nil {
 			return fmt.Errorf("query: %w", err)
 		}
-		if len(out.Items) != floorItems {
-			return fmt.Errorf("query: %d items, want %d", len(out.Items), floorItems)
+		if want := min(limit, floorItems); len(out.Items) != want {
+			return fmt.Errorf("query: %d items, want %d", len(out.Items), want)
 		}
 		return nil
 	}
 }
 
-// transact writes three items in one transaction, as a PUT of a match
-// writes the match and its two player links; each worker writes its own
-// items, so transactions never conflict. PUT of an existing match makes
-// two such transactions (a create that fails, then the replace).
+// transact reads one item and then, in one transaction, puts three and adds
+// to three counters, as a replace reads the stored match and then writes the
+// match, its two player links and the standing lines it changes. Each
+// worker writes its own items, so transactions never conflict (the load's
+// PUTs share a tournament's standing lines, and do).
 func (f *floorStore) transact(attrs map[string]any) (op, error) {
-	items := make([]map[string]types.AttributeValue, 3)
+	items := make([]map[string]types.AttributeValue, floorPuts)
 	for n := range items {
 		av, err := f.item(attrs, "")
 		if err != nil {
@@ -139,7 +155,12 @@ func (f *floorStore) transact(attrs map[string]any) (op, error) {
 		items[n] = av
 	}
 	return func(ctx context.Context, worker, _ int) error {
-		tx := make([]types.TransactWriteItem, len(items))
+		if _, err := f.client.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName: aws.String(f.table), Key: f.key(writerSK(worker, 0)), ConsistentRead: aws.Bool(true),
+		}); err != nil {
+			return fmt.Errorf("GetItem: %w", err)
+		}
+		tx := make([]types.TransactWriteItem, len(items), len(items)+floorUpdates)
 		for n, base := range items {
 			it := make(map[string]types.AttributeValue, len(base))
 			for k, v := range base {
@@ -147,6 +168,15 @@ func (f *floorStore) transact(attrs map[string]any) (op, error) {
 			}
 			it[dynamo.AttrSK] = &types.AttributeValueMemberS{Value: writerSK(worker, n)}
 			tx[n] = types.TransactWriteItem{Put: &types.Put{TableName: aws.String(f.table), Item: it}}
+		}
+		for n := range floorUpdates {
+			tx = append(tx, types.TransactWriteItem{Update: &types.Update{
+				TableName:                 aws.String(f.table),
+				Key:                       f.key(writerSK(worker, floorPuts+n)),
+				UpdateExpression:          aws.String("ADD #played :one, #won :one, #games :one"),
+				ExpressionAttributeNames:  map[string]string{"#played": "played", "#won": "won", "#games": "games_won"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+			}})
 		}
 		if _, err := f.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx}); err != nil {
 			return fmt.Errorf("TransactWriteItems: %w", err)
@@ -162,7 +192,7 @@ func (f *floorStore) cleanup(ctx context.Context, workers int) error {
 		sks = append(sks, itemSK(i))
 	}
 	for w := range workers {
-		for n := range 3 {
+		for n := range floorPuts + floorUpdates {
 			sks = append(sks, writerSK(w, n))
 		}
 	}
@@ -183,7 +213,8 @@ func (f *floorStore) phases(attrs map[string]any) ([]phase, error) {
 	}
 	return []phase{
 		{Name: floorGet, Op: f.get()},
-		{Name: floorQuery, Op: f.query()},
+		{Name: floorQuery, Op: f.query(floorItems + 1)},
+		{Name: floorStandings, Op: f.query(floorLines)},
 		{Name: floorTransact, Op: tx},
 	}, nil
 }

@@ -290,7 +290,7 @@ func TestSmoke(t *testing.T) {
 	for _, e := range allEndpoints {
 		wantRows = append(wantRows, endpointLabel(e))
 	}
-	wantRows = append(wantRows, floorGet, floorQuery, floorTransact)
+	wantRows = append(wantRows, floorGet, floorQuery, floorStandings, floorTransact)
 	var rows []summary
 	rows = append(rows, rep.Endpoints...)
 	rows = append(rows, rep.Floors...)

@@ -331,7 +331,7 @@ func (f *fixture) phases(client *http.Client, names []string) []phase {
 		epResults: {Floor: floorQuery, Op: get(func(_, _ int) string {
 			return f.Base + "/v1/tournament/" + f.Tournament + "/results?limit=20"
 		})},
-		epStandings: {Floor: floorQuery, Op: get(func(_, _ int) string {
+		epStandings: {Floor: floorStandings, Op: get(func(_, _ int) string {
 			return f.Base + "/v1/tournament/" + f.Tournament + "/standings"
 		})},
 		epHealth: {Floor: floorGet, Op: get(func(_, _ int) string { return f.Base + "/v1/health" })},
