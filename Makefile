@@ -81,7 +81,8 @@ bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floo
 
 # The tournament-day profile (issue 14): a local prod stack (three regions),
 # tournaments of 20 and 3,000 matches, polling, capacity and cost tables.
-# About two to four minutes on two cores, most of it seeding 3,000 matches.
+# About eight minutes on two cores, most of it waiting for the 3,000 seeded
+# matches to replicate to the other two regions.
 .PHONY: bench-day
 bench-day: deps ## Tournament-day profile: per-endpoint latency, DynamoDB capacity, 304s, cost per request and per day (DAY_FLAGS).
 	go run ./cmd/hush-load -scenario day -stack prod $(DAY_FLAGS)
