@@ -114,7 +114,7 @@ func (s *Store) Standings(ctx context.Context, tournamentID string) ([]scores.St
 	if !scores.ValidID(tournamentID) {
 		return nil, scores.Errorf(scores.CodeInvalid, "invalid tournament ID")
 	}
-	items, err := s.standingItems(ctx, expression.Key(AttrPK).Equal(expression.Value(standingsPK(tournamentID))))
+	items, err := s.standingItems(ctx, standingsPartition(tournamentID))
 	if err != nil {
 		return nil, wrap(err, "standings of %s", tournamentID)
 	}
@@ -126,6 +126,11 @@ func (s *Store) Standings(ctx context.Context, tournamentID string) ([]scores.St
 	}
 	scores.SortStandings(lines)
 	return lines, nil
+}
+
+// standingsPartition is the key condition of a tournament's standing items.
+func standingsPartition(tournamentID string) expression.KeyConditionBuilder {
+	return expression.Key(AttrPK).Equal(expression.Value(standingsPK(tournamentID)))
 }
 
 // standingItems reads every standing item that matches a key condition.
@@ -185,7 +190,7 @@ func (s *Store) RepairStandings(ctx context.Context, tournamentID string) (Repai
 	rep.Matches = len(matches)
 	want := scores.Standings(matches)
 	rep.Players = len(want)
-	stored, err := s.standingItems(ctx, expression.Key(AttrPK).Equal(expression.Value(standingsPK(tournamentID))))
+	stored, err := s.standingItems(ctx, standingsPartition(tournamentID))
 	if err != nil {
 		return rep, wrap(err, "repair standings of %s", tournamentID)
 	}

@@ -207,9 +207,13 @@ func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, e
 	// has would count the other regions' 404s as errors.
 	fmt.Fprint(stderr, "waiting for the seed to replicate to every region... ")
 	t0 := time.Now()
-	if same, err := d.sameETags(ctx, seedReplicatesWithin); err != nil || !same {
+	same, err := d.sameETags(ctx, seedReplicatesWithin)
+	if err != nil || !same {
 		fmt.Fprintln(stderr, "failed")
-		return dayReport{}, errors.Join(err, fmt.Errorf("day: the regions still answer different standings or results %s after the seed", seedReplicatesWithin))
+		if err != nil {
+			return dayReport{}, err
+		}
+		return dayReport{}, fmt.Errorf("day: the regions still answer different standings or results %s after the seed", seedReplicatesWithin)
 	}
 	fmt.Fprintf(stderr, "ok (%.1fs)\n", time.Since(t0).Seconds())
 	rep := dayReport{Plan: plan, Regions: d.regionNames}
