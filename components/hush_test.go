@@ -432,7 +432,7 @@ func TestStacks(t *testing.T) {
 						},
 						"write": {
 							{"Logs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, []string{logArn("write")}},
-							{"Table", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}, []string{writeTableArn}},
+							{"Table", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}, []string{writeTableArn}},
 						},
 					}
 					if region != want.writeRegion {

@@ -10,12 +10,15 @@ import (
 // The DynamoDB actions each kind of access needs, matching what the store in
 // package dynamo calls. Transactions need no action of their own: AWS
 // authorises each item of a TransactWriteItems by its PutItem, UpdateItem,
-// DeleteItem or ConditionCheckItem permission, and the store's transactions
-// hold only Puts and Deletes (conditions ride on them). The write function
-// reads a match back with GetItem; the health check is a GetItem too.
+// DeleteItem or ConditionCheckItem permission. The store's transactions hold
+// Puts and Deletes of matches and links (conditions ride on them) and an
+// Update of every standing line they change, so the writer needs UpdateItem:
+// without it every create, replace and delete is refused with
+// AccessDeniedException. The write function reads a match back with GetItem;
+// the health check is a GetItem too.
 var (
 	readActions  = []string{"dynamodb:GetItem", "dynamodb:Query"}
-	writeActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+	writeActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 	// probeActions is what the read function may do to the write region's
 	// replica: one GetItem of a fixed key, to report the write path.
 	probeActions = []string{"dynamodb:GetItem"}
