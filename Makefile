@@ -54,7 +54,7 @@ lint: ## Lint: go vet, golangci-lint (.golangci.yml), actionlint on .github/work
 
 .PHONY: docs
 docs: deps ## Build the API docs page (Redoc, works offline) into .hush/docs.
-	go run ./docs/cmd/builddocs -out .hush/docs
+	go run ./cmd/hush-docs -out .hush/docs
 
 # Lambda binaries: one per folder under handlers/, for provided.al2023 on arm64.
 # The flags make the bytes reproducible, so an unchanged handler is not redeployed.
@@ -77,7 +77,7 @@ build: ## Build every handler for linux/arm64 as .hush/build/<fn>/bootstrap.
 bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floors (BENCH_FLAGS, e.g. -throttle), handler benchmarks.
 	@echo "bench: local gateway throttling $(if $(findstring -throttle,$(BENCH_FLAGS)),ON (the stack's hush:throttle, per method),OFF (hush-load without -throttle, as hush-local -no-throttle))"
 	go run ./cmd/hush-load $(BENCH_FLAGS)
-	go test -run '^$$' -bench . -benchmem ./api ./scores ./localstack/gateway
+	go test -run '^$$' -bench . -benchmem ./api ./scores ./localcloud/gateway
 
 # The tournament-day profile (issue 14): a local prod stack (three regions),
 # tournaments of 20 and 3,000 matches, polling, capacity and cost tables.

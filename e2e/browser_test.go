@@ -14,7 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/hush-scores/hush/localstack/drill"
+	"github.com/hush-scores/hush/localcloud/drill"
 )
 
 // This file builds only with -tags browser (`make browser-test`): it needs

@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hush-scores/hush/localstack/drill"
-	"github.com/hush-scores/hush/localstack/statuspage"
+	"github.com/hush-scores/hush/localcloud/drill"
+	"github.com/hush-scores/hush/localcloud/statuspage"
 )
 
 // The front door's checks in the suite's local stack: short, so a drill

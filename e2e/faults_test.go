@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hush-scores/hush/localstack"
+	"github.com/hush-scores/hush/localcloud"
 )
 
 // requireLocal returns the local stack the suite started. Tests that stop
@@ -21,7 +21,7 @@ import (
 //
 // TestMain reports how many tests skipped so, and which, at the end of the
 // run, so a run against a deployed stack never reads as a full pass.
-func requireLocal(t *testing.T, why string) *localstack.Stack {
+func requireLocal(t *testing.T, why string) *localcloud.Stack {
 	t.Helper()
 	if localStack == nil {
 		localOnlySkips.add(t.Name())

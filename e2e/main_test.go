@@ -39,7 +39,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
-	"github.com/hush-scores/hush/localstack"
+	"github.com/hush-scores/hush/localcloud"
 )
 
 // target is the stack under test.
@@ -76,7 +76,7 @@ var (
 	runID string
 	// localStack is the local stack the suite started, nil against a
 	// deployed one; only tests that need its emulators (faults, docs) use it.
-	localStack *localstack.Stack
+	localStack *localcloud.Stack
 )
 
 func TestMain(m *testing.M) {
@@ -196,7 +196,7 @@ func readOutputs(path string) (target, error) {
 
 // localRun is a local stack the suite started, with its data directory.
 type localRun struct {
-	stack *localstack.Stack
+	stack *localcloud.Stack
 	dir   string
 }
 
@@ -220,9 +220,9 @@ func startLocal(ctx context.Context) (target, *localRun, error) {
 	// DynamoDB Local on a shared 2-core machine queues a burst of 50
 	// transactions for longer than any bound meant for AWS; the cut-off
 	// test sets the Lambda functions' bound for its own figure.
-	s, err := localstack.Start(ctx, localstack.Options{
+	s, err := localcloud.Start(ctx, localcloud.Options{
 		Stack: "prod", DataDir: dir, Progress: os.Stderr,
-		FrontDoor:        localstack.FrontDoorOptions{CheckInterval: drillCheckInterval, CheckThreshold: drillCheckThreshold},
+		FrontDoor:        localcloud.FrontDoorOptions{CheckInterval: drillCheckInterval, CheckThreshold: drillCheckThreshold},
 		ReplicationDelay: 300 * time.Millisecond, WriteTimeout: 30 * time.Second,
 	})
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/internal/dynamolocal"
-	"github.com/hush-scores/hush/localstack"
+	"github.com/hush-scores/hush/localcloud"
 )
 
 // convergeBound bounds every wait for replication. On the local stack the
@@ -459,7 +459,7 @@ func TestMultiRegionMoveWriteRegion(t *testing.T) {
 }
 
 // drain waits until no replication link has a backlog.
-func drain(t *testing.T, s *localstack.Stack) {
+func drain(t *testing.T, s *localcloud.Stack) {
 	t.Helper()
 	deadline := time.Now().Add(convergeBound)
 	quiet := 0

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hush-scores/hush/localstack/gateway"
+	"github.com/hush-scores/hush/localcloud/gateway"
 	"github.com/hush-scores/hush/stackconfig"
 )
 

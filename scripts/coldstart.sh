@@ -29,4 +29,4 @@ for dir in handlers/*/; do
 	printf '  %-8s %s  %s bytes\n' "$fn" ".hush/coldstart/$fn/bootstrap" "$(stat -c %s ".hush/coldstart/$fn/bootstrap")" >&2
 done
 
-go run ./bench/coldstart -rie "$RIE" -dir .hush/coldstart -runs "$RUNS"
+go run ./cmd/hush-coldstart -rie "$RIE" -dir .hush/coldstart -runs "$RUNS"

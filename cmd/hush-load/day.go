@@ -21,8 +21,8 @@ import (
 
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/internal/dynamolocal"
-	"github.com/hush-scores/hush/localstack"
-	"github.com/hush-scores/hush/localstack/gateway"
+	"github.com/hush-scores/hush/localcloud"
+	"github.com/hush-scores/hush/localcloud/gateway"
 	"github.com/hush-scores/hush/scores"
 )
 
@@ -146,20 +146,20 @@ func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, e
 	defer os.RemoveAll(dir)
 	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	opts := localstack.Options{
+	opts := localcloud.Options{
 		Stack: c.Stack, DataDir: dir, Progress: stderr,
 		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
 		DynamoDBOptions: []func(*dynamodb.Options){meter.Install},
 		// The front door's health checks would land in the probe's
 		// meters; a day's worth of them is priced from GET health instead.
-		FrontDoor: localstack.FrontDoorOptions{CheckInterval: 24 * time.Hour},
+		FrontDoor: localcloud.FrontDoorOptions{CheckInterval: 24 * time.Hour},
 	}
 	if !c.Throttle {
 		// As for the load table: the scenario measures the handlers, and
 		// its compressed day polls far faster than a real one.
 		opts.Throttle = &gateway.Throttle{}
 	}
-	s, err := localstack.Start(startCtx, opts)
+	s, err := localcloud.Start(startCtx, opts)
 	if err != nil {
 		return dayReport{}, fmt.Errorf("day: start a local %s stack: %w", c.Stack, err)
 	}

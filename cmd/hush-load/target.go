@@ -18,9 +18,9 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/hush-scores/hush/localstack"
-	"github.com/hush-scores/hush/localstack/cognitolocal"
-	"github.com/hush-scores/hush/localstack/gateway"
+	"github.com/hush-scores/hush/localcloud"
+	"github.com/hush-scores/hush/localcloud/cognitolocal"
+	"github.com/hush-scores/hush/localcloud/gateway"
 )
 
 // target is the Hush under load.
@@ -46,11 +46,11 @@ func startLocal(ctx context.Context, stack string, throttle bool, via string, pr
 	}
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	opts := localstack.Options{Stack: stack, DataDir: dir, Progress: progress}
+	opts := localcloud.Options{Stack: stack, DataDir: dir, Progress: progress}
 	if !throttle {
 		opts.Throttle = &gateway.Throttle{}
 	}
-	s, err := localstack.Start(startCtx, opts)
+	s, err := localcloud.Start(startCtx, opts)
 	if err != nil {
 		os.RemoveAll(dir)
 		return target{}, fmt.Errorf("start a local stack (or pass -target): %w", err)
@@ -58,7 +58,7 @@ func startLocal(ctx context.Context, stack string, throttle bool, via string, pr
 	info := s.Info()
 	region := info.Regions[0]
 	if via != "" {
-		i := slices.IndexFunc(info.Regions, func(r localstack.Region) bool { return r.Name == via })
+		i := slices.IndexFunc(info.Regions, func(r localcloud.Region) bool { return r.Name == via })
 		if i < 0 {
 			s.Close() //nolint:contextcheck // stopping must not depend on the run's context
 			os.RemoveAll(dir)

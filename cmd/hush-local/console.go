@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/hush-scores/hush/localstack"
+	"github.com/hush-scores/hush/localcloud"
 )
 
 // consoleHelp lists the drill commands hush-local reads on its standard
@@ -26,7 +26,7 @@ const consoleHelp = `Commands (type them here, then Enter):
 
 // console reads drill commands from in until it ends or ctx does, and
 // answers on out.
-func console(ctx context.Context, s *localstack.Stack, in io.Reader, out io.Writer) {
+func console(ctx context.Context, s *localcloud.Stack, in io.Reader, out io.Writer) {
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(in)
@@ -51,7 +51,7 @@ func console(ctx context.Context, s *localstack.Stack, in io.Reader, out io.Writ
 }
 
 // command runs one console command.
-func command(ctx context.Context, s *localstack.Stack, f []string, out io.Writer) error {
+func command(ctx context.Context, s *localcloud.Stack, f []string, out io.Writer) error {
 	if len(f) == 0 {
 		return nil
 	}
@@ -93,7 +93,7 @@ func command(ctx context.Context, s *localstack.Stack, f []string, out io.Writer
 	return fmt.Errorf("unknown command %q; type help", f[0])
 }
 
-func printLinks(out io.Writer, links []localstack.LinkStats) {
+func printLinks(out io.Writer, links []localcloud.LinkStats) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  link\tbacklog\tlag\tlast lag\tapplied")
 	for _, l := range links {
@@ -105,7 +105,7 @@ func printLinks(out io.Writer, links []localstack.LinkStats) {
 
 // watchLinks prints the links every interval while any has a backlog, so
 // a partition or a slow replica shows while the stack runs.
-func watchLinks(ctx context.Context, s *localstack.Stack, out io.Writer, interval time.Duration) {
+func watchLinks(ctx context.Context, s *localcloud.Stack, out io.Writer, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

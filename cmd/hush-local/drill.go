@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/hush-scores/hush/internal/child"
-	"github.com/hush-scores/hush/localstack/datalock"
-	"github.com/hush-scores/hush/localstack/drill"
-	"github.com/hush-scores/hush/localstack/frontdoor"
-	"github.com/hush-scores/hush/localstack/statuspage"
+	"github.com/hush-scores/hush/localcloud/datalock"
+	"github.com/hush-scores/hush/localcloud/drill"
+	"github.com/hush-scores/hush/localcloud/frontdoor"
+	"github.com/hush-scores/hush/localcloud/statuspage"
 )
 
 // drillAll is the drill that inverts every region's check at once.

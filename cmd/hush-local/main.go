@@ -22,10 +22,10 @@ import (
 	"time"
 
 	"github.com/hush-scores/hush/internal/child"
-	"github.com/hush-scores/hush/localstack"
-	"github.com/hush-scores/hush/localstack/cognitolocal"
-	"github.com/hush-scores/hush/localstack/frontdoor"
-	"github.com/hush-scores/hush/localstack/gateway"
+	"github.com/hush-scores/hush/localcloud"
+	"github.com/hush-scores/hush/localcloud/cognitolocal"
+	"github.com/hush-scores/hush/localcloud/frontdoor"
+	"github.com/hush-scores/hush/localcloud/gateway"
 )
 
 func main() {
@@ -83,8 +83,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	stack := fs.String("stack", "dev", "the stack whose regions to serve (dev, stage, prod: reads Pulumi.<stack>.yaml)")
 	clean := fs.Bool("clean", false, "wipe the data of earlier runs before starting")
 	dataDir := fs.String("data-dir", "", "where the emulators keep data between runs (default .hush/local/<stack>)")
-	basePort := fs.Int("base-port", localstack.DefaultBasePort, "port of the first region's gateway; the other regions follow, DynamoDB Local takes base+10 and cognito-local base+11, the front door base+30 on, the status page base+41; 0 picks free ports")
-	var fdOpts localstack.FrontDoorOptions
+	basePort := fs.Int("base-port", localcloud.DefaultBasePort, "port of the first region's gateway; the other regions follow, DynamoDB Local takes base+10 and cognito-local base+11, the front door base+30 on, the status page base+41; 0 picks free ports")
+	var fdOpts localcloud.FrontDoorOptions
 	fs.DurationVar(&fdOpts.CheckInterval, "check-interval", frontdoor.DefaultInterval, "time between two front-door health checks of a region (Route 53: 10s or 30s; shorter for drills)")
 	fs.IntVar(&fdOpts.CheckThreshold, "check-threshold", frontdoor.DefaultThreshold, "consecutive failed (or passed) checks that take a region out of the front door (or bring it back), 1 to 10")
 	fs.Func("invert-check", "invert a region's health check, as hush:failoverDrill does in the cloud (repeat or comma-separate for more; no hush:domain needed)", func(v string) error {
@@ -97,9 +97,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	})
 	noThrottle := fs.Bool("no-throttle", false, "serve without the stack's API Gateway method throttling (hush:throttle), for benchmarks; by default every method has a token bucket with the stack's rate and burst, as in AWS")
 	writeRegion := fs.String("write-region", "", "the region whose replica takes every write (default hush:writeRegion of the stack file); the console's write-region command moves it while running")
-	delay := fs.Duration("replication-delay", localstack.DefaultReplicationDelay, "how long a change waits before the replicator copies it to the other regions (negative: none)")
-	rtt := fs.Duration("cross-region-rtt", localstack.DefaultCrossRegionRTT, "round-trip time added to every call from one region to another, such as a write routed to the write region (negative: none)")
-	writeTimeout := fs.Duration("write-timeout", localstack.DefaultWriteTimeout, "bound of one write, retries included; 1.8s is the Lambda functions' bound")
+	delay := fs.Duration("replication-delay", localcloud.DefaultReplicationDelay, "how long a change waits before the replicator copies it to the other regions (negative: none)")
+	rtt := fs.Duration("cross-region-rtt", localcloud.DefaultCrossRegionRTT, "round-trip time added to every call from one region to another, such as a write routed to the write region (negative: none)")
+	writeTimeout := fs.Duration("write-timeout", localcloud.DefaultWriteTimeout, "bound of one write, retries included; 1.8s is the Lambda functions' bound")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -117,14 +117,14 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	fmt.Fprintf(stdout, "Starting the local stack %q\n", *stack)
-	opts := localstack.Options{
+	opts := localcloud.Options{
 		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, Progress: stdout, FrontDoor: fdOpts,
 		WriteRegion: *writeRegion, ReplicationDelay: *delay, CrossRegionRTT: *rtt, WriteTimeout: *writeTimeout,
 	}
 	if *noThrottle {
 		opts.Throttle = &gateway.Throttle{}
 	}
-	s, err := localstack.Start(ctx, opts)
+	s, err := localcloud.Start(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 }
 
-func printSummary(w io.Writer, info localstack.Info) {
+func printSummary(w io.Writer, info localcloud.Info) {
 	fmt.Fprintf(w, "\nHush %s is running (Ctrl-C stops everything):\n\n", info.Stack)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for i, r := range info.Regions {
@@ -206,7 +206,7 @@ func groupsNote(groups []string) string {
 
 // tokenCommand is the command that prints a token of a demo user of the
 // stack described by info, with the flags that find it.
-func tokenCommand(info localstack.Info) string {
+func tokenCommand(info localcloud.Info) string {
 	cmd := "go run ./cmd/hush-local token"
 	if info.Stack != "dev" {
 		cmd += " -stack " + info.Stack
@@ -218,7 +218,7 @@ func tokenCommand(info localstack.Info) string {
 }
 
 // urlsJSON renders the region to URL map that HUSH_APIGW_URLS holds.
-func urlsJSON(info localstack.Info) string {
+func urlsJSON(info localcloud.Info) string {
 	parts := make([]string, len(info.Regions))
 	for i, r := range info.Regions {
 		parts[i] = fmt.Sprintf("%q:%q", r.Name, r.URL)

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/hush-scores/hush/internal/child"
-	"github.com/hush-scores/hush/localstack/cognitolocal"
-	"github.com/hush-scores/hush/localstack/datalock"
+	"github.com/hush-scores/hush/localcloud/cognitolocal"
+	"github.com/hush-scores/hush/localcloud/datalock"
 )
 
 // runToken is `hush-local token`: it signs a user of a running local stack

@@ -1,0 +1,342 @@
+package replicator_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
+	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/localcloud/regionnet"
+	"github.com/hush-scores/hush/localcloud/replicator"
+)
+
+var regions = []string{"eu-central-1", "eu-west-1", "us-east-1"}
+
+const delay = 200 * time.Millisecond
+
+// shared is one DynamoDB Local for the tests that do not restart it: a JVM
+// start costs seconds on a busy machine. Each test has its own table.
+var shared struct {
+	once sync.Once
+	dir  string
+	db   *dynamolocal.Instance
+	err  error
+	n    int
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.db != nil {
+		_ = shared.db.Stop()
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
+}
+
+// world is DynamoDB Local with a replica per region, the links between the
+// regions and a replicator.
+type world struct {
+	t       *testing.T
+	dir     string
+	table   string
+	own     bool // db is this test's own, restarted by it
+	db      *dynamolocal.Instance
+	net     *regionnet.Network
+	rep     *replicator.Replicator
+	mu      sync.Mutex
+	clients map[string]replicator.Clients
+}
+
+func newWorld(t *testing.T, own bool) *world {
+	t.Helper()
+	w := &world{t: t, dir: t.TempDir(), clients: map[string]replicator.Clients{}, own: own, table: "hush-test"}
+	if own {
+		w.startDB(0)
+	} else {
+		shared.once.Do(func() {
+			shared.dir, shared.err = os.MkdirTemp("", "replicator-test-")
+			if shared.err != nil {
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*dynamolocal.ReadyTimeout)
+			defer cancel()
+			shared.db, shared.err = dynamolocal.Start(ctx, dynamolocal.Options{DataDir: shared.dir, PerRegion: true})
+		})
+		if shared.err != nil {
+			t.Fatalf("start DynamoDB Local: %v", shared.err)
+		}
+		shared.n++
+		w.db, w.table = shared.db, fmt.Sprintf("hush-test-%d", shared.n)
+	}
+	t.Cleanup(func() {
+		if w.rep != nil {
+			w.rep.Close()
+		}
+		w.net.Close()
+		if w.own {
+			_ = w.db.Stop()
+		}
+	})
+	n, err := regionnet.Start(regionnet.Options{Regions: regions, Target: w.db.Endpoint()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.net = n
+	for _, r := range regions {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		err := dynamo.CreateTable(ctx, w.op(r, r).DB, w.table)
+		cancel()
+		if err != nil {
+			t.Fatalf("create table in %s: %v", r, err)
+		}
+	}
+	w.startReplicator()
+	return w
+}
+
+func (w *world) startDB(port int) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*dynamolocal.ReadyTimeout)
+	defer cancel()
+	db, err := dynamolocal.Start(ctx, dynamolocal.Options{Port: port, DataDir: w.dir + "/db", PerRegion: true})
+	if err != nil {
+		w.t.Fatalf("start DynamoDB Local: %v", err)
+	}
+	w.db = db
+}
+
+func (w *world) startReplicator() {
+	w.t.Helper()
+	rep, err := replicator.Start(replicator.Options{
+		Regions: regions, Table: w.table, Delay: delay, Dir: w.dir,
+		Clients: func(from, to string) (replicator.Clients, error) { return w.client(from, to), nil },
+	})
+	if err != nil {
+		w.t.Fatalf("start replicator: %v", err)
+	}
+	w.rep = rep
+}
+
+// client returns the replicator's clients of the link from->to: calls into
+// a partition give up after a few seconds.
+func (w *world) client(from, to string) replicator.Clients {
+	return w.clientWith(from, to, 3*time.Second)
+}
+
+// op returns the test's own clients, patient with a cold DynamoDB Local on
+// a busy machine.
+func (w *world) op(from, to string) replicator.Clients { return w.clientWith(from, to, 20*time.Second) }
+
+func (w *world) clientWith(from, to string, timeout time.Duration) replicator.Clients {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := fmt.Sprintf("%s>%s/%s", from, to, timeout)
+	if c, ok := w.clients[k]; ok {
+		return c
+	}
+	cfg := aws.Config{
+		Region:      to,
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		HTTPClient:  awshttp.NewBuildableClient().WithTimeout(timeout),
+	}
+	endpoint := w.net.Endpoint(from, to)
+	c := replicator.Clients{
+		DB:      dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		Streams: dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+	}
+	w.clients[k] = c
+	return c
+}
+
+func key(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "T#" + id},
+		"SK": &types.AttributeValueMemberS{Value: "M#" + id},
+	}
+}
+
+// put writes id in region's replica directly, with score as its content.
+func (w *world) put(region, id, score string) {
+	w.t.Helper()
+	it := key(id)
+	it["score"] = &types.AttributeValueMemberS{Value: score}
+	it["n"] = &types.AttributeValueMemberN{Value: "7"}
+	it["points"] = &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"p1": &types.AttributeValueMemberN{Value: "11"}}}}}
+	if _, err := w.op(region, region).DB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(w.table), Item: it}); err != nil {
+		w.t.Fatalf("put %s in %s: %v", id, region, err)
+	}
+}
+
+// get returns id's score in region's replica, "" when absent.
+func (w *world) get(region, id string) string {
+	w.t.Helper()
+	out, err := w.op(region, region).DB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(w.table), Key: key(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		w.t.Fatalf("get %s in %s: %v", id, region, err)
+	}
+	if s, ok := out.Item["score"].(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+// converge waits until every replica holds the same score for id and
+// returns it.
+func (w *world) converge(id string, want func(string) bool) string {
+	w.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var got []string
+		same := true
+		for _, r := range regions {
+			got = append(got, w.get(r, id))
+			same = same && got[len(got)-1] == got[0]
+		}
+		if same && want(got[0]) {
+			return got[0]
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("%s did not converge: %v across %v; links %+v", id, got, regions, w.rep.Links())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func is(v string) func(string) bool { return func(s string) bool { return s == v } }
+
+func TestReplicatesPutsAndDeletes(t *testing.T) {
+	w := newWorld(t, false)
+	w.put("eu-west-1", "m1", "5,4,9")
+	w.converge("m1", is("5,4,9"))
+	if _, err := w.op("us-east-1", "us-east-1").DB.DeleteItem(context.Background(), &dynamodb.DeleteItemInput{TableName: aws.String(w.table), Key: key("m1")}); err != nil {
+		t.Fatal(err)
+	}
+	w.converge("m1", is(""))
+}
+
+// TestNeverEchoes counts the changes each link applied: one write in one
+// region makes one change per other region, and none comes back.
+func TestNeverEchoes(t *testing.T) {
+	w := newWorld(t, false)
+	w.put("eu-central-1", "m1", "1,2,3")
+	w.converge("m1", is("1,2,3"))
+	time.Sleep(3 * delay) // an echo would have been applied by now
+	for _, l := range w.rep.Links() {
+		want := int64(0)
+		if l.From == "eu-central-1" {
+			want = 1
+		}
+		if l.Applied != want || l.Backlog != 0 {
+			t.Errorf("link %s->%s applied %d with backlog %d, want %d and 0", l.From, l.To, l.Applied, l.Backlog, want)
+		}
+	}
+}
+
+// TestConflictsConvergeOnTheLastWriter writes one key in two replicas
+// within the delay, many times over: every replica ends with the same
+// content, whichever it is.
+func TestConflictsConvergeOnTheLastWriter(t *testing.T) {
+	w := newWorld(t, false)
+	for i := range 5 {
+		id := fmt.Sprintf("c%d", i)
+		var wg sync.WaitGroup
+		for _, r := range []string{"eu-central-1", "us-east-1"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w.put(r, id, "from "+r)
+			}()
+		}
+		wg.Wait()
+		got := w.converge(id, func(s string) bool { return s != "" })
+		t.Logf("%s converged on %q", id, got)
+	}
+	// A later write wins over an earlier one everywhere.
+	w.put("eu-central-1", "late", "first")
+	w.converge("late", is("first"))
+	w.put("eu-west-1", "late", "second")
+	w.converge("late", is("second"))
+}
+
+// TestCutOffHoldsChangesUntilRestored partitions a region: its replica
+// gets nothing, the others go on, and the backlog drains once it is back.
+func TestCutOffHoldsChangesUntilRestored(t *testing.T) {
+	w := newWorld(t, false)
+	if err := w.net.CutOff("eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	w.put("eu-central-1", "m1", "6,-4,7,10")
+	w.put("eu-west-1", "m2", "inside")
+	deadline := time.Now().Add(30 * time.Second)
+	for w.get("us-east-1", "m1") != "6,-4,7,10" {
+		if time.Now().After(deadline) {
+			t.Fatalf("m1 never reached us-east-1 while eu-west-1 was cut off: %+v", w.rep.Links())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := w.get("eu-west-1", "m1"); got != "" {
+		t.Errorf("m1 reached eu-west-1 through a partition: %q", got)
+	}
+	if got := w.get("us-east-1", "m2"); got != "" {
+		t.Errorf("m2 left eu-west-1 through a partition: %q", got)
+	}
+	for _, l := range w.rep.Links() {
+		if l.From == "eu-central-1" && l.To == "eu-west-1" && (l.Backlog != 1 || l.Lag <= 0) {
+			t.Errorf("link into the partition: %+v, want a backlog of 1 with a lag", l)
+		}
+	}
+	if err := w.net.Reconnect("eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	w.converge("m1", is("6,-4,7,10"))
+	w.converge("m2", is("inside"))
+}
+
+// TestResumesAfterRestarts stops the replicator, writes, starts it again;
+// then restarts DynamoDB Local on its data and writes again: nothing is
+// lost and nothing old is replayed over newer data.
+func TestResumesAfterRestarts(t *testing.T) {
+	w := newWorld(t, true)
+	w.put("eu-central-1", "m1", "before")
+	w.converge("m1", is("before"))
+	if err := w.rep.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.put("eu-central-1", "m2", "while the replicator was down")
+	w.put("us-east-1", "m1", "newer")
+	w.startReplicator()
+	w.converge("m2", is("while the replicator was down"))
+	w.converge("m1", is("newer"))
+
+	port := w.db.Port()
+	if err := w.db.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	w.put2Fails("eu-west-1")
+	w.startDB(port)
+	w.put("eu-west-1", "m3", "after DynamoDB Local restarted")
+	w.converge("m3", is("after DynamoDB Local restarted"))
+	w.converge("m1", is("newer"))
+	w.converge("m2", is("while the replicator was down"))
+}
+
+// put2Fails checks that a write to a stopped DynamoDB Local fails, so the
+// restart above really was one.
+func (w *world) put2Fails(region string) {
+	w.t.Helper()
+	_, err := w.client(region, region).DB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(w.table), Item: key("x")}, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
+	if err == nil {
+		w.t.Fatal("a put with DynamoDB Local stopped succeeded")
+	}
+}
