@@ -7,7 +7,7 @@ import (
 )
 
 // TestDecodeRefusesAmbiguousKeys covers the keys encoding/json would accept
-// although the README promises strict JSON: a duplicate (the last one would
+// although docs/api.md promises strict JSON: a duplicate (the last one would
 // win) and a key that differs from a field only in case (it would fill the
 // field). Each is a 400 that names the key.
 func TestDecodeRefusesAmbiguousKeys(t *testing.T) {

@@ -312,7 +312,7 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 
 	// API Gateway's CloudWatch role is one setting per account and region;
 	// only the stack that hush:apiGatewayAccount names as its owner here
-	// sets it (see README, Operations). The others rely on it existing.
+	// sets it (see docs/operations.md). The others rely on it existing.
 	var stageDeps []pulumi.Resource
 	if slices.Contains(cfg.APIGatewayAccount, args.Region) {
 		account, err := r.newGatewayLogging(ctx, name, on)

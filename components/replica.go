@@ -18,7 +18,7 @@ import (
 // a protected resource, so `pulumi up` stops there; to go ahead, the
 // operator acknowledges it explicitly with `pulumi state unprotect` on the
 // replica's URN (and lifts AWS's deletion protection) first. The runbook in
-// README.md says how.
+// docs/operations.md ("Removing a region") says how.
 func (r *RegionalHush) newReplica(ctx *pulumi.Context, name string, args RegionalHushArgs, on []pulumi.ResourceOption) error {
 	cfg := args.Stack
 	replica, err := dynamodb.NewTableReplica(ctx, name+"-replica", &dynamodb.TableReplicaArgs{

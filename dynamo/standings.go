@@ -18,8 +18,8 @@ import (
 // Standings are kept on write, one item per player of a tournament, by the
 // same transaction that writes the match (see StandingChanges in writeOps
 // and deleteOps). That makes them exact only because every write of a stack
-// runs against one region's replica (the write region, DESIGN.md "Write
-// model"): there, a transaction's condition on the match's revision and its
+// runs against one region's replica (the write region, docs/architecture.md
+// "One write region"): there, a transaction's condition on the match's revision and its
 // ADDs to the standing items commit together, serialised against every
 // other write. With writers in several regions a global table would merge
 // the regions' versions of each standing item last writer wins, item by

@@ -289,7 +289,7 @@ func unreadable(ctx context.Context, base string, matches []map[string]any, wait
 }
 
 // printFailoverFigures prints each drill's times and their median and
-// worst, the figures the README quotes.
+// worst, the figures docs/performance.md quotes.
 func printFailoverFigures(t *testing.T, results []drill.Result, bound time.Duration) {
 	if len(results) == 0 {
 		return

@@ -898,7 +898,7 @@ func (fx *hostileFixture) pathCases() []hostileCase {
 }
 
 // playerNameValid reports whether s is a valid player name by the rules of
-// DESIGN.md: 1-64 printable characters after trimming.
+// docs/api.md ("A match"): 1-64 printable characters after trimming.
 func playerNameValid(s string) bool {
 	s = strings.TrimSpace(s)
 	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > 64 {

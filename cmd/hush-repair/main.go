@@ -1,7 +1,7 @@
 // Command hush-repair recomputes the standings of tournaments from their
 // matches and rewrites the standing items that differ: for matches written
 // before standings were kept on write, or after a bug. It works on the
-// write region's replica, as every write does (DESIGN.md "Write model"):
+// write region's replica, as every write does (docs/architecture.md, "One write region"):
 //
 //	go run ./cmd/hush-repair -table hush-prod -region eu-central-1 spring-open
 //	go run ./cmd/hush-repair -endpoint http://127.0.0.1:7470 -table hush-dev -region eu-central-1 ttt2024
