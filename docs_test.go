@@ -106,7 +106,13 @@ var outsideDocument = regexp.MustCompile(`(?i)design\.md|design[ ]doc`)
 // Markdown text and no comment (in Go, YAML, shell and the Makefile) names a
 // relative path that climbs out of the repository.
 func TestNoReferenceOutsideTheRepository(t *testing.T) {
-	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+	root, err := os.OpenRoot(".")
+	if err != nil {
+		t.Fatalf("open the repository: %v", err)
+	}
+	defer root.Close()
+	repo := root.FS()
+	err = fs.WalkDir(repo, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -116,7 +122,7 @@ func TestNoReferenceOutsideTheRepository(t *testing.T) {
 			}
 			return nil
 		}
-		raw, err := os.ReadFile(p)
+		raw, err := fs.ReadFile(repo, p)
 		if err != nil {
 			return err
 		}
