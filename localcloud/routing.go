@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/api/wiring"
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/localcloud/gateway"
@@ -146,30 +147,25 @@ func (s *Stack) wire(ctx context.Context, region string, logger *slog.Logger) (m
 	if off {
 		target = region
 	}
-	local, err := s.clients.get(ctx, region, region, clientRead)
-	if err != nil {
-		return nil, err
-	}
-	remote, err := s.clients.get(ctx, region, target, clientWrite, timeout)
-	if err != nil {
-		return nil, err
-	}
 	table := s.info.Table
-	deps := api.Deps{
-		Store: dynamo.NewStore(local, table), Region: region, WriteRegion: target, WriteTimeout: timeout,
-		Logger: logger.With("region", region),
+	open := func(r wiring.Replica) (wiring.Store, error) {
+		to, kind, bounds := region, clientRead, []time.Duration(nil)
+		if r == wiring.WriteRegion {
+			to, kind, bounds = target, clientWrite, []time.Duration{timeout}
+		}
+		c, err := s.clients.get(ctx, region, to, kind, bounds...)
+		if err != nil {
+			return nil, err
+		}
+		return dynamo.NewStore(c, table), nil
 	}
-	if target != region {
-		deps.WriteProbe = dynamo.NewStore(remote, table)
-	}
-	write := deps
-	write.Store = dynamo.NewStore(remote, table)
 	out := make(map[api.Function]gateway.LambdaFunc)
 	for _, fn := range api.Functions() {
-		d := deps
-		if fn.Access == api.AccessWrite {
-			d = write
+		d, err := wiring.Deps(fn.Name, region, target, open)
+		if err != nil {
+			return nil, fmt.Errorf("localcloud: %s of %s: %w", fn.Name, region, err)
 		}
+		d.WriteTimeout, d.Logger = timeout, logger.With("region", region)
 		out[fn.Name] = api.NewLambdaHandler(fn.Name, d)
 	}
 	return out, nil
