@@ -34,7 +34,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
 )
 
 // TestHostileInput is issue 7's catalog of what a careless or hostile client
@@ -1333,7 +1333,7 @@ func (fx *hostileFixture) checkAbsentInTable(t *testing.T) {
 		return
 	}
 	ctx := t.Context()
-	client, err := dynamolocal.NewClient(ctx, endpoint, tgt.Home)
+	client, err := dynamoclient.ForEndpoint(endpoint, tgt.Home)
 	if err != nil {
 		t.Fatalf("DynamoDB client: %v", err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hush-scores/hush/api"
-	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/localcloud"
 )
 
@@ -97,7 +97,7 @@ func TestMultiRegionEmulatorIsFaithful(t *testing.T) {
 	regions := tgt.regions()
 	clients := map[string]*dynamodb.Client{}
 	for _, r := range regions {
-		c, err := dynamolocal.NewClient(t.Context(), info.DynamoDBEndpoint, r)
+		c, err := dynamoclient.ForEndpoint(info.DynamoDBEndpoint, r)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,7 +20,7 @@ import (
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/api/wiring"
 	"github.com/hush-scores/hush/dynamo"
-	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/localcloud/gateway"
 )
 
@@ -125,7 +125,7 @@ func (c *clients) get(ctx context.Context, from, to, kind string, writeTimeout .
 	if kind == clientRead || kind == clientWrite {
 		fns = append(fns, c.extra...)
 	}
-	cl, err := dynamolocal.NewClient(ctx, c.endpoint(from, to), to, fns...)
+	cl, err := dynamoclient.ForEndpoint(c.endpoint(from, to), to, fns...)
 	if err != nil {
 		return nil, fmt.Errorf("localcloud: dynamodb client of %s from %s: %w", to, from, err)
 	}

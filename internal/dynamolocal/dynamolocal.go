@@ -27,10 +27,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/hush-scores/hush/internal/child"
 )
 
@@ -269,28 +265,6 @@ func (i *Instance) Stop() error {
 		return fmt.Errorf("dynamolocal: %w", err)
 	}
 	return nil
-}
-
-// NewClient returns a DynamoDB client for endpoint with static dummy
-// credentials, built without reading the environment or shared config files,
-// so a developer's AWS profile can never point it at a real account. optFns
-// run after the defaults, for example dynamo.ConfigureClient. ctx is kept for
-// symmetry with config.LoadDefaultConfig; nothing is loaded with it today.
-func NewClient(ctx context.Context, endpoint, region string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
-	if endpoint == "" {
-		return nil, errors.New("dynamolocal: empty endpoint")
-	}
-	if region == "" {
-		return nil, errors.New("dynamolocal: empty region")
-	}
-	cfg := aws.Config{
-		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-	}
-	fns := append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-	}}, optFns...)
-	return dynamodb.NewFromConfig(cfg, fns...), nil
 }
 
 // FindModuleRoot walks up from the working directory to the go.mod that

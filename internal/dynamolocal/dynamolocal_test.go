@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/internal/loopguard"
 )
 
@@ -127,7 +128,7 @@ func TestStartStopPersist(t *testing.T) {
 	}
 	defer func() { _ = second.Stop() }()
 	// Another region and another key see the same tables: -sharedDb.
-	other, err := NewClient(ctx, second.Endpoint(), "eu-west-1")
+	other, err := dynamoclient.ForEndpoint(second.Endpoint(), "eu-west-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestStartStopPersist(t *testing.T) {
 
 func mustClient(t *testing.T, inst *Instance) *dynamodb.Client {
 	t.Helper()
-	c, err := NewClient(context.Background(), inst.Endpoint(), "us-east-1")
+	c, err := dynamoclient.ForEndpoint(inst.Endpoint(), "us-east-1")
 	if err != nil {
 		t.Fatal(err)
 	}
