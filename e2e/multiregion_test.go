@@ -19,6 +19,7 @@ import (
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/localcloud"
+	"github.com/hush-scores/hush/localcloud/drill"
 )
 
 // convergeBound bounds every wait for replication. On the local stack the
@@ -358,13 +359,13 @@ func TestMultiRegionWriteRegionCutOff(t *testing.T) {
 	// Acknowledged by the write region just before the cut: not yet
 	// replicated when the partition starts.
 	wantStatus(t, "write just before the cut", response{Status: write(wr, "edge").Status}, http.StatusOK)
-	if err := s.CutOff(wr); err != nil {
+	if err := s.Faults().Break(t.Context(), drill.CutOff, wr); err != nil {
 		t.Fatal(err)
 	}
 	cut := true
 	defer func() {
 		if cut {
-			_ = s.Reconnect(wr)
+			_ = s.Faults().Restore(context.Background(), drill.CutOff, wr)
 		}
 	}()
 
@@ -404,7 +405,7 @@ func TestMultiRegionWriteRegionCutOff(t *testing.T) {
 		}
 		figure(t, "health of %s with the write region cut off: %d write_path=%s in %s", region, r.Status, h.WritePath, time.Since(begin).Round(time.Millisecond))
 	}
-	if err := s.Reconnect(wr); err != nil {
+	if err := s.Faults().Restore(t.Context(), drill.CutOff, wr); err != nil {
 		t.Fatal(err)
 	}
 	cut = false
@@ -431,12 +432,12 @@ func TestMultiRegionMoveWriteRegion(t *testing.T) {
 	r := post(t, alice, matchBody(tid, "m0", "ann-"+runID, "bea-"+runID, "5,4,9"))
 	wantStatus(t, "write before the move", r, http.StatusOK)
 	drain(t, s)
-	if err := s.SetWriteRegion(t.Context(), next); err != nil {
+	if err := s.Faults().SetWriteRegion(t.Context(), next); err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
 		drain(t, s)
-		if err := s.SetWriteRegion(context.Background(), old); err != nil {
+		if err := s.Faults().SetWriteRegion(context.Background(), old); err != nil {
 			t.Errorf("move the write region back: %v", err)
 		}
 	}()

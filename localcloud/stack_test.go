@@ -23,6 +23,7 @@ import (
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
+	"github.com/hush-scores/hush/localcloud/drill"
 )
 
 var regions = []string{"eu-central-1", "us-east-1"}
@@ -430,7 +431,7 @@ func TestWriteRegionAndPartition(t *testing.T) {
 	if err := s.SetWriteTimeout(ctx, api.DefaultWriteTimeout); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CutOff("eu-central-1"); err != nil {
+	if err := s.Faults().Break(ctx, drill.CutOff, "eu-central-1"); err != nil {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, info.URL("us-east-1")+"/v1/tournament/match",
@@ -458,15 +459,15 @@ func TestWriteRegionAndPartition(t *testing.T) {
 		t.Errorf("NetworkStates = %+v, want eu-central-1 cut off", st)
 	}
 
-	if err := s.SetWriteRegion(ctx, "us-east-1"); err != nil {
+	if err := s.Faults().SetWriteRegion(ctx, "us-east-1"); err != nil {
 		t.Fatal(err)
 	}
 	put(t, info.URL("us-east-1"), token, `{"tournament_id":"t1","match_id":"m3","player1":"ann","player2":"bea","score":"5,4,9"}`)
-	if err := s.Reconnect("eu-central-1"); err != nil {
+	if err := s.Faults().Restore(ctx, drill.CutOff, "eu-central-1"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, info.URL("eu-central-1")+"/v1/tournament/t1/match/m3", 200)
-	if err := s.SetWriteRegion(ctx, "mars-1"); err == nil {
+	if err := s.Faults().SetWriteRegion(ctx, "mars-1"); err == nil {
 		t.Error("SetWriteRegion of a region outside the stack succeeded")
 	}
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hush-scores/hush/dynamo"
-	"github.com/hush-scores/hush/dynamo/dynamoclient"
+	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/gateway"
 	"github.com/hush-scores/hush/scores"
@@ -181,7 +181,7 @@ func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, e
 	if err != nil {
 		return dayReport{}, err
 	}
-	direct, err := dynamoclient.ForEndpoint(info.DynamoDBEndpoint, info.HomeRegion, dynamo.ConfigureEmulator)
+	direct, err := dynamolocal.NewClient(ctx, info.DynamoDBEndpoint, info.HomeRegion, dynamo.ConfigureEmulator)
 	if err != nil {
 		return dayReport{}, err
 	}

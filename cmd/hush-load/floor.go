@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hush-scores/hush/dynamo"
-	"github.com/hush-scores/hush/dynamo/dynamoclient"
+	"github.com/hush-scores/hush/internal/dynamolocal"
 )
 
 // The floors: direct DynamoDB Local calls of the kind each endpoint makes,
@@ -51,7 +51,7 @@ type floorStore struct {
 }
 
 func newFloorStore(ctx context.Context, endpoint, region, table, runID string) (*floorStore, error) {
-	c, err := dynamoclient.ForEndpoint(endpoint, region, dynamo.ConfigureClient)
+	c, err := dynamolocal.NewClient(ctx, endpoint, region, dynamo.ConfigureClient)
 	if err != nil {
 		return nil, fmt.Errorf("floor: %w", err)
 	}

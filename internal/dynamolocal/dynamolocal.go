@@ -27,6 +27,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/internal/child"
 )
 
@@ -265,6 +268,13 @@ func (i *Instance) Stop() error {
 		return fmt.Errorf("dynamolocal: %w", err)
 	}
 	return nil
+}
+
+// NewClient is dynamoclient.ForEndpoint under its older name, kept for the
+// callers that still use it; ctx is unused. Production tools use
+// dynamoclient, which does not carry the emulator launcher.
+func NewClient(_ context.Context, endpoint, region string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
+	return dynamoclient.ForEndpoint(endpoint, region, optFns...)
 }
 
 // FindModuleRoot walks up from the working directory to the go.mod that
