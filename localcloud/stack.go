@@ -42,6 +42,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
@@ -64,7 +65,9 @@ type Stack struct {
 	edge      *edge
 
 	// closers close the parts opened so far, in reverse order.
-	closers   []func() error
+	closers []func() error
+	// tempDir is the data dir StartTemp made, which Close removes last.
+	tempDir   string
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -206,6 +209,11 @@ func (s *Stack) Close() error {
 		for i := len(s.closers) - 1; i >= 0; i-- {
 			if err := s.closers[i](); err != nil {
 				errs = append(errs, err)
+			}
+		}
+		if s.tempDir != "" {
+			if err := os.RemoveAll(s.tempDir); err != nil {
+				errs = append(errs, fmt.Errorf("localcloud: remove the data dir: %w", err))
 			}
 		}
 		s.closeErr = errors.Join(errs...)

@@ -25,7 +25,7 @@ import (
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
 	"github.com/hush-scores/hush/localcloud/frontdoor"
-	"github.com/hush-scores/hush/localcloud/gateway"
+	"github.com/hush-scores/hush/stackconfig"
 )
 
 func main() {
@@ -122,7 +122,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		WriteRegion: *writeRegion, ReplicationDelay: *delay, CrossRegionRTT: *rtt, WriteTimeout: *writeTimeout,
 	}
 	if *noThrottle {
-		opts.Throttle = &gateway.Throttle{}
+		opts.Throttle = &stackconfig.Throttle{}
 	}
 	s, err := localcloud.Start(ctx, opts)
 	if err != nil {
@@ -227,7 +227,7 @@ func urlsJSON(info localcloud.Info) string {
 }
 
 // throttleSummary says which method throttling a local stack enforces.
-func throttleSummary(t gateway.Throttle) string {
+func throttleSummary(t stackconfig.Throttle) string {
 	if t.Off() {
 		return "off (-no-throttle)"
 	}

@@ -33,9 +33,6 @@ import (
 	"github.com/hush-scores/hush/internal/child"
 )
 
-// ModulePath is the Go module whose root holds node_modules.
-const ModulePath = "github.com/hush-scores/hush"
-
 // ReadyTimeout bounds how long Start waits for the port to answer. A JVM
 // start takes a few seconds, but tens on a 2-core machine that is also
 // compiling and running other tests.
@@ -95,8 +92,8 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	}
 	root := opts.ModuleRoot
 	if root == "" {
-		if root, err = FindModuleRoot(); err != nil {
-			return nil, err
+		if root, err = child.ModuleRoot(); err != nil {
+			return nil, fmt.Errorf("dynamolocal: %w; set Options.ModuleRoot", err)
 		}
 	}
 	jar, err := FindJar(root)
@@ -275,16 +272,6 @@ func (i *Instance) Stop() error {
 // dynamoclient, which does not carry the emulator launcher.
 func NewClient(_ context.Context, endpoint, region string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
 	return dynamoclient.ForEndpoint(endpoint, region, optFns...)
-}
-
-// FindModuleRoot walks up from the working directory to the go.mod that
-// declares this module.
-func FindModuleRoot() (string, error) {
-	root, err := child.ModuleRootOf(ModulePath)
-	if err != nil {
-		return "", fmt.Errorf("dynamolocal: %w; set Options.ModuleRoot", err)
-	}
-	return root, nil
 }
 
 // FindJar returns the path of DynamoDBLocal.jar under root's node_modules.

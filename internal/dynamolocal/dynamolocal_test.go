@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hush-scores/hush/dynamo/dynamoclient"
+	"github.com/hush-scores/hush/internal/child"
 	"github.com/hush-scores/hush/internal/loopguard"
 )
 
@@ -175,7 +176,7 @@ func TestLaunchOnTakenPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := FindModuleRoot()
+	root, err := child.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
