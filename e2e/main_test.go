@@ -74,9 +74,6 @@ var (
 	// runID makes every user, tournament and match of this run unique, so
 	// runs against a shared deployed stack never collide.
 	runID string
-	// localStack is the local stack the suite started, nil against a
-	// deployed one; only tests that need its emulators (faults, docs) use it.
-	localStack *localcloud.Stack
 )
 
 func TestMain(m *testing.M) {
@@ -194,36 +191,6 @@ func readOutputs(path string) (target, error) {
 		return target{}, fmt.Errorf("HUSH_STACK_OUTPUTS %s lacks homeRegion, userPoolId, userPoolClientId or the home region's URL in apiUrls/apiUrl", path)
 	}
 	return t, nil
-}
-
-// startLocal starts every region of the prod stack on this machine, on
-// free ports and a temporary data dir that closing it removes.
-func startLocal(ctx context.Context) (target, *localcloud.Stack, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	// A replication delay of a few hundred ms makes the race windows of
-	// the multi-region tests real. The write bound is loose because one
-	// DynamoDB Local on a shared 2-core machine queues a burst of 50
-	// transactions for longer than any bound meant for AWS; the cut-off
-	// test sets the Lambda functions' bound for its own figure.
-	s, err := localcloud.StartTemp(ctx, localcloud.Options{
-		Stack: "prod", Progress: os.Stderr,
-		FrontDoor:        localcloud.FrontDoorOptions{CheckInterval: drillCheckInterval, CheckThreshold: drillCheckThreshold},
-		ReplicationDelay: 300 * time.Millisecond, WriteTimeout: 30 * time.Second,
-	})
-	if err != nil {
-		return target{}, nil, fmt.Errorf("start a local stack (set HUSH_APIGW_URL or HUSH_STACK_OUTPUTS to test a deployed one): %w", err)
-	}
-	info := s.Info()
-	t := target{
-		URLs: map[string]string{}, Home: info.HomeRegion, PoolID: info.UserPoolID, ClientID: info.UserPoolClientID,
-		CognitoEndpoint: info.CognitoEndpoint, Source: "a local prod stack",
-		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table,
-	}
-	for _, r := range info.Regions {
-		t.URLs[r.Name] = r.URL
-	}
-	return t, s, nil
 }
 
 func newCognitoClient(ctx context.Context, t target) (*cip.Client, error) {
