@@ -74,11 +74,9 @@ func command(ctx context.Context, s *localcloud.Stack, f []string, out io.Writer
 	if len(f) == 0 {
 		return nil
 	}
-	if long, ok := shorthands[f[0]]; ok {
-		if len(f) != 2 {
-			return fmt.Errorf("%s needs one REGION", f[0])
-		}
-		f = []string{long[0], long[1], f[1]}
+	f, err := expand(f)
+	if err != nil {
+		return err
 	}
 	switch f[0] {
 	case "break", "restore":
@@ -107,6 +105,19 @@ func command(ctx context.Context, s *localcloud.Stack, f []string, out io.Writer
 		return nil
 	}
 	return fmt.Errorf("unknown command %q; type help", f[0])
+}
+
+// expand turns a shorthand ("cut R") into the command it stands for
+// ("break cutoff R"); other commands stay as they are.
+func expand(f []string) ([]string, error) {
+	long, ok := shorthands[f[0]]
+	if !ok {
+		return f, nil
+	}
+	if len(f) != 2 {
+		return nil, fmt.Errorf("%s needs one REGION", f[0])
+	}
+	return []string{long[0], long[1], f[1]}, nil
 }
 
 // fault runs "break FAULT REGION" or "restore FAULT REGION"; FAULT is
