@@ -31,6 +31,8 @@ type settings struct {
 	// regions come from the file, else the first region.
 	writeRegion  string
 	writeTimeout time.Duration
+	// ports are the parts' ports, from opts.BasePort.
+	ports ports
 }
 
 // resolveSettings applies the defaults of opts and reads the rest from
@@ -58,7 +60,7 @@ func resolveSettings(ctx context.Context, opts Options) (settings, error) {
 	if set.dataDir, err = filepath.Abs(dataDir); err != nil {
 		return settings{}, fmt.Errorf("localcloud: data dir: %w", err)
 	}
-	set.opts, set.root = opts, root
+	set.opts, set.root, set.ports = opts, root, ports{base: opts.BasePort}
 	set.table = stackconfig.ResourceName(opts.Stack)
 	set.writeTimeout = cmp.Or(opts.WriteTimeout, DefaultWriteTimeout)
 	return set, nil

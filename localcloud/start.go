@@ -90,7 +90,7 @@ func openDataDirStep(_ context.Context, s *Stack) error {
 }
 
 func takePortsStep(_ context.Context, s *Stack) error {
-	ls, err := takePorts(ports{base: s.set.opts.BasePort}, s.set.regions)
+	ls, err := takePorts(s.set.ports, s.set.regions)
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func openDynamoDBStep(ctx context.Context, s *Stack) error {
 		return err
 	}
 	d, err := openDynamoDB(ctx, dynamolocal.Options{
-		Port: ports{base: s.set.opts.BasePort}.dynamoDB(), DataDir: s.data.dynamo(),
+		Port: s.set.ports.dynamoDB(), DataDir: s.data.dynamo(),
 		Stdout: log, Stderr: log, ModuleRoot: s.set.root,
 	}, s.life.usable)
 	if err != nil {
@@ -123,7 +123,7 @@ func openCognitoStep(ctx context.Context, s *Stack) error {
 		return err
 	}
 	c, err := cognitolocal.Start(ctx, cognitolocal.Options{
-		Dir: s.data.cognito(), Port: ports{base: s.set.opts.BasePort}.cognito(), ModuleRoot: s.set.root, Log: log,
+		Dir: s.data.cognito(), Port: s.set.ports.cognito(), ModuleRoot: s.set.root, Log: log,
 	})
 	if err != nil {
 		return fmt.Errorf("localcloud: %w", err)
@@ -211,7 +211,7 @@ func openGatewaysStep(ctx context.Context, s *Stack, progress io.Writer) error {
 func openEdgeStep(_ context.Context, s *Stack) error {
 	e, err := openEdge(edgeOptions{ //nolint:contextcheck // its checks live as long as the stack, not Start
 		regions: s.info.Regions, writeRegion: s.WriteRegion, checks: s.set.opts.FrontDoor,
-		ports: ports{base: s.set.opts.BasePort}, logger: s.data.logger,
+		ports: s.set.ports, logger: s.data.logger,
 		status: statuspage.Sources{
 			Stack: s.info.Stack, WriteRegion: writeRegionState{s}, Replication: replicationStats{s},
 		},
