@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/stackconfig"
 )
 
 // newAlarms declares this region's alarms and the topic that mails them to
@@ -37,7 +38,7 @@ func (r *RegionalHush) newAlarms(ctx *pulumi.Context, name string, args Regional
 		statistic, extended                  string
 		threshold                            float64
 	}
-	apiDims := pulumi.StringMap{"ApiName": pulumi.String("hush-" + cfg.Name), "Stage": pulumi.String(cfg.Name)}
+	apiDims := pulumi.StringMap{"ApiName": pulumi.String(stackconfig.ResourceName(cfg.Name)), "Stage": pulumi.String(cfg.Name)}
 	tableDims := pulumi.StringMap{"TableName": args.TableName}
 	var alarms []alarm
 	for _, spec := range api.Functions() {

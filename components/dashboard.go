@@ -12,7 +12,7 @@ import (
 )
 
 // DashboardName is the CloudWatch dashboard of a stack, in the home region.
-func DashboardName(cfg stackconfig.Stack) string { return "hush-" + cfg.Name }
+func DashboardName(cfg stackconfig.Stack) string { return stackconfig.ResourceName(cfg.Name) }
 
 // ColdStartNamespace is the CloudWatch namespace of the metrics Hush derives
 // from its own logs. It names the stack because dev and stage may share an

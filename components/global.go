@@ -93,7 +93,7 @@ func NewGlobal(ctx *pulumi.Context, name string, cfg stackconfig.Stack, home *aw
 }
 
 // TableName is the table's fixed name, the same in every region of the stack.
-func TableName(cfg stackconfig.Stack) string { return "hush-" + cfg.Name }
+func TableName(cfg stackconfig.Stack) string { return stackconfig.ResourceName(cfg.Name) }
 
 func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, stateful, on []pulumi.ResourceOption) (*cognito.UserPool, *cognito.UserPoolClient, *cognito.UserGroup, error) {
 	d := userpool.Pool()
@@ -128,7 +128,7 @@ func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, statef
 	}
 	pool, err := cognito.NewUserPool(ctx, name+"-users", &cognito.UserPoolArgs{
 		EmailConfiguration:     email,
-		Name:                   pulumi.String("hush-" + cfg.Name),
+		Name:                   pulumi.String(stackconfig.ResourceName(cfg.Name)),
 		AliasAttributes:        pulumi.ToStringArray(d.AliasAttributes),
 		AutoVerifiedAttributes: pulumi.ToStringArray(d.AutoVerifiedAttributes),
 		Schemas:                schemas,
@@ -155,7 +155,7 @@ func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, statef
 		return nil, nil, nil, fmt.Errorf("components: user pool: %w", err)
 	}
 	client, err := cognito.NewUserPoolClient(ctx, name+"-client", &cognito.UserPoolClientArgs{
-		Name:       pulumi.String("hush-" + cfg.Name),
+		Name:       pulumi.String(stackconfig.ResourceName(cfg.Name)),
 		UserPoolId: pool.ID(),
 		// A public client (CLI, e2e suite, browser): no secret to leak.
 		GenerateSecret:    pulumi.Bool(false),

@@ -266,7 +266,7 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 	}).(pulumi.StringOutput)
 
 	restAPI, err := apigateway.NewRestApi(ctx, name+"-api", &apigateway.RestApiArgs{
-		Name:        pulumi.String("hush-" + cfg.Name),
+		Name:        pulumi.String(stackconfig.ResourceName(cfg.Name)),
 		Description: pulumi.Sprintf("Hush API v1 (%s, %s)", cfg.Name, args.Region),
 		EndpointConfiguration: apigateway.RestApiEndpointConfigurationArgs{
 			Types: pulumi.String("REGIONAL"),

@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/internal/dynamolocal/dynamotest"
 	"github.com/hush-scores/hush/scores"
 )
@@ -114,7 +114,7 @@ func TestUnavailable(t *testing.T) {
 
 func localClient(t *testing.T, endpoint string) *dynamodb.Client {
 	t.Helper()
-	c, err := dynamolocal.NewClient(context.Background(), endpoint, dynamotest.Region, ConfigureClient, allOps.install)
+	c, err := dynamoclient.ForEndpoint(endpoint, dynamotest.Region, ConfigureClient, allOps.install)
 	if err != nil {
 		t.Fatal(err)
 	}

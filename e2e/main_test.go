@@ -74,9 +74,6 @@ var (
 	// runID makes every user, tournament and match of this run unique, so
 	// runs against a shared deployed stack never collide.
 	runID string
-	// localStack is the local stack the suite started, nil against a
-	// deployed one; only tests that need its emulators (faults, docs) use it.
-	localStack *localcloud.Stack
 )
 
 func TestMain(m *testing.M) {
@@ -87,8 +84,7 @@ func runMain(m *testing.M) int {
 	ctx := context.Background()
 	runID = randomID()
 	var err error
-	var local *localRun
-	tgt, local, err = chooseTarget(ctx)
+	tgt, localStack, err = chooseTarget(ctx)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
@@ -96,9 +92,12 @@ func runMain(m *testing.M) int {
 	for region, u := range tgt.URLs {
 		tgt.URLs[region] = strings.TrimRight(u, "/")
 	}
-	if local != nil {
-		localStack = local.stack
-		defer local.close()
+	if localStack != nil {
+		defer func() {
+			if err := localStack.Close(); err != nil {
+				fmt.Fprintln(os.Stderr, "e2e: stop the local stack:", err)
+			}
+		}()
 	}
 	cognito, err = newCognitoClient(ctx, tgt)
 	if err != nil {
@@ -122,8 +121,8 @@ func runMain(m *testing.M) int {
 			code = 1
 		}
 	}
-	if local != nil {
-		if err := local.stack.Err(); err != nil {
+	if localStack != nil {
+		if err := localStack.Err(); err != nil {
 			fmt.Fprintln(os.Stderr, "e2e: the local stack failed during the run:", err)
 			code = 1
 		}
@@ -132,7 +131,7 @@ func runMain(m *testing.M) int {
 }
 
 // chooseTarget picks the stack under test; see the package comment.
-func chooseTarget(ctx context.Context) (target, *localRun, error) {
+func chooseTarget(ctx context.Context) (target, *localcloud.Stack, error) {
 	if url := os.Getenv("HUSH_APIGW_URL"); url != "" {
 		t := target{
 			URLs:            map[string]string{},
@@ -192,53 +191,6 @@ func readOutputs(path string) (target, error) {
 		return target{}, fmt.Errorf("HUSH_STACK_OUTPUTS %s lacks homeRegion, userPoolId, userPoolClientId or the home region's URL in apiUrls/apiUrl", path)
 	}
 	return t, nil
-}
-
-// localRun is a local stack the suite started, with its data directory.
-type localRun struct {
-	stack *localcloud.Stack
-	dir   string
-}
-
-func (l *localRun) close() {
-	if err := l.stack.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: stop the local stack:", err)
-	}
-	os.RemoveAll(l.dir)
-}
-
-// startLocal starts every region of the prod stack on this machine.
-func startLocal(ctx context.Context) (target, *localRun, error) {
-	dir, err := os.MkdirTemp("", "hush-e2e-")
-	if err != nil {
-		return target{}, nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	// A replication delay of a few hundred ms makes the race windows of
-	// the multi-region tests real. The write bound is loose because one
-	// DynamoDB Local on a shared 2-core machine queues a burst of 50
-	// transactions for longer than any bound meant for AWS; the cut-off
-	// test sets the Lambda functions' bound for its own figure.
-	s, err := localcloud.Start(ctx, localcloud.Options{
-		Stack: "prod", DataDir: dir, Progress: os.Stderr,
-		FrontDoor:        localcloud.FrontDoorOptions{CheckInterval: drillCheckInterval, CheckThreshold: drillCheckThreshold},
-		ReplicationDelay: 300 * time.Millisecond, WriteTimeout: 30 * time.Second,
-	})
-	if err != nil {
-		os.RemoveAll(dir)
-		return target{}, nil, fmt.Errorf("start a local stack (set HUSH_APIGW_URL or HUSH_STACK_OUTPUTS to test a deployed one): %w", err)
-	}
-	info := s.Info()
-	t := target{
-		URLs: map[string]string{}, Home: info.HomeRegion, PoolID: info.UserPoolID, ClientID: info.UserPoolClientID,
-		CognitoEndpoint: info.CognitoEndpoint, Source: "a local prod stack",
-		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table,
-	}
-	for _, r := range info.Regions {
-		t.URLs[r.Name] = r.URL
-	}
-	return t, &localRun{stack: s, dir: dir}, nil
 }
 
 func newCognitoClient(ctx context.Context, t target) (*cip.Client, error) {

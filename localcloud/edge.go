@@ -3,11 +3,10 @@ package localcloud
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hush-scores/hush/internal/loopguard"
@@ -16,91 +15,101 @@ import (
 	"github.com/hush-scores/hush/localcloud/statuspage"
 )
 
-// FrontDoorOptions configure the front door's health checks.
-type FrontDoorOptions struct {
-	// CheckInterval is the time between two checks of a region; 0 means
-	// Route 53's default, 30 s.
-	CheckInterval time.Duration
-	// CheckThreshold is the number of consecutive failed (or passed) checks
-	// that take a region out (or bring it back); 0 means Route 53's
-	// default, 3.
-	CheckThreshold int
-	// Inverted lists the regions whose checks start inverted, as
-	// hush:failoverDrill does in the cloud, but without needing hush:domain.
-	Inverted []string
+// edge is what stands in for the custom domain and Route 53: the front
+// door over the gateways, one port per vantage, and the status page with
+// the drill controls beside it.
+type edge struct {
+	frontDoor *frontdoor.FrontDoor
+	status    *http.Server
+	// statusAddr is the status page's host:port.
+	statusAddr string
 }
 
-// startEdge starts what stands in for the custom domain and Route 53: the
-// front door over the gateways, one port per vantage, and the status page
-// with the drill controls beside it. Ports are basePort+OffsetFrontDoor on
-// (see ports.go), or free ones when basePort is 0.
-func (s *Stack) startEdge(opts FrontDoorOptions, basePort int, logger *slog.Logger) error {
+// edgeOptions are what openEdge needs.
+type edgeOptions struct {
+	regions     []Region
+	writeRegion func() string
+	checks      FrontDoorOptions
+	ports       ports
+	logger      *slog.Logger
+	// status feeds the status page; faults are what the drill controls
+	// drive.
+	status statuspage.Sources
+	faults drill.Breaker
+	// failed reports a server that stopped by itself.
+	failed func(error)
+}
+
+// openEdge starts the front door and the status page. Ports are
+// BasePort+OffsetFrontDoor on (see ports.go), or free ones when the base
+// port is 0.
+func openEdge(o edgeOptions) (_ *edge, err error) {
 	var regions []frontdoor.Region
-	for _, r := range s.info.Regions {
+	for _, r := range o.regions {
 		regions = append(regions, frontdoor.Region{Name: r.Name, URL: r.URL})
 	}
 	fd, err := frontdoor.Start(frontdoor.Options{
-		Regions: regions, WriteRegion: s.WriteRegion,
-		Interval: opts.CheckInterval, Threshold: opts.CheckThreshold, Inverted: opts.Inverted,
-		Logger: logger,
+		Regions: regions, WriteRegion: o.writeRegion,
+		Interval: o.checks.CheckInterval, Threshold: o.checks.CheckThreshold, Inverted: o.checks.Inverted,
+		Logger: o.logger,
 	})
 	if err != nil {
-		return fmt.Errorf("localcloud: %w", err)
+		return nil, fmt.Errorf("localcloud: %w", err)
 	}
-	s.frontDoor = fd
-	port := func(offset int) int {
-		if basePort == 0 {
-			return 0
+	e := &edge{frontDoor: fd}
+	o.status.FrontDoor = fd
+	defer func() {
+		if err != nil {
+			e.close()
 		}
-		return basePort + offset
-	}
+	}()
 	vantages := append([]string{""}, fd.Regions()...)
 	for i, v := range vantages {
-		l, err := listenFor(port(OffsetFrontDoor+i), "the front door near "+cmp.Or(v, "the write region"))
+		l, err := listen(o.ports.frontDoor(i), "the front door near "+cmp.Or(v, "the write region"))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := fd.Serve(l, v); err != nil {
 			l.Close()
-			return fmt.Errorf("localcloud: %w", err)
+			return nil, fmt.Errorf("localcloud: %w", err)
 		}
 	}
-	s.info.FrontDoorURL = fd.URL("")
-	for i := range s.info.Regions {
-		s.info.Regions[i].FrontDoorURL = fd.URL(s.info.Regions[i].Name)
-	}
-
-	l, err := listenFor(port(OffsetStatusPage), "the status page")
+	l, err := listen(o.ports.statusPage(), "the status page")
 	if err != nil {
-		return err
+		return nil, err
 	}
+	e.statusAddr = l.Addr().String()
 	mux := http.NewServeMux()
 	// The drill controls are for programs on this machine (hush-local
 	// drill, the tests); the guard refuses browsers and other machines.
-	mux.Handle("/drill/", loopguard.Handler(drill.Handler(drillControl{s})))
-	mux.Handle("/", statuspage.Handler(statuspage.Sources{
-		Stack: s.info.Stack, FrontDoor: fd, WriteRegion: writeRegionState{s}, Replication: replicationStats{s},
-	}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError)}
-	s.servers = append(s.servers, srv)
-	go s.serve(srv, l, "status page")
-	s.info.StatusURL = "http://" + l.Addr().String()
-	return nil
+	mux.Handle("/drill/", loopguard.Handler(drill.Handler(o.faults)))
+	mux.Handle("/", statuspage.Handler(o.status))
+	e.status = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(o.logger.Handler(), slog.LevelError)}
+	go func() {
+		if err := e.status.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			o.failed(fmt.Errorf("localcloud: the status page stopped: %w", err))
+		}
+	}()
+	return e, nil
 }
 
-func listenFor(port int, what string) (net.Listener, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err != nil {
-		return nil, fmt.Errorf("localcloud: port %d for %s is busy (is another local stack running? choose other ports with -base-port): %w", port, what, err)
-	}
-	return l, nil
-}
+// frontDoorURL returns the front door for clients near region ("" for
+// the default vantage, near the write region).
+func (e *edge) frontDoorURL(region string) string { return e.frontDoor.URL(region) }
 
-// SetInvertedCheck inverts region's health check at the front door, or
-// stops inverting it.
-func (s *Stack) SetInvertedCheck(region string, inverted bool) error {
-	if err := s.frontDoor.SetInverted(region, inverted); err != nil {
-		return fmt.Errorf("localcloud: %w", err)
+// statusURL returns the status page's address.
+func (e *edge) statusURL() string { return "http://" + e.statusAddr }
+
+// close stops the front door first (its checks would report the gateways
+// stopping), then the status page.
+func (e *edge) close() error {
+	e.frontDoor.Close()
+	if e.status != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := e.status.Shutdown(ctx); err != nil {
+			e.status.Close()
+		}
 	}
 	return nil
 }
@@ -111,9 +120,7 @@ type writeRegionState struct{ s *Stack }
 
 func (w writeRegionState) WriteRegionState() statuspage.WriteState {
 	st := statuspage.WriteState{Region: w.s.WriteRegion(), Reachable: true}
-	w.s.mu.Lock()
-	stopped := w.s.dynamoStopped
-	w.s.mu.Unlock()
+	_, stopped, _ := w.s.dynamo.state()
 	for _, n := range w.s.NetworkStates() {
 		switch {
 		case n.Region != st.Region:
@@ -160,45 +167,4 @@ func (r replicationStats) ReplicationLinks() []statuspage.Link {
 		})
 	}
 	return out
-}
-
-// drillControl is the stack as the drill endpoints drive it.
-type drillControl struct{ s *Stack }
-
-func (d drillControl) Break(ctx context.Context, f drill.Fault, region string) error {
-	return d.set(ctx, f, region, true)
-}
-
-func (d drillControl) Restore(ctx context.Context, f drill.Fault, region string) error {
-	return d.set(ctx, f, region, false)
-}
-
-func (d drillControl) set(ctx context.Context, f drill.Fault, region string, broken bool) error {
-	if d.s.info.URL(region) == "" {
-		return fmt.Errorf("localcloud: %q is not a region of this stack", region)
-	}
-	switch f {
-	case drill.Gateway:
-		if broken {
-			return d.s.StopGateway(ctx, region)
-		}
-		return d.s.StartGateway(ctx, region)
-	case drill.Invert:
-		return d.s.SetInvertedCheck(region, broken)
-	case drill.Replica:
-		if broken {
-			return d.s.TakeReplicaDown(region)
-		}
-		return d.s.BringReplicaUp(region)
-	case drill.CutOff:
-		if broken {
-			return d.s.CutOff(region)
-		}
-		return d.s.Reconnect(region)
-	}
-	return fmt.Errorf("localcloud: this local stack cannot %s a region", f)
-}
-
-func (d drillControl) SetWriteRegion(ctx context.Context, region string) error {
-	return d.s.SetWriteRegion(ctx, region)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
+	"github.com/hush-scores/hush/localcloud/drill"
 )
 
 var regions = []string{"eu-central-1", "us-east-1"}
@@ -411,8 +412,16 @@ func health(t *testing.T, base string) (int, healthBody) {
 // takes them; a cut-off write region makes writes elsewhere answer 503
 // while reads and health stay up; moving the write region makes them
 // succeed again.
+//
+// It starts the stack with StartTemp, whose data dir Close removes.
 func TestWriteRegionAndPartition(t *testing.T) {
-	s := start(t, localcloud.Options{Stack: "test", Regions: regions, DataDir: t.TempDir()})
+	startCtx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	s, err := localcloud.StartTemp(startCtx, localcloud.Options{Stack: "test", Regions: regions})
+	if err != nil {
+		t.Fatalf("StartTemp: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
 	info := s.Info()
 	if got := s.WriteRegion(); got != "eu-central-1" {
 		t.Fatalf("WriteRegion = %q, want the first region", got)
@@ -430,7 +439,7 @@ func TestWriteRegionAndPartition(t *testing.T) {
 	if err := s.SetWriteTimeout(ctx, api.DefaultWriteTimeout); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CutOff("eu-central-1"); err != nil {
+	if err := s.Faults().Break(ctx, drill.CutOff, "eu-central-1"); err != nil {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, info.URL("us-east-1")+"/v1/tournament/match",
@@ -458,15 +467,30 @@ func TestWriteRegionAndPartition(t *testing.T) {
 		t.Errorf("NetworkStates = %+v, want eu-central-1 cut off", st)
 	}
 
-	if err := s.SetWriteRegion(ctx, "us-east-1"); err != nil {
+	if err := s.Faults().SetWriteRegion(ctx, "us-east-1"); err != nil {
 		t.Fatal(err)
 	}
 	put(t, info.URL("us-east-1"), token, `{"tournament_id":"t1","match_id":"m3","player1":"ann","player2":"bea","score":"5,4,9"}`)
-	if err := s.Reconnect("eu-central-1"); err != nil {
+	if err := s.Faults().Restore(ctx, drill.CutOff, "eu-central-1"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, info.URL("eu-central-1")+"/v1/tournament/t1/match/m3", 200)
-	if err := s.SetWriteRegion(ctx, "mars-1"); err == nil {
+	if err := s.Faults().SetWriteRegion(ctx, "mars-1"); err == nil {
 		t.Error("SetWriteRegion of a region outside the stack succeeded")
+	}
+
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := os.Stat(info.DataDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the data dir %s of StartTemp is still there after Close (%v)", info.DataDir, err)
+	}
+}
+
+func TestStartTempRefusesADataDir(t *testing.T) {
+	dir := t.TempDir()
+	_, err := localcloud.StartTemp(t.Context(), localcloud.Options{Stack: "test", Regions: regions, DataDir: dir})
+	if err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("StartTemp with DataDir %s = %v, want an error naming it", dir, err)
 	}
 }

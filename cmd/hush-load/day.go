@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -139,15 +138,10 @@ func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, e
 	}
 	meter := &dynamo.Meter{}
 	logs := &logMeter{}
-	dir, err := os.MkdirTemp("", "hush-day-")
-	if err != nil {
-		return dayReport{}, fmt.Errorf("day: %w", err)
-	}
-	defer os.RemoveAll(dir)
 	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	opts := localcloud.Options{
-		Stack: c.Stack, DataDir: dir, Progress: stderr,
+		Stack: c.Stack, Progress: stderr,
 		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
 		DynamoDBOptions: []func(*dynamodb.Options){meter.Install},
 		// The front door's health checks would land in the probe's
@@ -159,7 +153,7 @@ func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, e
 		// its compressed day polls far faster than a real one.
 		opts.Throttle = &gateway.Throttle{}
 	}
-	s, err := localcloud.Start(startCtx, opts)
+	s, err := localcloud.StartTemp(startCtx, opts)
 	if err != nil {
 		return dayReport{}, fmt.Errorf("day: start a local %s stack: %w", c.Stack, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -40,19 +39,14 @@ type target struct {
 // startLocal starts a local stack of stack on free ports with a temporary
 // data directory, which closing the target removes.
 func startLocal(ctx context.Context, stack string, throttle bool, via string, progress io.Writer) (target, error) {
-	dir, err := os.MkdirTemp("", "hush-load-")
-	if err != nil {
-		return target{}, fmt.Errorf("local stack: %w", err)
-	}
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	opts := localcloud.Options{Stack: stack, DataDir: dir, Progress: progress}
+	opts := localcloud.Options{Stack: stack, Progress: progress}
 	if !throttle {
 		opts.Throttle = &gateway.Throttle{}
 	}
-	s, err := localcloud.Start(startCtx, opts)
+	s, err := localcloud.StartTemp(startCtx, opts)
 	if err != nil {
-		os.RemoveAll(dir)
 		return target{}, fmt.Errorf("start a local stack (or pass -target): %w", err)
 	}
 	info := s.Info()
@@ -61,7 +55,6 @@ func startLocal(ctx context.Context, stack string, throttle bool, via string, pr
 		i := slices.IndexFunc(info.Regions, func(r localcloud.Region) bool { return r.Name == via })
 		if i < 0 {
 			s.Close() //nolint:contextcheck // stopping must not depend on the run's context
-			os.RemoveAll(dir)
 			return target{}, fmt.Errorf("-via %s: not a region of the %s stack", via, stack)
 		}
 		region = info.Regions[i]
@@ -77,7 +70,6 @@ func startLocal(ctx context.Context, stack string, throttle bool, via string, pr
 			if err := s.Close(); err != nil {
 				fmt.Fprintln(progress, "hush-load: stop the local stack:", err)
 			}
-			os.RemoveAll(dir)
 		},
 	}, nil
 }

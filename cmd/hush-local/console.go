@@ -10,19 +10,38 @@ import (
 	"time"
 
 	"github.com/hush-scores/hush/localcloud"
+	"github.com/hush-scores/hush/localcloud/drill"
 )
 
 // consoleHelp lists the drill commands hush-local reads on its standard
 // input while the stack runs.
 const consoleHelp = `Commands (type them here, then Enter):
-  cut REGION           partition REGION: cross-region calls into and out of it hang
-  reconnect REGION     end the partition
-  down REGION          take REGION's table replica down (every call refused)
-  up REGION            bring it back
+  break FAULT REGION   put REGION through FAULT, one of the faults of hush-local drill:
+                       gateway (connections refused), replica (its table replica
+                       refuses every call), cutoff (cross-region calls into and out
+                       of it hang), invert (its health check is inverted)
+  restore FAULT REGION undo it
+  cut REGION           the same as break cutoff REGION; reconnect REGION restores it
+  down REGION          the same as break replica REGION; up REGION restores it
   write-region REGION  move the write region (stop writes and let replication drain first)
   links                replication backlog and lag of every link
   status               the above, plus the network and the write region
 `
+
+// shorthands are the console's short words for a fault broken or
+// restored: "cut R" is "break cutoff R".
+var shorthands = map[string][2]string{
+	"cut": {"break", string(drill.CutOff)}, "reconnect": {"restore", string(drill.CutOff)},
+	"down": {"break", string(drill.Replica)}, "up": {"restore", string(drill.Replica)},
+}
+
+// faultDone says what a fault did to a region, broken and restored.
+var faultDone = map[drill.Fault][2]string{
+	drill.CutOff:  {"is cut off", "is reconnected"},
+	drill.Replica: {"replica is down", "replica is up"},
+	drill.Gateway: {"gateway is stopped", "gateway is serving again"},
+	drill.Invert:  {"health check is inverted", "health check is no longer inverted"},
+}
 
 // console reads drill commands from in until it ends or ctx does, and
 // answers on out.
@@ -55,27 +74,22 @@ func command(ctx context.Context, s *localcloud.Stack, f []string, out io.Writer
 	if len(f) == 0 {
 		return nil
 	}
-	one := func(do func(string) error, done string) error {
+	f, err := expand(f)
+	if err != nil {
+		return err
+	}
+	switch f[0] {
+	case "break", "restore":
+		return fault(ctx, s.Faults(), f, out)
+	case "write-region":
 		if len(f) != 2 {
 			return fmt.Errorf("%s needs one REGION", f[0])
 		}
-		if err := do(f[1]); err != nil {
+		if err := s.Faults().SetWriteRegion(ctx, f[1]); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%s %s\n", f[1], done)
+		fmt.Fprintf(out, "%s is the write region\n", f[1])
 		return nil
-	}
-	switch f[0] {
-	case "cut":
-		return one(s.CutOff, "is cut off")
-	case "reconnect":
-		return one(s.Reconnect, "is reconnected")
-	case "down":
-		return one(s.TakeReplicaDown, "replica is down")
-	case "up":
-		return one(s.BringReplicaUp, "replica is up")
-	case "write-region":
-		return one(func(r string) error { return s.SetWriteRegion(ctx, r) }, "is the write region")
 	case "links":
 		printLinks(out, s.ReplicationLinks())
 		return nil
@@ -91,6 +105,40 @@ func command(ctx context.Context, s *localcloud.Stack, f []string, out io.Writer
 		return nil
 	}
 	return fmt.Errorf("unknown command %q; type help", f[0])
+}
+
+// expand turns a shorthand ("cut R") into the command it stands for
+// ("break cutoff R"); other commands stay as they are.
+func expand(f []string) ([]string, error) {
+	long, ok := shorthands[f[0]]
+	if !ok {
+		return f, nil
+	}
+	if len(f) != 2 {
+		return nil, fmt.Errorf("%s needs one REGION", f[0])
+	}
+	return []string{long[0], long[1], f[1]}, nil
+}
+
+// fault runs "break FAULT REGION" or "restore FAULT REGION"; FAULT is
+// parsed as hush-local drill parses it.
+func fault(ctx context.Context, b drill.Breaker, f []string, out io.Writer) error {
+	if len(f) != 3 {
+		return fmt.Errorf("%s needs a FAULT and one REGION", f[0])
+	}
+	flt, err := drill.ParseFault(f[1])
+	if err != nil {
+		return err
+	}
+	act, done := b.Break, faultDone[flt][0]
+	if f[0] == "restore" {
+		act, done = b.Restore, faultDone[flt][1]
+	}
+	if err := act(ctx, flt, f[2]); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s %s\n", f[2], done)
+	return nil
 }
 
 func printLinks(out io.Writer, links []localcloud.LinkStats) {

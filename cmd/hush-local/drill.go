@@ -24,13 +24,8 @@ import (
 // drillAll is the drill that inverts every region's check at once.
 const drillAll = "all"
 
-// runDrill is `hush-local drill FAULT`: it breaks one region of a running
-// local stack, narrates what the front door does about it, and restores it.
-func runDrill(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("hush-local drill", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: hush-local drill [flags] FAULT
+// drillUsage is the help of `hush-local drill`, before its flags.
+const drillUsage = `Usage: hush-local drill [flags] FAULT
 
 Runs a failover drill against a running hush-local and narrates it: what it
 broke, when the front door noticed, where the traffic near that region went,
@@ -46,7 +41,15 @@ FAULT is one of:
             is answered by its nearest region
 
 Flags:
-`)
+`
+
+// runDrill is `hush-local drill FAULT`: it breaks one region of a running
+// local stack, narrates what the front door does about it, and restores it.
+func runDrill(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("hush-local drill", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, drillUsage)
 		fs.PrintDefaults()
 	}
 	stack := fs.String("stack", "dev", "the -stack of the running hush-local")

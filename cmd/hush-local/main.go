@@ -25,7 +25,7 @@ import (
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
 	"github.com/hush-scores/hush/localcloud/frontdoor"
-	"github.com/hush-scores/hush/localcloud/gateway"
+	"github.com/hush-scores/hush/stackconfig"
 )
 
 func main() {
@@ -77,6 +77,43 @@ func usage(fs *flag.FlagSet, w io.Writer) func() {
 
 // serve runs the local stack until Ctrl-C or a part of it fails.
 func serve(args []string, stdout, stderr io.Writer) error {
+	opts, err := parseServe(args, stderr)
+	if err != nil {
+		return err
+	}
+	// Ctrl-C during start-up cancels it; Start stops what it began.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stdout, "Starting the local stack %q\n", opts.Stack)
+	opts.Progress = stdout
+	s, err := localcloud.Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	printSummary(stdout, s.Info())
+	fmt.Fprintf(stdout, "Writes go to %s; replication delay %s, cross-region round trip %s.\n%s\n",
+		s.WriteRegion(), s.ReplicationDelay(), max(opts.CrossRegionRTT, 0), consoleHelp)
+	go console(ctx, s, os.Stdin, stdout)
+	go watchLinks(ctx, s, stdout, 5*time.Second)
+
+	select {
+	case <-ctx.Done():
+		stop() // a second Ctrl-C now ends the program at once; the children die with it
+		fmt.Fprintln(stdout, "\nstopping...")
+		if err := s.Close(); err != nil {
+			return fmt.Errorf("stop: %w", err)
+		}
+		fmt.Fprintln(stdout, "stopped")
+		return nil
+	case <-s.Done():
+		s.Close()
+		return fmt.Errorf("%w\nevery other part of the stack was stopped", s.Err())
+	}
+}
+
+// parseServe reads hush-local's flags into the options of the stack.
+func parseServe(args []string, stderr io.Writer) (localcloud.Options, error) {
 	fs := flag.NewFlagSet("hush-local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = usage(fs, stderr)
@@ -101,10 +138,10 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	rtt := fs.Duration("cross-region-rtt", localcloud.DefaultCrossRegionRTT, "round-trip time added to every call from one region to another, such as a write routed to the write region (negative: none)")
 	writeTimeout := fs.Duration("write-timeout", localcloud.DefaultWriteTimeout, "bound of one write, retries included; 1.8s is the Lambda functions' bound")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return localcloud.Options{}, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q (flags only; see -h)", fs.Args())
+		return localcloud.Options{}, fmt.Errorf("unexpected arguments %q (flags only; see -h)", fs.Args())
 	}
 	if *delay == 0 {
 		*delay = -1 // zero means none here, not the default
@@ -112,42 +149,14 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if *rtt == 0 {
 		*rtt = -1
 	}
-
-	// Ctrl-C during start-up cancels it; Start stops what it began.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	fmt.Fprintf(stdout, "Starting the local stack %q\n", *stack)
 	opts := localcloud.Options{
-		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, Progress: stdout, FrontDoor: fdOpts,
+		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, FrontDoor: fdOpts,
 		WriteRegion: *writeRegion, ReplicationDelay: *delay, CrossRegionRTT: *rtt, WriteTimeout: *writeTimeout,
 	}
 	if *noThrottle {
-		opts.Throttle = &gateway.Throttle{}
+		opts.Throttle = &stackconfig.Throttle{}
 	}
-	s, err := localcloud.Start(ctx, opts)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	printSummary(stdout, s.Info())
-	fmt.Fprintf(stdout, "Writes go to %s; replication delay %s, cross-region round trip %s.\n%s\n",
-		s.WriteRegion(), s.ReplicationDelay(), max(*rtt, 0), consoleHelp)
-	go console(ctx, s, os.Stdin, stdout)
-	go watchLinks(ctx, s, stdout, 5*time.Second)
-
-	select {
-	case <-ctx.Done():
-		stop() // a second Ctrl-C now ends the program at once; the children die with it
-		fmt.Fprintln(stdout, "\nstopping...")
-		if err := s.Close(); err != nil {
-			return fmt.Errorf("stop: %w", err)
-		}
-		fmt.Fprintln(stdout, "stopped")
-		return nil
-	case <-s.Done():
-		s.Close()
-		return fmt.Errorf("%w\nevery other part of the stack was stopped", s.Err())
-	}
+	return opts, nil
 }
 
 func printSummary(w io.Writer, info localcloud.Info) {
@@ -227,7 +236,7 @@ func urlsJSON(info localcloud.Info) string {
 }
 
 // throttleSummary says which method throttling a local stack enforces.
-func throttleSummary(t gateway.Throttle) string {
+func throttleSummary(t stackconfig.Throttle) string {
 	if t.Off() {
 		return "off (-no-throttle)"
 	}

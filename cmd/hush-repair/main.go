@@ -28,7 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hush-scores/hush/dynamo"
-	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/scores"
 )
 
@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 func newClient(ctx context.Context, endpoint, region string) (*dynamodb.Client, error) {
 	if endpoint != "" {
-		return dynamolocal.NewClient(ctx, endpoint, region, dynamo.ConfigureEmulator)
+		return dynamoclient.ForEndpoint(endpoint, region, dynamo.ConfigureEmulator)
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
 	if err != nil {

@@ -225,19 +225,23 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// ModuleRoot returns the directory of the nearest go.mod at or above the
-// working directory: node_modules and the stack files live there.
+// ModulePath is the Hush module's path: ModuleRoot looks for its go.mod.
+const ModulePath = "github.com/hush-scores/hush"
+
+// ModuleRoot returns the Hush checkout: the directory of the nearest go.mod
+// at or above the working directory that declares ModulePath, passing over
+// any other module's. node_modules and the stack files live there.
 func ModuleRoot() (string, error) {
-	dir, found, err := findModule("")
-	if err == nil && !found {
-		err = errors.New("find module root: no go.mod in the working directory or above it; run from the Hush checkout")
+	root, err := moduleRootOf(ModulePath)
+	if err != nil {
+		return "", fmt.Errorf("%w; run from the Hush checkout", err)
 	}
-	return dir, err
+	return root, nil
 }
 
-// ModuleRootOf returns the directory of the nearest go.mod at or above the
+// moduleRootOf returns the directory of the nearest go.mod at or above the
 // working directory that declares module path, passing over any other.
-func ModuleRootOf(path string) (string, error) {
+func moduleRootOf(path string) (string, error) {
 	dir, found, err := findModule(path)
 	if err == nil && !found {
 		err = fmt.Errorf("find module root: no go.mod of %s in the working directory or above it", path)
@@ -246,7 +250,7 @@ func ModuleRootOf(path string) (string, error) {
 }
 
 // findModule walks up from the working directory to a go.mod of module
-// path, or of any module when path is "".
+// path.
 func findModule(path string) (dir string, found bool, err error) {
 	dir, err = os.Getwd()
 	if err != nil {
@@ -254,7 +258,7 @@ func findModule(path string) (dir string, found bool, err error) {
 	}
 	for {
 		data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && (path == "" || modfile.ModulePath(data) == path) {
+		if err == nil && modfile.ModulePath(data) == path {
 			return dir, true, nil
 		}
 		parent := filepath.Dir(dir)

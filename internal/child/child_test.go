@@ -161,7 +161,7 @@ func TestModuleRoot(t *testing.T) {
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for dir, module := range map[string]string{outer: "example.com/outer", inner: "example.com/inner"} {
+	for dir, module := range map[string]string{outer: ModulePath, inner: "example.com/inner"} {
 		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module "+module+" // a comment\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -174,10 +174,10 @@ func TestModuleRoot(t *testing.T) {
 		want    string
 		wantErr string
 	}{
-		{"nearest", ModuleRoot, inner, ""},
-		{"of the inner module", func() (string, error) { return ModuleRootOf("example.com/inner") }, inner, ""},
-		{"of the outer module", func() (string, error) { return ModuleRootOf("example.com/outer") }, outer, ""},
-		{"of no module here", func() (string, error) { return ModuleRootOf("example.com/none") }, "", "no go.mod of example.com/none"},
+		{"Hush's, past a nearer module", ModuleRoot, outer, ""},
+		{"of the inner module", func() (string, error) { return moduleRootOf("example.com/inner") }, inner, ""},
+		{"of the outer module", func() (string, error) { return moduleRootOf(ModulePath) }, outer, ""},
+		{"of no module here", func() (string, error) { return moduleRootOf("example.com/none") }, "", "no go.mod of example.com/none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

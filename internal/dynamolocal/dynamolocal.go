@@ -27,15 +27,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/internal/child"
 )
-
-// ModulePath is the Go module whose root holds node_modules.
-const ModulePath = "github.com/hush-scores/hush"
 
 // ReadyTimeout bounds how long Start waits for the port to answer. A JVM
 // start takes a few seconds, but tens on a 2-core machine that is also
@@ -96,8 +92,8 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	}
 	root := opts.ModuleRoot
 	if root == "" {
-		if root, err = FindModuleRoot(); err != nil {
-			return nil, err
+		if root, err = child.ModuleRoot(); err != nil {
+			return nil, fmt.Errorf("dynamolocal: %w; set Options.ModuleRoot", err)
 		}
 	}
 	jar, err := FindJar(root)
@@ -271,36 +267,11 @@ func (i *Instance) Stop() error {
 	return nil
 }
 
-// NewClient returns a DynamoDB client for endpoint with static dummy
-// credentials, built without reading the environment or shared config files,
-// so a developer's AWS profile can never point it at a real account. optFns
-// run after the defaults, for example dynamo.ConfigureClient. ctx is kept for
-// symmetry with config.LoadDefaultConfig; nothing is loaded with it today.
-func NewClient(ctx context.Context, endpoint, region string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
-	if endpoint == "" {
-		return nil, errors.New("dynamolocal: empty endpoint")
-	}
-	if region == "" {
-		return nil, errors.New("dynamolocal: empty region")
-	}
-	cfg := aws.Config{
-		Region:      region,
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-	}
-	fns := append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-	}}, optFns...)
-	return dynamodb.NewFromConfig(cfg, fns...), nil
-}
-
-// FindModuleRoot walks up from the working directory to the go.mod that
-// declares this module.
-func FindModuleRoot() (string, error) {
-	root, err := child.ModuleRootOf(ModulePath)
-	if err != nil {
-		return "", fmt.Errorf("dynamolocal: %w; set Options.ModuleRoot", err)
-	}
-	return root, nil
+// NewClient is dynamoclient.ForEndpoint under its older name, kept for the
+// callers that still use it; ctx is unused. Production tools use
+// dynamoclient, which does not carry the emulator launcher.
+func NewClient(_ context.Context, endpoint, region string, optFns ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
+	return dynamoclient.ForEndpoint(endpoint, region, optFns...)
 }
 
 // FindJar returns the path of DynamoDBLocal.jar under root's node_modules.

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
+	"github.com/hush-scores/hush/internal/child"
 	"github.com/hush-scores/hush/internal/loopguard"
 )
 
@@ -127,7 +129,7 @@ func TestStartStopPersist(t *testing.T) {
 	}
 	defer func() { _ = second.Stop() }()
 	// Another region and another key see the same tables: -sharedDb.
-	other, err := NewClient(ctx, second.Endpoint(), "eu-west-1")
+	other, err := dynamoclient.ForEndpoint(second.Endpoint(), "eu-west-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +160,7 @@ func TestStartStopPersist(t *testing.T) {
 
 func mustClient(t *testing.T, inst *Instance) *dynamodb.Client {
 	t.Helper()
-	c, err := NewClient(context.Background(), inst.Endpoint(), "us-east-1")
+	c, err := dynamoclient.ForEndpoint(inst.Endpoint(), "us-east-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +176,7 @@ func TestLaunchOnTakenPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := FindModuleRoot()
+	root, err := child.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,22 +6,14 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/hush-scores/hush/stackconfig"
 )
 
 // Throttle is a stage's method throttling, as API Gateway's method settings
-// for "*/*" set it (throttlingRateLimit, throttlingBurstLimit). The zero
-// Throttle means no throttling.
-type Throttle struct {
-	// RateLimit is the steady rate, in requests per second, at which a
-	// method's bucket refills.
-	RateLimit float64
-	// BurstLimit is the size of a method's bucket: how many requests it
-	// takes at once after a quiet spell.
-	BurstLimit int
-}
-
-// Off reports whether t throttles nothing.
-func (t Throttle) Off() bool { return t.RateLimit <= 0 || t.BurstLimit <= 0 }
+// for "*/*" set it (throttlingRateLimit, throttlingBurstLimit): the stack
+// file's hush:throttle. The zero Throttle means no throttling.
+type Throttle = stackconfig.Throttle
 
 // Throttler enforces a Throttle the way API Gateway applies a stage's
 // default method throttling: one token bucket per method (HTTP method and

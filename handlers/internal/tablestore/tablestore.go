@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/api/wiring"
 	"github.com/hush-scores/hush/dynamo"
 )
 
@@ -28,13 +29,13 @@ const (
 )
 
 // Open returns the dependencies of fn from the environment: the store of
-// the table named by TABLE_NAME, and the write region. The write function's
-// store talks to the write region's replica, whichever region it runs in,
-// with the tighter bounds of dynamo.ConfigureWriteClient; the read
-// function's store reads this region's replica, and outside the write
-// region it also gets a probe of the write region for /v1/health. The
-// environment is read once, at init; credentials come from the Lambda
-// runtime (lambdaConfig).
+// the table named by TABLE_NAME, and the write region. wiring.Decide says
+// which replica each store reaches: the write function's store talks to the
+// write region's replica, whichever region it runs in, with the tighter
+// bounds of dynamo.ConfigureWriteClient; the read function's store reads
+// this region's replica, and outside the write region it also gets a probe
+// of the write region for /v1/health. The environment is read once, at
+// init; credentials come from the Lambda runtime (lambdaConfig).
 func Open(ctx context.Context, fn api.Function) (api.Deps, error) {
 	table := os.Getenv(EnvTable)
 	if table == "" {
@@ -48,18 +49,13 @@ func Open(ctx context.Context, fn api.Function) (api.Deps, error) {
 	if writeRegion == "" {
 		return api.Deps{}, fmt.Errorf("environment variable %s is not set: it must name the write region", EnvWriteRegion)
 	}
-	deps := api.Deps{Region: cfg.Region, WriteRegion: writeRegion}
-	inWriteRegion := func(o *dynamodb.Options) { o.Region = writeRegion }
-	switch {
-	case fn == api.FunctionWrite:
-		deps.Store = dynamo.NewStore(dynamodb.NewFromConfig(cfg, dynamo.ConfigureWriteClient, inWriteRegion), table)
-	default:
-		deps.Store = dynamo.NewStore(dynamo.NewClient(cfg), table)
-		if writeRegion != cfg.Region {
-			deps.WriteProbe = dynamo.NewStore(dynamodb.NewFromConfig(cfg, dynamo.ConfigureWriteClient, inWriteRegion), table)
+	return wiring.Deps(fn, cfg.Region, writeRegion, func(r wiring.Replica) (wiring.Store, error) {
+		if r == wiring.WriteRegion {
+			inWriteRegion := func(o *dynamodb.Options) { o.Region = writeRegion }
+			return dynamo.NewStore(dynamodb.NewFromConfig(cfg, dynamo.ConfigureWriteClient, inWriteRegion), table), nil
 		}
-	}
-	return deps, nil
+		return dynamo.NewStore(dynamo.NewClient(cfg), table), nil
+	})
 }
 
 // Start wires a function that uses the table from the Lambda environment

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/internal/dynamolocal"
 )
 
@@ -63,7 +64,7 @@ func Instance(t testing.TB) *dynamolocal.Instance {
 // the start-up timeout, start one by hand and point the tests at it.
 func Start(t testing.TB, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	t.Helper()
-	client, err := dynamolocal.NewClient(context.Background(), Endpoint(t), Region, optFns...)
+	client, err := dynamoclient.ForEndpoint(Endpoint(t), Region, optFns...)
 	if err != nil {
 		t.Fatalf("dynamotest: %v", err)
 	}

@@ -2,6 +2,8 @@ package localcloud
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -68,3 +70,62 @@ func (l layout) openLog(name string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// dataDir is the stack's data dir while it runs: locked against other
+// stacks, with the log files the parts write. It opens first and closes
+// last, after the emulators that used its data.
+type dataDir struct {
+	layout
+	lock  *datalock.Lock
+	files []*os.File
+	// logger receives the handlers' and gateways' logs.
+	logger *slog.Logger
+}
+
+// openDataDir locks dir (wiping it first when clean) and opens the API's
+// log: logger, or logs/api.log as JSON lines when logger is nil.
+func openDataDir(dir string, clean bool, logger *slog.Logger) (*dataDir, error) {
+	d := &dataDir{layout: layout{root: dir}}
+	lock, err := d.prepare(clean)
+	if err != nil {
+		return nil, err
+	}
+	d.lock = lock
+	if logger == nil {
+		f, err := d.openLog("api.log")
+		if err != nil {
+			d.close()
+			return nil, err
+		}
+		logger = jsonLogger(f)
+	}
+	d.logger = logger
+	return d, nil
+}
+
+// openLog opens a log file for appending that close closes.
+func (d *dataDir) openLog(name string) (*os.File, error) {
+	f, err := d.layout.openLog(name)
+	if err != nil {
+		return nil, err
+	}
+	d.files = append(d.files, f)
+	return f, nil
+}
+
+// record writes what other programs need to find the stack into the lock
+// file (see lockState).
+func (d *dataDir) record(info Info) error { return d.lock.Record(info.lockState()) }
+
+// close closes the logs and releases the lock. A log that fails to close
+// loses nothing worth failing Close for.
+func (d *dataDir) close() error {
+	for _, f := range d.files {
+		f.Close()
+	}
+	d.lock.Release()
+	return nil
+}
+
+// jsonLogger logs JSON lines to w.
+func jsonLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }

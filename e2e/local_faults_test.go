@@ -9,46 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/hush-scores/hush/localcloud"
 )
-
-// requireLocal returns the local stack the suite started. Tests that stop
-// its emulators or read what only it serves cannot apply to a deployed
-// stack, whose table the suite cannot stop: there they skip, saying so. A
-// run without HUSH_APIGW_URL and HUSH_STACK_OUTPUTS (the default, and CI's
-// e2e job) always has a local stack, so they always run there.
-//
-// TestMain reports how many tests skipped so, and which, at the end of the
-// run, so a run against a deployed stack never reads as a full pass.
-func requireLocal(t *testing.T, why string) *localcloud.Stack {
-	t.Helper()
-	if localStack == nil {
-		localOnlySkips.add(t.Name())
-		t.Skipf("%s, which only the local stack started by the suite allows; the target is %s", why, tgt.Source)
-	}
-	return localStack
-}
-
-// localOnlySkips lists the tests requireLocal skipped.
-var localOnlySkips skipList
-
-type skipList struct {
-	mu    sync.Mutex
-	names []string
-}
-
-func (l *skipList) add(name string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.names = append(l.names, name)
-}
-
-func (l *skipList) list() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.names)
-}
 
 // Bounds of the outage test. failFast is what a request may take while the
 // table is down: the store's client gives up on a refused connection in

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hush-scores/hush/localcloud/gateway"
 	"github.com/hush-scores/hush/stackconfig"
 )
 
@@ -24,7 +23,7 @@ func TestThrottleUnderDevLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dev := gateway.Throttle{RateLimit: cfg.Throttle.RateLimit, BurstLimit: cfg.Throttle.BurstLimit}
+	dev := cfg.Throttle
 	before := stack.Throttle()
 	stack.SetThrottle(dev)
 	t.Cleanup(func() { stack.SetThrottle(before) })

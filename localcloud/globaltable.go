@@ -1,0 +1,123 @@
+package localcloud
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/localcloud/regionnet"
+	"github.com/hush-scores/hush/localcloud/replicator"
+)
+
+// Defaults of the emulated global table.
+const (
+	// DefaultReplicationDelay is close to what AWS documents as typical for
+	// global tables (within a second).
+	DefaultReplicationDelay = replicator.DefaultDelay
+	// DefaultCrossRegionRTT is a round trip between two European regions;
+	// US to Europe is nearer 90 ms.
+	DefaultCrossRegionRTT = 20 * time.Millisecond
+	// DefaultWriteTimeout bounds a write in the local stack. It is looser
+	// than the Lambda functions' bound (api.DefaultWriteTimeout, 1.8 s)
+	// because one DynamoDB Local runs every transaction of every region
+	// one after another, and a burst of them on a busy laptop queues for
+	// seconds; SetWriteTimeout sets AWS's bound for a drill.
+	DefaultWriteTimeout = 10 * time.Second
+	// replicationCallTimeout bounds one call of the replicator, so a call
+	// into a partition gives up and is tried again later.
+	replicationCallTimeout = 2 * time.Second
+)
+
+// LinkStats is the state of one replication link: its backlog and lag.
+type LinkStats = replicator.LinkStats
+
+// NetworkState is what is wrong with one region's network, if anything.
+type NetworkState = regionnet.State
+
+// globalTable is the table as a global table: the links between the
+// regions (regionnet) in front of DynamoDB Local's replicas, the table in
+// every replica, and the replicator copying each change to the others.
+// It also hands out the clients every other part reaches a replica with.
+type globalTable struct {
+	net        *regionnet.Network
+	replicator *replicator.Replicator
+	clients    *clients
+}
+
+// globalTableOptions are what openGlobalTable needs.
+type globalTableOptions struct {
+	regions []string
+	table   string
+	// target is DynamoDB Local's endpoint.
+	target string
+	// rtt and delay are Options.CrossRegionRTT and ReplicationDelay.
+	rtt, delay time.Duration
+	// extra configure the functions' clients (Options.DynamoDBOptions).
+	extra []func(*dynamodb.Options)
+	// dir keeps the replicator's state; log receives its log.
+	dir string
+	log io.Writer
+}
+
+// openGlobalTable links the regions, creates the table in every region's
+// replica and starts the replicator.
+func openGlobalTable(ctx context.Context, o globalTableOptions) (_ *globalTable, err error) {
+	rtt := o.rtt
+	if rtt == 0 {
+		rtt = DefaultCrossRegionRTT
+	}
+	n, err := regionnet.Start(regionnet.Options{Regions: o.regions, Target: o.target, RTT: max(rtt, 0)}) //nolint:contextcheck // the links live until Close, not the start-up context
+	if err != nil {
+		return nil, fmt.Errorf("localcloud: %w", err)
+	}
+	g := &globalTable{net: n, clients: &clients{endpoint: n.Endpoint, extra: o.extra}}
+	//nolint:contextcheck // stopping must not depend on the start-up context, which may be what ended
+	defer func() {
+		if err != nil {
+			g.close()
+		}
+	}()
+	for _, r := range o.regions {
+		c, err := g.clients.get(ctx, r, r, clientSetup)
+		if err != nil {
+			return nil, err
+		}
+		if err := dynamo.CreateTable(ctx, c, o.table); err != nil {
+			return nil, fmt.Errorf("localcloud: %s: %w", r, err)
+		}
+	}
+	g.replicator, err = replicator.Start(replicator.Options{
+		Regions: o.regions, Table: o.table, Delay: o.delay, Dir: o.dir,
+		Clients: g.clients.replication, Logger: jsonLogger(o.log),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("localcloud: %w", err)
+	}
+	return g, nil
+}
+
+// close stops the replicator, which saves its place, and then the links.
+func (g *globalTable) close() error {
+	var err error
+	if g.replicator != nil {
+		err = g.replicator.Close()
+	}
+	g.net.Close()
+	return err
+}
+
+// NetworkStates returns, for every region, whether it is cut off and
+// whether its replica is down.
+func (s *Stack) NetworkStates() []NetworkState { return s.table.net.States() }
+
+// ReplicationLinks returns the backlog and lag of every replication link,
+// one per ordered pair of regions.
+func (s *Stack) ReplicationLinks() []LinkStats { return s.table.replicator.Links() }
+
+// ReplicationDelay returns how long the replicator waits before it applies
+// a change in the other regions.
+func (s *Stack) ReplicationDelay() time.Duration { return s.table.replicator.Delay() }
