@@ -28,6 +28,18 @@ test: deps ## Run every test: unit, store, infrastructure mocks, e2e on a local 
 	echo "go test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_PKGS)"; \
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_PKGS)
 
+# `make unit` is the fast tier: go test -short, in which every test that
+# needs an emulator (DynamoDB Local on Java, cognito-local on Node, a local
+# cloud) skips and says so (internal/testtier). No `deps`: it needs neither
+# Java nor Node nor node_modules, only Go. HUSH_* variables are dropped as
+# for `make test`. Go's test cache applies: with no emulator involved, a
+# cached pass is a pass.
+.PHONY: unit
+unit: ## The fast tier: every test that needs no emulator (go test -short), no Java, no Node.
+	@unset $$(compgen -e | grep '^HUSH_' || true); \
+	echo "go test -short $(TEST_PKGS)"; \
+	go test -short $(TEST_PKGS)
+
 # The status page in a real browser: Debian's Chromium, headless, driven by
 # chromedp. A target of its own because `make test` needs no browser; .ci/run
 # installs Chromium and runs it. It tests a local stack it starts, whatever

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hush-scores/hush/internal/testtier"
 )
 
 func ds(ms ...int) []time.Duration {
@@ -271,6 +273,7 @@ func TestMatchBodyPlayersDiffer(t *testing.T) {
 // that every endpoint and floor has a row and nothing failed. It asserts no
 // timing: the figures depend on the machine.
 func TestSmoke(t *testing.T) {
+	testtier.Needs(t, testtier.LocalCloud)
 	c, err := parseFlags([]string{"-concurrency", "4", "-duration", "200ms", "-warmup", "20ms", "-rounds", "1"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)

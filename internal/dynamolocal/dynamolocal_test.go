@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hush-scores/hush/internal/loopguard"
+	"github.com/hush-scores/hush/internal/testtier"
 )
 
 func TestParseJavaMajor(t *testing.T) {
@@ -54,6 +55,8 @@ func TestStartWithoutJava(t *testing.T) {
 }
 
 func TestStartWithoutJar(t *testing.T) {
+	// Start looks for Java before the jar.
+	testtier.Needs(t, testtier.Java)
 	_, err := Start(context.Background(), Options{ModuleRoot: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), MsgNeedJar) {
 		t.Fatalf("Start without the jar: got %v, want an error containing %q", err, MsgNeedJar)
@@ -61,6 +64,7 @@ func TestStartWithoutJar(t *testing.T) {
 }
 
 func TestStartOnBusyPort(t *testing.T) {
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +85,7 @@ func TestStartOnBusyPort(t *testing.T) {
 // and starts it again: the table is still there, Stop is idempotent and Done
 // tells a supervisor that the process ended.
 func TestStartStopPersist(t *testing.T) {
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := filepath.Join(t.TempDir(), "data")
@@ -169,6 +174,7 @@ func mustClient(t *testing.T, inst *Instance) *dynamodb.Client {
 // another server took before Java bound it: Start must not mistake the
 // other server for DynamoDB Local.
 func TestLaunchOnTakenPort(t *testing.T) {
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	ctx := context.Background()
 	java, err := findJava(ctx)
 	if err != nil {
@@ -208,6 +214,7 @@ func TestLaunchOnTakenPort(t *testing.T) {
 // If a later version binds loopback by itself, the fallback half fails and
 // the warning can go.
 func TestExposure(t *testing.T) {
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	addrs, err := loopguard.ExternalAddrs()
 	if err != nil {
 		t.Fatal(err)
