@@ -68,18 +68,13 @@ lint: ## Lint: go vet, golangci-lint (.golangci.yml), actionlint on .github/work
 docs: deps ## Build the API docs page (Redoc, works offline) into .hush/docs.
 	go run ./cmd/hush-docs -out .hush/docs
 
-# Lambda binaries: one per folder under handlers/, for provided.al2023 on arm64.
-# The flags make the bytes reproducible, so an unchanged handler is not redeployed.
+# Lambda binaries: one per folder under handlers/, for provided.al2023 on
+# arm64, built by cmd/hush-build with the Pulumi program's own build
+# (internal/lambdabuild), whose flags make the bytes reproducible, so an
+# unchanged handler is not redeployed.
 .PHONY: build
 build: ## Build every handler for linux/arm64 as .hush/build/<fn>/bootstrap.
-	@set -euo pipefail; fns=(); \
-	for dir in handlers/*/; do [ -f "$$dir/main.go" ] && fns+=("$$(basename "$$dir")"); done; \
-	[ "$${#fns[@]}" -gt 0 ] || { echo "build: no handlers under handlers/" >&2; exit 1; }; \
-	for fn in "$${fns[@]}"; do \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -buildvcs=false \
-	    -ldflags="-s -w -buildid=" -o ".hush/build/$$fn/bootstrap" "./handlers/$$fn"; \
-	  printf '  %-8s %s  %s bytes\n' "$$fn" ".hush/build/$$fn/bootstrap" "$$(stat -c %s ".hush/build/$$fn/bootstrap")"; \
-	done
+	go run ./cmd/hush-build -out .hush/build
 
 # Performance figures (issue 7). Timings are printed, never asserted: they
 # depend on the machine, and its cores are shared.
