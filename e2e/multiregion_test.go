@@ -18,6 +18,7 @@ import (
 
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/internal/stats"
 	"github.com/hush-scores/hush/localcloud"
 )
 
@@ -73,16 +74,6 @@ func isMatch(score, recordedBy string) func(response) bool {
 		var m match
 		return r.Status == http.StatusOK && json.Unmarshal(r.Body, &m) == nil && m.Score == score && m.RecordedBy == recordedBy
 	}
-}
-
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(p*float64(len(s))+0.5) - 1
-	return s[min(max(i, 0), len(s)-1)]
 }
 
 // TestMultiRegionEmulatorIsFaithful proves the local global table is one:
@@ -319,9 +310,9 @@ func TestMultiRegionConvergence(t *testing.T) {
 	if localStack != nil {
 		delay = localStack.ReplicationDelay().String()
 	}
+	ps := stats.Percentiles(visible, 50, 99, 100)
 	figure(t, "time to visible after the 200, %d writes x %d regions (replication delay %s): p50 %s, p99 %s, max %s",
-		n, len(regions), delay, percentile(visible, 0.5).Round(time.Millisecond), percentile(visible, 0.99).Round(time.Millisecond),
-		percentile(visible, 1).Round(time.Millisecond))
+		n, len(regions), delay, ps[0].Round(time.Millisecond), ps[1].Round(time.Millisecond), ps[2].Round(time.Millisecond))
 }
 
 // TestMultiRegionWriteRegionCutOff partitions the write region: writes
@@ -378,7 +369,8 @@ func TestMultiRegionWriteRegionCutOff(t *testing.T) {
 			}
 		}
 	}
-	p50, p99 := percentile(lat, 0.5), percentile(lat, 0.99)
+	ps := stats.Percentiles(lat, 50, 99)
+	p50, p99 := ps[0], ps[1]
 	figure(t, "writes through %v with write region %s cut off: %d x 503, p50 %s, p99 %s (bound: 1.8 s write timeout)",
 		others, wr, len(lat), p50.Round(time.Millisecond), p99.Round(time.Millisecond))
 	// The bound is 2 s at p99 on AWS; this machine is shared, so

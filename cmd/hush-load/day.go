@@ -21,6 +21,7 @@ import (
 
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/internal/stats"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/gateway"
 	"github.com/hush-scores/hush/scores"
@@ -374,8 +375,7 @@ func (d *day) probe(ctx context.Context) ([]kindStat, error) {
 		for op, c := range u.Requests {
 			st.Requests[op] = float64(c) / n
 		}
-		slices.Sort(durs)
-		st.P50 = percentile(durs, 50)
+		st.P50 = stats.Percentiles(durs, 50)[0]
 		out = append(out, st)
 	}
 	return out, nil

@@ -22,38 +22,6 @@ func ds(ms ...int) []time.Duration {
 	return out
 }
 
-func TestPercentile(t *testing.T) {
-	hundred := make([]int, 100)
-	for i := range hundred {
-		hundred[i] = i + 1
-	}
-	tests := []struct {
-		name   string
-		sorted []time.Duration
-		p      float64
-		want   time.Duration
-	}{
-		{"empty", nil, 99, 0},
-		{"one value is every percentile", ds(7), 50, 7 * time.Millisecond},
-		{"one value p99", ds(7), 99, 7 * time.Millisecond},
-		{"p50 of 1..100", ds(hundred...), 50, 50 * time.Millisecond},
-		{"p95 of 1..100", ds(hundred...), 95, 95 * time.Millisecond},
-		{"p99 of 1..100", ds(hundred...), 99, 99 * time.Millisecond},
-		{"p100 is the maximum", ds(hundred...), 100, 100 * time.Millisecond},
-		{"p0 is the minimum", ds(hundred...), 0, 1 * time.Millisecond},
-		// Nearest rank: ceil(0.99*10) = 10, so one slow request in ten is the p99.
-		{"p99 of ten is the slowest", ds(1, 1, 1, 1, 1, 1, 1, 1, 1, 50), 99, 50 * time.Millisecond},
-		{"p50 of four is the second", ds(1, 2, 3, 4), 50, 2 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := percentile(tt.sorted, tt.p); got != tt.want {
-				t.Errorf("percentile(%v, %v) = %v, want %v", tt.sorted, tt.p, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestSummarize(t *testing.T) {
 	s := sample{Durations: ds(4, 1, 3, 2), Errors: 1, Elapsed: 2 * time.Second, FirstError: "boom"}
 	got := summarize("GET x", s)
