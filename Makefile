@@ -79,11 +79,11 @@ build: ## Build every handler for linux/arm64 as .hush/build/<fn>/bootstrap.
 # Performance figures (issue 7). Timings are printed, never asserted: they
 # depend on the machine, and its cores are shared.
 .PHONY: bench
-# hush-load starts its local stack without the stack's method throttling
-# (-throttle keeps it); its first line says which.
-bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floors (BENCH_FLAGS, e.g. -throttle), handler benchmarks.
-	@echo "bench: local gateway throttling $(if $(findstring -throttle,$(BENCH_FLAGS)),ON (the stack's hush:throttle, per method),OFF (hush-load without -throttle, as hush-local -no-throttle))"
-	go run ./cmd/hush-load $(BENCH_FLAGS)
+# hush-load endpoints starts its local stack without the stack's method
+# throttling (-throttle keeps it); its first line says which.
+bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floors (BENCH_FLAGS: flags of hush-load endpoints, e.g. -throttle), handler benchmarks.
+	@echo "bench: local gateway throttling $(if $(findstring -throttle,$(BENCH_FLAGS)),ON (the stack's hush:throttle, per method),OFF (hush-load endpoints without -throttle, as hush-local -no-throttle))"
+	go run ./cmd/hush-load endpoints $(BENCH_FLAGS)
 	go test -run '^$$' -bench . -benchmem ./api ./scores ./localcloud/gateway
 
 # The tournament-day profile (issue 14): a local prod stack (three regions),
@@ -91,8 +91,8 @@ bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floo
 # About eight minutes on two cores, most of it waiting for the 3,000 seeded
 # matches to replicate to the other two regions.
 .PHONY: bench-day
-bench-day: deps ## Tournament-day profile: per-endpoint latency, DynamoDB capacity, 304s, cost per request and per day (DAY_FLAGS).
-	go run ./cmd/hush-load -scenario day -stack prod $(DAY_FLAGS)
+bench-day: deps ## Tournament-day profile: per-endpoint latency, DynamoDB capacity, 304s, cost per request and per day (DAY_FLAGS: flags of hush-load day).
+	go run ./cmd/hush-load day -stack prod $(DAY_FLAGS)
 
 .PHONY: coldstart
 coldstart: ## Init time of every handler under the Lambda Runtime Interface Emulator (RUNS=5).

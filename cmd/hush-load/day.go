@@ -27,7 +27,7 @@ import (
 	"github.com/hush-scores/hush/scores"
 )
 
-// The tournament-day scenario (-scenario day): a local stack of every
+// The tournament-day scenario (hush-load day): a local stack of every
 // region of -stack, two tournaments among the same players (20 and 3,000
 // matches), then
 //
@@ -100,8 +100,13 @@ type dayReport struct {
 	SameETags bool
 }
 
-// runDay runs the scenario on a local stack and prints its tables.
-func runDay(ctx context.Context, c config, stdout, stderr io.Writer) error {
+// runDay is `hush-load day`: it runs the scenario on a local stack and
+// prints its tables.
+func runDay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseDay(args, stderr)
+	if err != nil {
+		return err
+	}
 	rep, err := executeDay(ctx, c, stderr)
 	if err != nil {
 		return err
@@ -133,7 +138,7 @@ func (rep dayReport) problems() error {
 
 // executeDay runs the scenario and returns what it measured; progress goes
 // to stderr.
-func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, err error) {
+func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport, err error) {
 	plan := fullDay
 	if c.Quick {
 		plan = quickDay
@@ -608,11 +613,6 @@ func (l *logMeter) take() (int64, float64) {
 	}
 	return b, sum / float64(len(hs))
 }
-
-var errNoDay = errors.New("-scenario day runs its own local stack: it needs the handlers in this process to meter their DynamoDB requests; drop -target")
-
-// dayNames lists the scenarios -scenario takes.
-var dayNames = strings.Join([]string{"load (default)", "day"}, ", ")
 
 // tokenSub reads the sub claim of an ID token this run signed up for. The
 // token is not verified: it comes straight from the user pool, and only

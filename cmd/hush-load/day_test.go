@@ -19,7 +19,7 @@ import (
 // region with the same ETags everywhere, and the cost tables.
 func TestDayQuick(t *testing.T) {
 	testtier.Needs(t, testtier.LocalCloud)
-	c, err := parseFlags([]string{"-scenario", "day", "-quick", "-stack", "stage"}, io.Discard)
+	c, err := parseDay([]string{"-quick", "-stack", "stage"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,8 +104,8 @@ func TestRenderNoFloor(t *testing.T) {
 	}
 }
 
-func TestParseFlags(t *testing.T) {
-	got, err := parseFlags(nil, io.Discard)
+func TestParseEndpoints(t *testing.T) {
+	got, err := parseEndpoints(nil, io.Discard)
 	if err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
@@ -122,8 +122,8 @@ func TestParseFlags(t *testing.T) {
 		{"-concurrency", "256", "-rounds", "20"},
 	}
 	for _, args := range good {
-		if _, err := parseFlags(args, io.Discard); err != nil {
-			t.Errorf("parseFlags(%q): %v, want no error", args, err)
+		if _, err := parseEndpoints(args, io.Discard); err != nil {
+			t.Errorf("parseEndpoints(%q): %v, want no error", args, err)
 		}
 	}
 	bad := []struct {
@@ -151,9 +151,9 @@ func TestParseFlags(t *testing.T) {
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseFlags(tt.args, io.Discard)
+			_, err := parseEndpoints(tt.args, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("parseFlags(%q) = %v, want an error containing %q", tt.args, err, tt.want)
+				t.Errorf("parseEndpoints(%q) = %v, want an error containing %q", tt.args, err, tt.want)
 			}
 		})
 	}
@@ -242,7 +242,7 @@ func TestMatchBodyPlayersDiffer(t *testing.T) {
 // timing: the figures depend on the machine.
 func TestSmoke(t *testing.T) {
 	testtier.Needs(t, testtier.LocalCloud)
-	c, err := parseFlags([]string{"-concurrency", "4", "-duration", "200ms", "-warmup", "20ms", "-rounds", "1"}, io.Discard)
+	c, err := parseEndpoints([]string{"-concurrency", "4", "-duration", "200ms", "-warmup", "20ms", "-rounds", "1"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
