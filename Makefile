@@ -28,6 +28,18 @@ test: deps ## Run every test: unit, store, infrastructure mocks, e2e on a local 
 	echo "go test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_PKGS)"; \
 	go test -count=1 -timeout $(TEST_TIMEOUT) $(TEST_PKGS)
 
+# `make unit` is the fast tier: go test -short, in which every test that
+# needs an emulator (DynamoDB Local on Java, cognito-local on Node, a local
+# cloud) skips and says so (internal/testtier). No `deps`: it needs neither
+# Java nor Node nor node_modules, only Go. HUSH_* variables are dropped as
+# for `make test`. Go's test cache applies: with no emulator involved, a
+# cached pass is a pass.
+.PHONY: unit
+unit: ## The fast tier: every test that needs no emulator (go test -short), no Java, no Node.
+	@unset $$(compgen -e | grep '^HUSH_' || true); \
+	echo "go test -short $(TEST_PKGS)"; \
+	go test -short $(TEST_PKGS)
+
 # The status page in a real browser: Debian's Chromium, headless, driven by
 # chromedp. A target of its own because `make test` needs no browser; .ci/run
 # installs Chromium and runs it. It tests a local stack it starts, whatever
@@ -56,27 +68,22 @@ lint: ## Lint: go vet, golangci-lint (.golangci.yml), actionlint on .github/work
 docs: deps ## Build the API docs page (Redoc, works offline) into .hush/docs.
 	go run ./cmd/hush-docs -out .hush/docs
 
-# Lambda binaries: one per folder under handlers/, for provided.al2023 on arm64.
-# The flags make the bytes reproducible, so an unchanged handler is not redeployed.
+# Lambda binaries: one per folder under handlers/, for provided.al2023 on
+# arm64, built by cmd/hush-build with the Pulumi program's own build
+# (internal/lambdabuild), whose flags make the bytes reproducible, so an
+# unchanged handler is not redeployed.
 .PHONY: build
 build: ## Build every handler for linux/arm64 as .hush/build/<fn>/bootstrap.
-	@set -euo pipefail; fns=(); \
-	for dir in handlers/*/; do [ -f "$$dir/main.go" ] && fns+=("$$(basename "$$dir")"); done; \
-	[ "$${#fns[@]}" -gt 0 ] || { echo "build: no handlers under handlers/" >&2; exit 1; }; \
-	for fn in "$${fns[@]}"; do \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -buildvcs=false \
-	    -ldflags="-s -w -buildid=" -o ".hush/build/$$fn/bootstrap" "./handlers/$$fn"; \
-	  printf '  %-8s %s  %s bytes\n' "$$fn" ".hush/build/$$fn/bootstrap" "$$(stat -c %s ".hush/build/$$fn/bootstrap")"; \
-	done
+	go run ./cmd/hush-build -out .hush/build
 
 # Performance figures (issue 7). Timings are printed, never asserted: they
 # depend on the machine, and its cores are shared.
 .PHONY: bench
-# hush-load starts its local stack without the stack's method throttling
-# (-throttle keeps it); its first line says which.
-bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floors (BENCH_FLAGS, e.g. -throttle), handler benchmarks.
-	@echo "bench: local gateway throttling $(if $(findstring -throttle,$(BENCH_FLAGS)),ON (the stack's hush:throttle, per method),OFF (hush-load without -throttle, as hush-local -no-throttle))"
-	go run ./cmd/hush-load $(BENCH_FLAGS)
+# hush-load endpoints starts its local stack without the stack's method
+# throttling (-throttle keeps it); its first line says which.
+bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floors (BENCH_FLAGS: flags of hush-load endpoints, e.g. -throttle), handler benchmarks.
+	@echo "bench: local gateway throttling $(if $(findstring -throttle,$(BENCH_FLAGS)),ON (the stack's hush:throttle, per method),OFF (hush-load endpoints without -throttle, as hush-local -no-throttle))"
+	go run ./cmd/hush-load endpoints $(BENCH_FLAGS)
 	go test -run '^$$' -bench . -benchmem ./api ./scores ./localcloud/gateway
 
 # The tournament-day profile (issue 14): a local prod stack (three regions),
@@ -84,8 +91,8 @@ bench: deps build ## Performance: bootstrap sizes, load table with DynamoDB floo
 # About eight minutes on two cores, most of it waiting for the 3,000 seeded
 # matches to replicate to the other two regions.
 .PHONY: bench-day
-bench-day: deps ## Tournament-day profile: per-endpoint latency, DynamoDB capacity, 304s, cost per request and per day (DAY_FLAGS).
-	go run ./cmd/hush-load -scenario day -stack prod $(DAY_FLAGS)
+bench-day: deps ## Tournament-day profile: per-endpoint latency, DynamoDB capacity, 304s, cost per request and per day (DAY_FLAGS: flags of hush-load day).
+	go run ./cmd/hush-load day -stack prod $(DAY_FLAGS)
 
 .PHONY: coldstart
 coldstart: ## Init time of every handler under the Lambda Runtime Interface Emulator (RUNS=5).

@@ -157,6 +157,11 @@ func run(t *testing.T, stack string, config map[string]string) ([]pulumi.MockRes
 func runWith(t *testing.T, m *mocks, stack string, config map[string]string) ([]pulumi.MockResourceArgs, map[string]any, error) {
 	t.Helper()
 	var mu sync.Mutex
+	// RunErr waits for the resources' outputs but not for an apply on an
+	// export made of a plain value (homeRegion, regions): without waiting
+	// for every apply, those were sometimes still missing (nil) on a busy
+	// machine.
+	var applied sync.WaitGroup
 	outputs := map[string]any{}
 	withConfig := func(info *pulumi.RunInfo) { info.Config = config }
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
@@ -164,7 +169,9 @@ func runWith(t *testing.T, m *mocks, stack string, config map[string]string) ([]
 			return err
 		}
 		for name, v := range ctx.GetCurrentExportMap() {
+			applied.Add(1)
 			pulumi.ToOutput(v).ApplyT(func(x any) any {
+				defer applied.Done()
 				mu.Lock()
 				outputs[name] = x
 				mu.Unlock()
@@ -173,6 +180,9 @@ func runWith(t *testing.T, m *mocks, stack string, config map[string]string) ([]
 		}
 		return nil
 	}, pulumi.WithMocks("hush", stack, m), withConfig)
+	if err == nil {
+		applied.Wait()
+	}
 	return m.resources, outputs, err
 }
 

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hush-scores/hush/internal/stats"
 	"github.com/hush-scores/hush/localcloud/drill"
 	"github.com/hush-scores/hush/localcloud/statuspage"
 )
@@ -304,16 +305,9 @@ func printFailoverFigures(t *testing.T, results []drill.Result, bound time.Durat
 		over, back = append(over, r.Failover), append(back, r.Failback)
 	}
 	tw.Flush()
-	fmt.Fprintf(&b, "  failover p50 %s, worst %s; failback p50 %s, worst %s\n", round(p50(over)), round(slices.Max(over)), round(p50(back)), round(slices.Max(back)))
+	fmt.Fprintf(&b, "  failover p50 %s, worst %s; failback p50 %s, worst %s\n", round(stats.Percentiles(over, 50)[0]), round(slices.Max(over)), round(stats.Percentiles(back, 50)[0]), round(slices.Max(back)))
 	fmt.Fprint(os.Stderr, b.String())
 	t.Log("\n" + b.String())
 }
 
 func round(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
-
-// p50 is the median (the lower one of an even count).
-func p50(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[(len(s)-1)/2]
-}

@@ -39,6 +39,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
+	"github.com/hush-scores/hush/internal/testtier"
 	"github.com/hush-scores/hush/localcloud"
 )
 
@@ -77,6 +78,10 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Every test here calls a running stack; make unit (-short) starts none.
+	if testtier.SkipPackage(os.Stderr, "e2e", testtier.LocalCloud) {
+		os.Exit(0)
+	}
 	os.Exit(runMain(m))
 }
 

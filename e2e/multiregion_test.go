@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hush-scores/hush/internal/stats"
 )
 
 // convergeBound bounds every wait for replication. On the local stack the
@@ -64,16 +65,6 @@ func isMatch(score, recordedBy string) func(response) bool {
 		var m match
 		return r.Status == http.StatusOK && json.Unmarshal(r.Body, &m) == nil && m.Score == score && m.RecordedBy == recordedBy
 	}
-}
-
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(p*float64(len(s))+0.5) - 1
-	return s[min(max(i, 0), len(s)-1)]
 }
 
 // raceCreate sends n POSTs of one match at once, spread over every region.
@@ -218,7 +209,7 @@ func TestMultiRegionConvergence(t *testing.T) {
 	}
 	wg.Wait()
 	delay := replicationDelay()
+	ps := stats.Percentiles(visible, 50, 99, 100)
 	figure(t, "time to visible after the 200, %d writes x %d regions (replication delay %s): p50 %s, p99 %s, max %s",
-		n, len(regions), delay, percentile(visible, 0.5).Round(time.Millisecond), percentile(visible, 0.99).Round(time.Millisecond),
-		percentile(visible, 1).Round(time.Millisecond))
+		n, len(regions), delay, ps[0].Round(time.Millisecond), ps[1].Round(time.Millisecond), ps[2].Round(time.Millisecond))
 }

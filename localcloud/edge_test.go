@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hush-scores/hush/internal/testtier"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/drill"
 	"github.com/hush-scores/hush/localcloud/frontdoor"
@@ -20,6 +21,7 @@ import (
 // answered by the write region, failover when a gateway stops, the status
 // page and its drill controls, and region URLs that answer as before.
 func TestFrontDoor(t *testing.T) {
+	testtier.Needs(t, testtier.LocalCloud)
 	s := start(t, localcloud.Options{
 		Stack: "test", Regions: []string{"eu-central-1", "eu-west-1", "us-east-1"}, DataDir: t.TempDir(),
 		FrontDoor: localcloud.FrontDoorOptions{CheckInterval: 100 * time.Millisecond, CheckThreshold: 2, Inverted: []string{"us-east-1"}},

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/internal/testtier"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
 	"github.com/hush-scores/hush/localcloud/drill"
@@ -44,6 +45,7 @@ func start(t *testing.T, opts localcloud.Options) *localcloud.Stack {
 // and checks that nothing is left running, that a second start on the same
 // data finds both, and that a clean start finds neither.
 func TestRestartKeepsData(t *testing.T) {
+	testtier.Needs(t, testtier.LocalCloud)
 	dir := t.TempDir()
 	opts := localcloud.Options{Stack: "test", Regions: regions, DataDir: dir}
 
@@ -118,6 +120,7 @@ func TestRestartKeepsData(t *testing.T) {
 }
 
 func TestBusyPort(t *testing.T) {
+	testtier.Needs(t, testtier.LocalCloud)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -280,6 +283,7 @@ func initiateAuth(info localcloud.Info, name string) (string, error) {
 // health is 200 and the match written before the stop is still there. A
 // crash of the restarted process is still reported.
 func TestStopStartDynamoDB(t *testing.T) {
+	testtier.Needs(t, testtier.LocalCloud)
 	s := start(t, localcloud.Options{Stack: "test", Regions: regions, DataDir: t.TempDir()})
 	info := s.Info()
 	token := newUser(t, info, "dora")
@@ -415,6 +419,7 @@ func health(t *testing.T, base string) (int, healthBody) {
 //
 // It starts the stack with StartTemp, whose data dir Close removes.
 func TestWriteRegionAndPartition(t *testing.T) {
+	testtier.Needs(t, testtier.LocalCloud)
 	startCtx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	s, err := localcloud.StartTemp(startCtx, localcloud.Options{Stack: "test", Regions: regions})

@@ -20,13 +20,7 @@ if ! go version -m "$RIE" 2>/dev/null | grep -q "mod	$RIE_MODULE	$RIE_VERSION"; 
 fi
 
 arch=$(go env GOARCH)
-echo "coldstart: building the handlers for linux/$arch (same flags as make build)" >&2
-for dir in handlers/*/; do
-	[ -f "$dir/main.go" ] || continue
-	fn=$(basename "$dir")
-	CGO_ENABLED=0 GOOS=linux GOARCH="$arch" go build -tags lambda.norpc -trimpath -buildvcs=false \
-		-ldflags="-s -w -buildid=" -o ".hush/coldstart/$fn/bootstrap" "./$dir"
-	printf '  %-8s %s  %s bytes\n' "$fn" ".hush/coldstart/$fn/bootstrap" "$(stat -c %s ".hush/coldstart/$fn/bootstrap")" >&2
-done
+echo "coldstart: building the handlers for linux/$arch (the build of make build)" >&2
+go run ./cmd/hush-build -arch "$arch" -out .hush/coldstart >&2
 
 go run ./cmd/hush-coldstart -rie "$RIE" -dir .hush/coldstart -runs "$RUNS"

@@ -31,13 +31,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/hush-scores/hush/internal/stats"
 )
 
 // events maps each function to the API Gateway event it is invoked with.
@@ -101,8 +102,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			inits = append(inits, ms)
 			answer = status
 		}
-		slices.Sort(inits)
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t%s\t\n", fn, len(inits), inits[0], inits[(len(inits)-1)/2], inits[len(inits)-1], answer)
+		ps := stats.Percentiles(inits, 0, 50, 100) // minimum, median, maximum
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.2f\t%.2f\t%s\t\n", fn, len(inits), ps[0], ps[1], ps[2], answer)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("print: %w", err)

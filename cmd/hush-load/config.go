@@ -35,7 +35,7 @@ const (
 // allEndpoints is the default mix, in the order of the table.
 var allEndpoints = []string{epHello, epMatch, epResults, epStandings, epHealth, epPut}
 
-// config is a parsed command line.
+// config is a parsed command line of `hush-load endpoints`.
 type config struct {
 	// Target is a stage URL (API v1 under Target/v1); empty starts a local
 	// stack of Stack.
@@ -62,27 +62,21 @@ type config struct {
 	CPUProfile       string
 	// Throttle keeps the stack's method throttling on the local stack.
 	Throttle bool
-	// Scenario is "" for the load table or "day" for the tournament day
-	// (day.go); Quick shrinks the day for tests.
-	Scenario string
-	Quick    bool
 	// Via is the region of the local stack to drive; "" means the first.
 	Via string
 }
 
-// parseFlags reads and validates the command line.
-func parseFlags(args []string, stderr io.Writer) (config, error) {
-	var c config
-	fs := flag.NewFlagSet("hush-load", flag.ContinueOnError)
+// endpointsFlags returns the flags of `hush-load endpoints`, which fill c.
+func endpointsFlags(c *config, endpoints *string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("hush-load endpoints", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: hush-load [flags]\n\n"+
+		fmt.Fprintf(stderr, "Usage: hush-load endpoints [flags]\n\n"+
 			"Drives Hush's API at a fixed concurrency and prints per endpoint the\n"+
 			"requests, errors, throughput and p50/p95/p99 latency, beside direct\n"+
 			"DynamoDB Local calls measured in the same run (the floor).\n\n")
 		fs.PrintDefaults()
 	}
-	var endpoints string
 	fs.StringVar(&c.Target, "target", "", "stage URL to drive, e.g. http://127.0.0.1:7460/dev (API v1 under it); empty starts a local stack of -stack with a temporary data dir on free ports")
 	fs.StringVar(&c.Stack, "stack", "dev", "stack whose regions the local stack serves (when -target is empty)")
 	fs.IntVar(&c.Concurrency, "concurrency", 16, fmt.Sprintf("requests in flight at once, 1 to %d", maxConcurrency))
@@ -90,7 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.Requests, "requests", 0, fmt.Sprintf("measured requests per endpoint; 0 means bounded by -duration only (never more than %d)", maxSamples))
 	fs.DurationVar(&c.Warmup, "warmup", time.Second, "unmeasured time per endpoint before the measured rounds")
 	fs.IntVar(&c.Rounds, "rounds", 3, "the measured phases run interleaved in this many rounds, each with its share of -duration and -requests")
-	fs.StringVar(&endpoints, "endpoints", strings.Join(allEndpoints, ","), "comma-separated endpoints: "+strings.Join(allEndpoints, ", "))
+	fs.StringVar(endpoints, "endpoints", strings.Join(allEndpoints, ","), "comma-separated endpoints: "+strings.Join(allEndpoints, ", "))
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a -target that is not a loopback address (a deployed stage)")
 	fs.StringVar(&c.DynamoDBEndpoint, "dynamodb-endpoint", "", "DynamoDB Local of the -target, for the floor (hush-local prints it); empty means no floor for a -target")
 	fs.StringVar(&c.Table, "table", "", "table for the floor with -dynamodb-endpoint (default hush-<stack>)")
@@ -99,13 +93,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.Throttle, "throttle", false, "keep the stack's API Gateway method throttling on the local stack it starts; off by default (as hush-local -no-throttle), so the figures measure the gateway and handlers, not the limits")
 	fs.StringVar(&c.Via, "via", "", "with a local stack, the region whose gateway to drive (default the first); from a region other than the write region, every write pays the cross-region round trip to it")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file (with a local stack it includes the gateway and handlers, which run in this process)")
-	fs.StringVar(&c.Scenario, "scenario", "", "\"day\": the tournament-day profile (spectators polling standings and results in every region of -stack, scorekeepers writing, tournaments of 20 and 3,000 matches) with DynamoDB capacity and a cost estimate; empty: the load table")
-	fs.BoolVar(&c.Quick, "quick", false, "with -scenario day: small tournaments and a short polling phase, for tests (figures not representative)")
-	if err := fs.Parse(args); err != nil {
+	return fs
+}
+
+// parseEndpoints reads and validates the flags of `hush-load endpoints`.
+func parseEndpoints(args []string, stderr io.Writer) (config, error) {
+	var c config
+	var endpoints string
+	fs := endpointsFlags(&c, &endpoints, stderr)
+	if err := parseCommand(fs, cmdEndpoints, args, stderr); err != nil {
 		return config{}, err
-	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	c.Endpoints = splitList(endpoints)
 	if c.Table == "" {
@@ -160,18 +157,6 @@ func (c config) validate() error {
 			errs = append(errs, fmt.Errorf("-endpoints: %q twice", e))
 		}
 		seen[e] = true
-	}
-	switch c.Scenario {
-	case "":
-		if c.Quick {
-			errs = append(errs, errors.New("-quick goes with -scenario day"))
-		}
-	case "day":
-		if c.Target != "" {
-			errs = append(errs, errNoDay)
-		}
-	default:
-		errs = append(errs, fmt.Errorf("-scenario %q: want one of %s", c.Scenario, dayNames))
 	}
 	if c.Target != "" {
 		if err := checkTarget(c.Target, c.AllowRemote); err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/hush-scores/hush/internal/stats"
 )
 
 // price is one line of the price table.
@@ -189,8 +191,8 @@ func renderDay(w io.Writer, rep dayReport, quick bool) error {
 	var all304, allReq int
 	var allSaved, allBytes int64
 	for _, s := range rep.Polls {
-		d := slices.Clone(s.Durations)
-		slices.Sort(d)
+		d := s.Durations
+		ps := stats.Percentiles(d, 50, 99)
 		rate := 0.0
 		if len(d) > 0 {
 			rate = float64(s.Status304) / float64(len(d))
@@ -201,7 +203,7 @@ func renderDay(w io.Writer, rep dayReport, quick bool) error {
 			allSaved += s.SavedBytes
 			allBytes += s.Bytes
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.0f%%\t%d\t%d\t%d\t\n", s.Name, len(d), s.Errors, msf(percentile(d, 50)), msf(percentile(d, 99)),
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.2f\t%.0f%%\t%d\t%d\t%d\t\n", s.Name, len(d), s.Errors, msf(ps[0]), msf(ps[1]),
 			100*rate, s.Bytes, s.SavedBytes, len(s.RegionsSeen))
 	}
 	if err := tw.Flush(); err != nil {

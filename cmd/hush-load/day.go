@@ -20,12 +20,13 @@ import (
 
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/internal/stats"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/gateway"
 	"github.com/hush-scores/hush/scores"
 )
 
-// The tournament-day scenario (-scenario day): a local stack of every
+// The tournament-day scenario (hush-load day): a local stack of every
 // region of -stack, two tournaments among the same players (20 and 3,000
 // matches), then
 //
@@ -98,8 +99,13 @@ type dayReport struct {
 	SameETags bool
 }
 
-// runDay runs the scenario on a local stack and prints its tables.
-func runDay(ctx context.Context, c config, stdout, stderr io.Writer) error {
+// runDay is `hush-load day`: it runs the scenario on a local stack and
+// prints its tables.
+func runDay(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseDay(args, stderr)
+	if err != nil {
+		return err
+	}
 	rep, err := executeDay(ctx, c, stderr)
 	if err != nil {
 		return err
@@ -131,7 +137,7 @@ func (rep dayReport) problems() error {
 
 // executeDay runs the scenario and returns what it measured; progress goes
 // to stderr.
-func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, err error) {
+func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport, err error) {
 	plan := fullDay
 	if c.Quick {
 		plan = quickDay
@@ -368,8 +374,7 @@ func (d *day) probe(ctx context.Context) ([]kindStat, error) {
 		for op, c := range u.Requests {
 			st.Requests[op] = float64(c) / n
 		}
-		slices.Sort(durs)
-		st.P50 = percentile(durs, 50)
+		st.P50 = stats.Percentiles(durs, 50)[0]
 		out = append(out, st)
 	}
 	return out, nil
@@ -602,11 +607,6 @@ func (l *logMeter) take() (int64, float64) {
 	}
 	return b, sum / float64(len(hs))
 }
-
-var errNoDay = errors.New("-scenario day runs its own local stack: it needs the handlers in this process to meter their DynamoDB requests; drop -target")
-
-// dayNames lists the scenarios -scenario takes.
-var dayNames = strings.Join([]string{"load (default)", "day"}, ", ")
 
 // tokenSub reads the sub claim of an ID token this run signed up for. The
 // token is not verified: it comes straight from the user pool, and only

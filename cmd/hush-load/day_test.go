@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hush-scores/hush/internal/testtier"
 )
 
 // TestDayQuick runs the tournament-day scenario in quick mode on a local
@@ -16,7 +18,8 @@ import (
 // tournament's size), capacity for each, 304s under polling in every
 // region with the same ETags everywhere, and the cost tables.
 func TestDayQuick(t *testing.T) {
-	c, err := parseFlags([]string{"-scenario", "day", "-quick", "-stack", "stage"}, io.Discard)
+	testtier.Needs(t, testtier.LocalCloud)
+	c, err := parseDay([]string{"-quick", "-stack", "stage"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

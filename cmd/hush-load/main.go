@@ -1,30 +1,32 @@
-// Command hush-load drives Hush's API at a fixed concurrency and prints, per
+// Command hush-load puts load on Hush's API and measures it. It has two
+// commands, each with its own flags (hush-load <command> -h):
+//
+// hush-load endpoints drives the API at a fixed concurrency and prints, per
 // endpoint, the requests, errors (non-2xx), throughput and p50/p95/p99
 // latency. Beside them it measures the floor: direct DynamoDB Local calls
 // from Go of the kind each endpoint makes (GetItem, a 20-item Query, a
 // three-item transaction), in the same run, at the same concurrency and
 // with the handlers' client settings, and prints each endpoint's p99 over
-// its floor's p99.
+// its floor's p99. By default it starts a local stack itself (the dev
+// stack's regions, a temporary data directory, free ports) and drives its
+// first region:
 //
-// By default it starts a local stack itself (the dev stack's regions, a
-// temporary data directory, free ports) and drives its first region:
-//
-//	go run ./cmd/hush-load
-//	go run ./cmd/hush-load -concurrency 32 -duration 20s -endpoints match,results
+//	go run ./cmd/hush-load endpoints
+//	go run ./cmd/hush-load endpoints -concurrency 32 -duration 20s -endpoints match,results
 //
 // With -target it drives a running stack instead; its user pool comes from
 // HUSH_AWS_REGION, HUSH_USER_POOL_ID, HUSH_USER_POOL_CLIENT_ID and
 // HUSH_COGNITO_ENDPOINT, as `make local` prints them, and its DynamoDB Local
 // (for the floor) from -dynamodb-endpoint. Only loopback targets are allowed
-// unless -allow-remote is given.
+// unless -allow-remote is given. A run seeds its own data through the API
+// (a user, a tournament of 20 matches, one match per worker for PUT) and
+// deletes it at the end. Every phase is bounded by -duration and
+// -requests, so the run stops by itself.
 //
-// With -scenario day it runs the tournament-day profile instead (day.go):
+// hush-load day runs the tournament-day profile (day.go) on a local stack
+// of every region of -stack:
 //
-//	go run ./cmd/hush-load -scenario day -stack prod
-//
-// A run seeds its own data through the API (a user, a tournament of 20
-// matches, one match per worker for PUT) and deletes it at the end. Every
-// phase is bounded by -duration and -requests, so the run stops by itself.
+//	go run ./cmd/hush-load day -stack prod
 package main
 
 import (
@@ -52,23 +54,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hush-load:", err)
 		os.Exit(1)
 	}
-}
-
-// run parses args, runs the load and writes the table to stdout; progress
-// and the stack's start-up go to stderr.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c, err := parseFlags(args, stderr)
-	if err != nil {
-		return err
-	}
-	if c.Scenario == "day" {
-		return runDay(ctx, c, stdout, stderr)
-	}
-	rep, err := execute(ctx, c, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	return render(stdout, rep)
 }
 
 // execute runs the load described by c and returns the report; it writes

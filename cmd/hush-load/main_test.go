@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hush-scores/hush/internal/testtier"
 )
 
 func ds(ms ...int) []time.Duration {
@@ -18,38 +20,6 @@ func ds(ms ...int) []time.Duration {
 		out[i] = time.Duration(m) * time.Millisecond
 	}
 	return out
-}
-
-func TestPercentile(t *testing.T) {
-	hundred := make([]int, 100)
-	for i := range hundred {
-		hundred[i] = i + 1
-	}
-	tests := []struct {
-		name   string
-		sorted []time.Duration
-		p      float64
-		want   time.Duration
-	}{
-		{"empty", nil, 99, 0},
-		{"one value is every percentile", ds(7), 50, 7 * time.Millisecond},
-		{"one value p99", ds(7), 99, 7 * time.Millisecond},
-		{"p50 of 1..100", ds(hundred...), 50, 50 * time.Millisecond},
-		{"p95 of 1..100", ds(hundred...), 95, 95 * time.Millisecond},
-		{"p99 of 1..100", ds(hundred...), 99, 99 * time.Millisecond},
-		{"p100 is the maximum", ds(hundred...), 100, 100 * time.Millisecond},
-		{"p0 is the minimum", ds(hundred...), 0, 1 * time.Millisecond},
-		// Nearest rank: ceil(0.99*10) = 10, so one slow request in ten is the p99.
-		{"p99 of ten is the slowest", ds(1, 1, 1, 1, 1, 1, 1, 1, 1, 50), 99, 50 * time.Millisecond},
-		{"p50 of four is the second", ds(1, 2, 3, 4), 50, 2 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := percentile(tt.sorted, tt.p); got != tt.want {
-				t.Errorf("percentile(%v, %v) = %v, want %v", tt.sorted, tt.p, got, tt.want)
-			}
-		})
-	}
 }
 
 func TestSummarize(t *testing.T) {
@@ -134,8 +104,8 @@ func TestRenderNoFloor(t *testing.T) {
 	}
 }
 
-func TestParseFlags(t *testing.T) {
-	got, err := parseFlags(nil, io.Discard)
+func TestParseEndpoints(t *testing.T) {
+	got, err := parseEndpoints(nil, io.Discard)
 	if err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
@@ -152,8 +122,8 @@ func TestParseFlags(t *testing.T) {
 		{"-concurrency", "256", "-rounds", "20"},
 	}
 	for _, args := range good {
-		if _, err := parseFlags(args, io.Discard); err != nil {
-			t.Errorf("parseFlags(%q): %v, want no error", args, err)
+		if _, err := parseEndpoints(args, io.Discard); err != nil {
+			t.Errorf("parseEndpoints(%q): %v, want no error", args, err)
 		}
 	}
 	bad := []struct {
@@ -181,9 +151,9 @@ func TestParseFlags(t *testing.T) {
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseFlags(tt.args, io.Discard)
+			_, err := parseEndpoints(tt.args, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("parseFlags(%q) = %v, want an error containing %q", tt.args, err, tt.want)
+				t.Errorf("parseEndpoints(%q) = %v, want an error containing %q", tt.args, err, tt.want)
 			}
 		})
 	}
@@ -271,7 +241,8 @@ func TestMatchBodyPlayersDiffer(t *testing.T) {
 // that every endpoint and floor has a row and nothing failed. It asserts no
 // timing: the figures depend on the machine.
 func TestSmoke(t *testing.T) {
-	c, err := parseFlags([]string{"-concurrency", "4", "-duration", "200ms", "-warmup", "20ms", "-rounds", "1"}, io.Discard)
+	testtier.Needs(t, testtier.LocalCloud)
+	c, err := parseEndpoints([]string{"-concurrency", "4", "-duration", "200ms", "-warmup", "20ms", "-rounds", "1"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

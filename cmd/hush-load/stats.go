@@ -3,10 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"text/tabwriter"
 	"time"
+
+	"github.com/hush-scores/hush/internal/stats"
 )
 
 // sample is what one phase recorded: every request's duration, the
@@ -43,30 +44,17 @@ type summary struct {
 	FirstError string
 }
 
-// summarize sorts s's durations and computes the row.
+// summarize computes the row of s.
 func summarize(name string, s sample) summary {
-	d := slices.Clone(s.Durations)
-	slices.Sort(d)
+	ps := stats.Percentiles(s.Durations, 50, 95, 99)
 	row := summary{
-		Name: name, Requests: len(d), Errors: s.Errors, FirstError: s.FirstError,
-		P50: percentile(d, 50), P95: percentile(d, 95), P99: percentile(d, 99),
+		Name: name, Requests: len(s.Durations), Errors: s.Errors, FirstError: s.FirstError,
+		P50: ps[0], P95: ps[1], P99: ps[2],
 	}
 	if s.Elapsed > 0 {
-		row.Throughput = float64(len(d)) / s.Elapsed.Seconds()
+		row.Throughput = float64(len(s.Durations)) / s.Elapsed.Seconds()
 	}
 	return row
-}
-
-// percentile returns the nearest-rank p-th percentile of sorted: the
-// smallest value with at least p% of the values at or below it. Zero for
-// no values.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	rank = min(max(rank, 1), len(sorted))
-	return sorted[rank-1]
 }
 
 // report is the whole result of a run.

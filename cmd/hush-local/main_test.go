@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hush-scores/hush/internal/testtier"
 )
 
 var (
@@ -58,6 +60,7 @@ type cliRun struct {
 // startCLI starts hush-local with args and waits for its summary.
 func startCLI(t *testing.T, args ...string) *cliRun {
 	t.Helper()
+	testtier.Needs(t, testtier.LocalCloud)
 	r := &cliRun{cmd: exec.Command(binary(t), args...), out: &syncBuilder{}, stderr: &syncBuilder{}, exited: make(chan error, 1)}
 	stdout, err := r.cmd.StdoutPipe()
 	if err != nil {
@@ -269,6 +272,7 @@ func TestChildDies(t *testing.T) {
 // TestMissingPrerequisites runs hush-local with a PATH that lacks Java or
 // Node.js: it must exit 1 and say what to install.
 func TestMissingPrerequisites(t *testing.T) {
+	testtier.Needs(t, testtier.Java+" and "+testtier.Node)
 	java, err := exec.LookPath("java")
 	if err != nil {
 		t.Fatalf("this test needs Java 17+ installed: %v", err)

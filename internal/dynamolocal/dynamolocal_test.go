@@ -21,6 +21,7 @@ import (
 	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/internal/child"
 	"github.com/hush-scores/hush/internal/loopguard"
+	"github.com/hush-scores/hush/internal/testtier"
 )
 
 func TestParseJavaMajor(t *testing.T) {
@@ -56,6 +57,8 @@ func TestStartWithoutJava(t *testing.T) {
 }
 
 func TestStartWithoutJar(t *testing.T) {
+	// Start looks for Java before the jar.
+	testtier.Needs(t, testtier.Java)
 	_, err := Start(context.Background(), Options{ModuleRoot: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), MsgNeedJar) {
 		t.Fatalf("Start without the jar: got %v, want an error containing %q", err, MsgNeedJar)
@@ -63,6 +66,7 @@ func TestStartWithoutJar(t *testing.T) {
 }
 
 func TestStartOnBusyPort(t *testing.T) {
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +87,7 @@ func TestStartOnBusyPort(t *testing.T) {
 // and starts it again: the table is still there, Stop is idempotent and Done
 // tells a supervisor that the process ended.
 func TestStartStopPersist(t *testing.T) {
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := filepath.Join(t.TempDir(), "data")
@@ -171,6 +176,7 @@ func mustClient(t *testing.T, inst *Instance) *dynamodb.Client {
 // another server took before Java bound it: Start must not mistake the
 // other server for DynamoDB Local.
 func TestLaunchOnTakenPort(t *testing.T) {
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	ctx := context.Background()
 	java, err := findJava(ctx)
 	if err != nil {
@@ -210,6 +216,7 @@ func TestLaunchOnTakenPort(t *testing.T) {
 // If a later version binds loopback by itself, the fallback half fails and
 // the warning can go.
 func TestExposure(t *testing.T) {
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	addrs, err := loopguard.ExternalAddrs()
 	if err != nil {
 		t.Fatal(err)

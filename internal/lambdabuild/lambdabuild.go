@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -61,45 +62,23 @@ func New(moduleDir string) *GoBuilder {
 // hold, so that the bytes never depend on when the build ran.
 var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// Arch is the architecture of Hush's Lambda functions (Graviton).
+const Arch = "arm64"
+
+// Arches are the architectures Lambda runs; Compile builds for either, so
+// that a bootstrap can also run on this machine (make coldstart).
+var Arches = []string{"arm64", "amd64"}
+
 // Build compiles ./handlers/<function> for linux/arm64 and writes its zip.
 func (b *GoBuilder) Build(ctx context.Context, function string) (Asset, error) {
-	if function == "" || strings.ContainsAny(function, `/\.`) {
-		return Asset{}, fmt.Errorf("lambdabuild: invalid function name %q", function)
-	}
-	goCmd := b.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	if _, err := exec.LookPath(goCmd); err != nil {
-		return Asset{}, fmt.Errorf("lambdabuild: the Go toolchain is needed to build the Lambda handlers (install Go 1.26+ from https://go.dev/dl/): %w", err)
-	}
-	pkg := "./handlers/" + function
-	if _, err := os.Stat(filepath.Join(b.ModuleDir, "handlers", function)); err != nil {
-		return Asset{}, fmt.Errorf("lambdabuild: function %s: no package at %s: %w", function, pkg, err)
-	}
-
 	tmp, err := os.MkdirTemp("", "hush-lambdabuild-")
 	if err != nil {
 		return Asset{}, fmt.Errorf("lambdabuild: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 	binary := filepath.Join(tmp, "bootstrap")
-
-	// These flags make the binary depend only on the sources and the
-	// toolchain: no paths, no VCS stamp, no build ID. lambda.norpc drops the
-	// RPC mode that only the retired go1.x runtime used.
-	cmd := exec.CommandContext(ctx, goCmd, "build",
-		"-tags", "lambda.norpc",
-		"-trimpath", "-buildvcs=false",
-		"-ldflags=-s -w -buildid=",
-		"-o", binary, pkg)
-	cmd.Dir = b.ModuleDir
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-	var stderr bytes.Buffer
-	cmd.Stdout = &stderr
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return Asset{}, fmt.Errorf("lambdabuild: go build %s: %w\n%s", pkg, err, strings.TrimSpace(stderr.String()))
+	if err := b.Compile(ctx, function, Arch, binary); err != nil {
+		return Asset{}, err
 	}
 
 	data, err := os.ReadFile(binary)
@@ -120,6 +99,69 @@ func (b *GoBuilder) Build(ctx context.Context, function string) (Asset, error) {
 		return Asset{}, fmt.Errorf("lambdabuild: %w", err)
 	}
 	return Asset{Function: function, ZipPath: zipPath, SourceCodeHash: Hash(buf.Bytes())}, nil
+}
+
+// Compile builds ./handlers/<function> of the module as a Lambda bootstrap
+// for linux/<arch> and writes it to out. It is the one place that says how
+// a handler is built: the Pulumi program (Build), make build and make
+// coldstart (cmd/hush-build) all come here.
+func (b *GoBuilder) Compile(ctx context.Context, function, arch, out string) error {
+	if function == "" || strings.ContainsAny(function, `/\.`) {
+		return fmt.Errorf("lambdabuild: invalid function name %q", function)
+	}
+	if !slices.Contains(Arches, arch) {
+		return fmt.Errorf("lambdabuild: architecture %q: Lambda runs %s", arch, strings.Join(Arches, " or "))
+	}
+	goCmd := b.Go
+	if goCmd == "" {
+		goCmd = "go"
+	}
+	if _, err := exec.LookPath(goCmd); err != nil {
+		return fmt.Errorf("lambdabuild: the Go toolchain is needed to build the Lambda handlers (install Go 1.26+ from https://go.dev/dl/): %w", err)
+	}
+	pkg := "./handlers/" + function
+	if _, err := os.Stat(filepath.Join(b.ModuleDir, "handlers", function)); err != nil {
+		return fmt.Errorf("lambdabuild: function %s: no package at %s: %w", function, pkg, err)
+	}
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return fmt.Errorf("lambdabuild: %w", err)
+	}
+	// These flags make the binary depend only on the sources and the
+	// toolchain: no paths, no VCS stamp, no build ID. lambda.norpc drops the
+	// RPC mode that only the retired go1.x runtime used.
+	cmd := exec.CommandContext(ctx, goCmd, "build",
+		"-tags", "lambda.norpc",
+		"-trimpath", "-buildvcs=false",
+		"-ldflags=-s -w -buildid=",
+		"-o", abs, pkg)
+	cmd.Dir = b.ModuleDir
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stdout = &stderr
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("lambdabuild: go build %s: %w\n%s", pkg, err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// Functions lists the functions whose handlers the module at moduleDir
+// holds: every folder under handlers/ with a main.go, sorted.
+func Functions(moduleDir string) ([]string, error) {
+	mains, err := filepath.Glob(filepath.Join(moduleDir, "handlers", "*", "main.go"))
+	if err != nil {
+		return nil, fmt.Errorf("lambdabuild: %w", err)
+	}
+	var fns []string
+	for _, m := range mains {
+		fns = append(fns, filepath.Base(filepath.Dir(m)))
+	}
+	if len(fns) == 0 {
+		return nil, fmt.Errorf("lambdabuild: no handlers under %s", filepath.Join(moduleDir, "handlers"))
+	}
+	slices.Sort(fns)
+	return fns, nil
 }
 
 // WriteZip writes a zip holding one entry, bootstrap, with mode 0755 and a

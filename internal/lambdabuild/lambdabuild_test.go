@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -151,5 +152,62 @@ func TestBuildErrors(t *testing.T) {
 	_, err := New(dir).Build(context.Background(), "hello")
 	if err == nil || !strings.Contains(err.Error(), "undefined") {
 		t.Errorf("Build of broken source error = %v, want the compiler's message", err)
+	}
+}
+
+// TestCompileForEachArch builds the fixture for both of Lambda's
+// architectures: the ELF header must name the one asked for (make coldstart
+// runs the bootstraps on this machine's).
+func TestCompileForEachArch(t *testing.T) {
+	dir := fixtureModule(t)
+	tests := []struct {
+		arch    string
+		machine byte // ELF e_machine
+	}{
+		{"arm64", 0xB7},
+		{"amd64", 0x3E},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arch, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "hello", "bootstrap")
+			if err := New(dir).Compile(context.Background(), "hello", tt.arch, out); err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(data) < 20 || !bytes.HasPrefix(data, []byte("\x7fELF")) || data[18] != tt.machine {
+				t.Errorf("bootstrap header = % x, want an ELF binary with machine %#x", data[:min(20, len(data))], tt.machine)
+			}
+		})
+	}
+	err := New(dir).Compile(context.Background(), "hello", "386", filepath.Join(t.TempDir(), "b"))
+	if err == nil || !strings.Contains(err.Error(), `architecture "386"`) {
+		t.Errorf("Compile for 386: %v, want an error naming the architecture", err)
+	}
+}
+
+func TestFunctions(t *testing.T) {
+	dir := fixtureModule(t)
+	// A folder without main.go (a shared package) is no function.
+	if err := os.MkdirAll(filepath.Join(dir, "handlers", "internal"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "handlers", "write"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "handlers", "write", "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Functions(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"hello", "write"}; !slices.Equal(got, want) {
+		t.Errorf("Functions = %v, want %v", got, want)
+	}
+	if _, err := Functions(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no handlers") {
+		t.Errorf("Functions of an empty module: %v, want an error saying there are no handlers", err)
 	}
 }

@@ -18,11 +18,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/hush-scores/hush/internal/loopguard"
+	"github.com/hush-scores/hush/internal/testtier"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
 	"github.com/hush-scores/hush/userpool"
 )
 
 func TestServer(t *testing.T) {
+	testtier.Needs(t, testtier.CognitoLocal)
 	ctx := context.Background()
 	dir := t.TempDir()
 	srv, err := cognitolocal.Start(ctx, cognitolocal.Options{Dir: dir})
@@ -141,6 +143,7 @@ func checkGuarded(t *testing.T, srv *cognitolocal.Server, pool cognitolocal.Pool
 }
 
 func TestBusyPort(t *testing.T) {
+	testtier.Needs(t, testtier.CognitoLocal)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +163,7 @@ func TestBusyPort(t *testing.T) {
 }
 
 func TestMissingPackage(t *testing.T) {
+	testtier.Needs(t, testtier.Node)
 	_, err := cognitolocal.Start(context.Background(), cognitolocal.Options{Dir: t.TempDir(), ModuleRoot: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "make deps") {
 		t.Errorf("error = %v, want one telling to run make deps", err)

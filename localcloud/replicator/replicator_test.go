@@ -17,6 +17,7 @@ import (
 
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/internal/testtier"
 	"github.com/hush-scores/hush/localcloud/regionnet"
 	"github.com/hush-scores/hush/localcloud/replicator"
 )
@@ -60,6 +61,7 @@ type world struct {
 
 func newWorld(t *testing.T, own bool) *world {
 	t.Helper()
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	w := &world{t: t, dir: t.TempDir(), clients: map[string]replicator.Clients{}, own: own, table: "hush-test"}
 	if own {
 		w.startDB(0)

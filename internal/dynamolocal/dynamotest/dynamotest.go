@@ -18,6 +18,7 @@ import (
 
 	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/internal/testtier"
 )
 
 // Region is the region the test clients claim; DynamoDB Local runs with
@@ -36,9 +37,11 @@ var (
 
 // Instance returns the shared DynamoDB Local of this test binary, starting it
 // on first use. A failure to start fails the test with a message that says
-// what to install; nothing is skipped.
+// what to install. Under -short (make unit) the test is skipped instead:
+// the fast tier runs no emulator.
 func Instance(t testing.TB) *dynamolocal.Instance {
 	t.Helper()
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*dynamolocal.ReadyTimeout)
 		defer cancel()
@@ -72,9 +75,12 @@ func Start(t testing.TB, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 }
 
 // Endpoint returns the URL of the DynamoDB Local the tests use: the one
-// EnvEndpoint names, or the shared instance.
+// EnvEndpoint names, or the shared instance. Under -short (make unit) the
+// test is skipped, even with EnvEndpoint set: the fast tier talks to no
+// emulator.
 func Endpoint(t testing.TB) string {
 	t.Helper()
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	if e := os.Getenv(EnvEndpoint); e != "" {
 		return e
 	}
