@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
+	"github.com/hush-scores/hush/localcloud/distance"
 	"github.com/hush-scores/hush/localcloud/regionnet"
 	"github.com/hush-scores/hush/localcloud/replicator"
 )
@@ -19,9 +20,6 @@ const (
 	// DefaultReplicationDelay is close to what AWS documents as typical for
 	// global tables (within a second).
 	DefaultReplicationDelay = replicator.DefaultDelay
-	// DefaultCrossRegionRTT is a round trip between two European regions;
-	// US to Europe is nearer 90 ms.
-	DefaultCrossRegionRTT = 20 * time.Millisecond
 	// DefaultWriteTimeout bounds a write in the local stack. It is looser
 	// than the Lambda functions' bound (api.DefaultWriteTimeout, 1.8 s)
 	// because one DynamoDB Local runs every transaction of every region
@@ -39,15 +37,24 @@ type LinkStats = replicator.LinkStats
 // NetworkState is what is wrong with one region's network, if anything.
 type NetworkState = regionnet.State
 
+// Distances is how far apart the regions are (Options.CrossRegionRTT): the
+// zero value takes each pair's round trip from the table of package
+// distance, the one the front door ranks regions by; it also reads the
+// -cross-region-rtt flag (0.5x scales the table, 20ms sets every pair,
+// 0 none).
+type Distances = distance.Model
+
 // startGlobalTable puts the links between the regions in front of
 // DynamoDB Local, creates the table in every region's replica and starts
 // the replicator.
 func (s *Stack) startGlobalTable(ctx context.Context, opts Options, regions []string, dirs layout, table string) error {
-	rtt := opts.CrossRegionRTT
-	if rtt == 0 {
-		rtt = DefaultCrossRegionRTT
+	rtts, err := roundTrips(opts.CrossRegionRTT, regions)
+	if err != nil {
+		return err
 	}
-	netOpts := regionnet.Options{Regions: regions, Target: s.dynamo.Endpoint(), RTT: max(rtt, 0)}
+	netOpts := regionnet.Options{Regions: regions, Target: s.dynamo.Endpoint(), RTT: func(from, to string) time.Duration {
+		return rtts[[2]string{from, to}]
+	}}
 	n, err := regionnet.Start(netOpts) //nolint:contextcheck // the links live until Close, not the start-up context
 	if err != nil {
 		return fmt.Errorf("localcloud: %w", err)
@@ -69,6 +76,23 @@ func (s *Stack) startGlobalTable(ctx context.Context, opts Options, regions []st
 		return fmt.Errorf("localcloud: %w", err)
 	}
 	return nil
+}
+
+// roundTrips returns the round trip of every pair of regions under m, or
+// an error naming a pair that m cannot tell, so a stack of regions the
+// table lacks fails at start rather than running without distances.
+func roundTrips(m Distances, regions []string) (map[[2]string]time.Duration, error) {
+	out := map[[2]string]time.Duration{}
+	for _, a := range regions {
+		for _, b := range regions {
+			d, err := m.RTT(a, b)
+			if err != nil {
+				return nil, fmt.Errorf("localcloud: cross-region round trips: %w", err)
+			}
+			out[[2]string{a, b}] = d
+		}
+	}
+	return out, nil
 }
 
 // replicationClients are the clients of the link from->to, for the
