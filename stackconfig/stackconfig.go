@@ -23,6 +23,7 @@ const Namespace = "hush"
 // The keys of the hush namespace, without the "hush:" prefix.
 const (
 	KeyRegions             = "regions"
+	KeyHomeRegion          = "homeRegion"
 	KeyLogRetentionDays    = "logRetentionDays"
 	KeyPointInTimeRecovery = "pointInTimeRecovery"
 	KeyDeletionProtection  = "deletionProtection"
@@ -37,7 +38,7 @@ const (
 
 // knownKeys lists every key of the hush namespace; anything else is a typo.
 var knownKeys = []string{
-	KeyRegions, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
+	KeyRegions, KeyHomeRegion, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
 	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain, KeyFailoverDrill,
 	KeyAPIGatewayAccount, KeyWriteRegion, KeySESEmail,
 }
@@ -46,9 +47,15 @@ var knownKeys = []string{
 type Stack struct {
 	// Name is the Pulumi stack name (dev, stage, prod).
 	Name string
-	// Regions are the AWS regions the stack runs in; the first is the home
-	// region, which holds the table and the user pool.
+	// Regions are the AWS regions the stack runs in, in the order the
+	// stack file lists them; the order means nothing to the program.
 	Regions []string
+	// Home is the home region, which holds the table and the user pool:
+	// hush:homeRegion, one of Regions. It is pinned by its own key, not
+	// taken from the order of hush:regions, because the home providers
+	// follow it: a different home region means a new table and a new user
+	// pool (every user lost), and reordering a list must not do that.
+	Home string
 	// LogRetentionDays is the retention of every log group.
 	LogRetentionDays int
 	// PointInTimeRecovery turns on PITR on the table and every replica.
@@ -105,20 +112,19 @@ type Domain struct {
 	Name         string `json:"name"`
 }
 
-// HomeRegion returns the region of the table and the user pool: the first region.
-func (s Stack) HomeRegion() string {
-	if len(s.Regions) == 0 {
-		return ""
-	}
-	return s.Regions[0]
-}
+// HomeRegion returns the region of the table and the user pool, hush:homeRegion.
+func (s Stack) HomeRegion() string { return s.Home }
 
-// ReplicaRegions returns every region but the home region, where the table has replicas.
+// ReplicaRegions returns every region but the home region, where the table
+// has replicas, in the order of Regions.
 func (s Stack) ReplicaRegions() []string {
-	if len(s.Regions) < 2 {
-		return nil
+	var out []string
+	for _, r := range s.Regions {
+		if r != s.Home {
+			out = append(out, r)
+		}
 	}
-	return slices.Clone(s.Regions[1:])
+	return out
 }
 
 // Regions lists the AWS commercial regions a stack may name. It is fixed
@@ -181,6 +187,7 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	}
 	p.unknownKeys()
 	s.Regions = p.regions()
+	s.Home = p.homeRegion(s.Regions)
 	s.LogRetentionDays = p.retention()
 	s.PointInTimeRecovery = p.boolean(KeyPointInTimeRecovery)
 	s.DeletionProtection = p.boolean(KeyDeletionProtection)
@@ -190,11 +197,11 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	s.Domain = p.domain()
 	s.FailoverDrill = p.failoverDrill(s.Regions, s.Domain)
 	s.APIGatewayAccount = p.apiGatewayAccount(s.Regions)
-	s.WriteRegion = p.writeRegion(s.Regions)
+	s.WriteRegion = p.writeRegion(s.Regions, s.Home)
 	s.SESEmail = p.sesEmail()
 	if home := s.HomeRegion(); home != "" {
 		if got, ok := values["aws:region"]; ok && got != home {
-			p.fail("aws:region", fmt.Sprintf("is %q but the home region (the first of %s) is %q; set them alike or drop aws:region", got, full(KeyRegions), home))
+			p.fail("aws:region", fmt.Sprintf("is %q but the home region (%s) is %q; set them alike or drop aws:region", got, full(KeyHomeRegion), home))
 		}
 	}
 	if len(p.errs) > 0 {
@@ -262,7 +269,7 @@ func (p *parser) regions() []string {
 		return nil
 	}
 	if len(list) == 0 {
-		p.fail(key, "is empty; list at least one region, the first being the home region")
+		p.fail(key, "is empty; list at least one region, "+full(KeyHomeRegion)+" among them")
 		return nil
 	}
 	seen := map[string]bool{}
@@ -463,18 +470,45 @@ func domainNameProblem(name string) string {
 	return ""
 }
 
+// homeRegion returns hush:homeRegion, which must be one of the stack's
+// regions. It is required: a stack that left it to the order of
+// hush:regions would move its table and user pool (replacing both) the day
+// someone sorted the list.
+func (p *parser) homeRegion(stackRegions []string) string {
+	key := full(KeyHomeRegion)
+	raw, ok := p.values[key]
+	if !ok {
+		msg := "required but not set: the region of the table and the user pool (pulumi config set " + key + " <region>)"
+		if len(stackRegions) > 0 {
+			msg += fmt.Sprintf("; a stack deployed before this key existed has them in the first of %s, %s", full(KeyRegions), stackRegions[0])
+		}
+		p.fail(key, msg)
+		return ""
+	}
+	r := strings.TrimSpace(raw)
+	if stackRegions == nil {
+		return "" // the regions are already reported
+	}
+	if !slices.Contains(stackRegions, r) {
+		msg := fmt.Sprintf("%q is not one of the stack's regions %s", raw, strings.Join(stackRegions, ", "))
+		if near := nearest(r, stackRegions); near != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		p.fail(key, msg+"; the home region holds the table and the user pool, so it must be listed in "+full(KeyRegions))
+		return ""
+	}
+	return r
+}
+
 // writeRegion returns hush:writeRegion, or the home region when it is unset.
 // It is optional, unlike most keys, because the home region is the right
 // answer for nearly every stack: writes then depend on no region that
 // sign-in does not depend on already.
-func (p *parser) writeRegion(stackRegions []string) string {
+func (p *parser) writeRegion(stackRegions []string, home string) string {
 	key := full(KeyWriteRegion)
 	raw, ok := p.values[key]
 	if !ok {
-		if len(stackRegions) == 0 {
-			return ""
-		}
-		return stackRegions[0]
+		return home
 	}
 	r := strings.TrimSpace(raw)
 	if stackRegions == nil {

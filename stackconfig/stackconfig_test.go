@@ -16,6 +16,7 @@ func valid() map[string]string {
 		"aws:region":                       "eu-central-1",
 		"pulumi:disable-default-providers": `["*"]`,
 		"hush:regions":                     `["eu-central-1","eu-west-1"]`,
+		"hush:homeRegion":                  "eu-central-1",
 		"hush:logRetentionDays":            "30",
 		"hush:pointInTimeRecovery":         "true",
 		"hush:deletionProtection":          "false",
@@ -35,6 +36,7 @@ func TestParseValid(t *testing.T) {
 	want := Stack{
 		Name:                "stage",
 		Regions:             []string{"eu-central-1", "eu-west-1"},
+		Home:                "eu-central-1",
 		LogRetentionDays:    30,
 		PointInTimeRecovery: true,
 		Throttle:            Throttle{RateLimit: 50, BurstLimit: 100},
@@ -64,8 +66,12 @@ func TestParseErrors(t *testing.T) {
 		{"empty regions", map[string]string{"hush:regions": `[]`}, []string{"hush:regions: is empty"}},
 		{"regions not a list", map[string]string{"hush:regions": `"eu-central-1"`}, []string{"hush:regions: must be a list"}},
 		{"duplicated region", map[string]string{"hush:regions": `["eu-central-1","eu-west-1","eu-central-1"]`}, []string{`hush:regions: region "eu-central-1" is listed twice`}},
-		{"unknown region", map[string]string{"hush:regions": `["eu-centrl-1"]`, "aws:region": ""}, []string{`hush:regions: unknown region "eu-centrl-1"`, `did you mean "eu-central-1"?`, "valid regions are af-south-1,"}},
-		{"non-commercial region", map[string]string{"hush:regions": `["cn-north-1"]`, "aws:region": ""}, []string{`hush:regions: unknown region "cn-north-1"`}},
+		{"unknown region", map[string]string{"hush:regions": `["eu-centrl-1"]`, "aws:region": "", "hush:homeRegion": "eu-centrl-1"}, []string{`hush:regions: unknown region "eu-centrl-1"`, `did you mean "eu-central-1"?`, "valid regions are af-south-1,"}},
+		{"missing home region", map[string]string{"hush:homeRegion": ""}, []string{"hush:homeRegion: required but not set", "the first of hush:regions, eu-central-1"}},
+		{"home region outside the stack", map[string]string{"hush:homeRegion": "us-east-1", "aws:region": ""}, []string{`hush:homeRegion: "us-east-1" is not one of the stack's regions eu-central-1, eu-west-1`, "must be listed in hush:regions"}},
+		{"home region typo", map[string]string{"hush:homeRegion": "eu-west-2", "aws:region": ""}, []string{`hush:homeRegion: "eu-west-2" is not one of`, `did you mean "eu-west-1"?`}},
+		{"aws:region is not the pinned home", map[string]string{"hush:regions": `["eu-west-1","eu-central-1"]`, "aws:region": "eu-west-1"}, []string{`aws:region: is "eu-west-1" but the home region (hush:homeRegion) is "eu-central-1"`}},
+		{"non-commercial region", map[string]string{"hush:regions": `["cn-north-1"]`, "aws:region": "", "hush:homeRegion": "cn-north-1"}, []string{`hush:regions: unknown region "cn-north-1"`}},
 		{"aws:region differs from home", map[string]string{"aws:region": "eu-west-1"}, []string{`aws:region: is "eu-west-1" but the home region`, `"eu-central-1"`}},
 		{"retention not allowed", map[string]string{"hush:logRetentionDays": "10"}, []string{`hush:logRetentionDays: "10" is not a retention`, "valid values (days) are 1, 3, 5, 7, 14"}},
 		{"retention not a number", map[string]string{"hush:logRetentionDays": "week"}, []string{`hush:logRetentionDays: "week"`}},
@@ -118,6 +124,42 @@ func TestParseErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error = %q\nwant it to contain %q", err, w)
 				}
+			}
+		})
+	}
+}
+
+// TestHomeRegionIsPinned checks that the order of hush:regions does not
+// move the home region: only hush:homeRegion does.
+func TestHomeRegionIsPinned(t *testing.T) {
+	tests := []struct {
+		name     string
+		regions  string
+		home     string
+		replicas []string
+	}{
+		{"home listed first", `["eu-central-1","eu-west-1","us-east-1"]`, "eu-central-1", []string{"eu-west-1", "us-east-1"}},
+		{"the same regions reordered", `["us-east-1","eu-west-1","eu-central-1"]`, "eu-central-1", []string{"us-east-1", "eu-west-1"}},
+		{"home listed last", `["eu-west-1","eu-central-1"]`, "eu-central-1", []string{"eu-west-1"}},
+		{"another home", `["eu-central-1","eu-west-1"]`, "eu-west-1", []string{"eu-central-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := valid()
+			values["hush:regions"], values["hush:homeRegion"] = tt.regions, tt.home
+			delete(values, "aws:region")
+			got, err := Parse("stage", values)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got.HomeRegion() != tt.home {
+				t.Errorf("HomeRegion = %q, want %q", got.HomeRegion(), tt.home)
+			}
+			if !reflect.DeepEqual(got.ReplicaRegions(), tt.replicas) {
+				t.Errorf("ReplicaRegions = %v, want %v", got.ReplicaRegions(), tt.replicas)
+			}
+			if got.WriteRegion != tt.home {
+				t.Errorf("WriteRegion = %q, want the home region %q when hush:writeRegion is unset", got.WriteRegion, tt.home)
 			}
 		})
 	}
@@ -229,6 +271,9 @@ func TestLoadFileStacks(t *testing.T) {
 			}
 			if s.DeletionProtection != tt.prod || s.Protect != tt.prod {
 				t.Errorf("DeletionProtection, Protect = %v, %v, want %v", s.DeletionProtection, s.Protect, tt.prod)
+			}
+			if s.HomeRegion() != "eu-central-1" {
+				t.Errorf("HomeRegion = %q, want eu-central-1, where the table and user pool are", s.HomeRegion())
 			}
 			if s.WriteRegion != "eu-central-1" {
 				t.Errorf("WriteRegion = %q, want the home region eu-central-1", s.WriteRegion)

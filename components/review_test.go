@@ -1,0 +1,72 @@
+package components_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// byName indexes the custom resources of a run by type and name, the parts
+// of a URN the program chooses.
+func byName(resources []pulumi.MockResourceArgs) map[string]pulumi.MockResourceArgs {
+	out := map[string]pulumi.MockResourceArgs{}
+	for _, r := range resources {
+		out[r.TypeToken+"::"+r.Name] = r
+	}
+	return out
+}
+
+// TestReorderingRegionsChangesNothing runs prod as its file is and with
+// hush:regions reversed: with the home region pinned by hush:homeRegion,
+// every resource is the same, on the same provider with the same inputs, so
+// `pulumi up` after a reorder replaces nothing, least of all the table or
+// the user pool. The one update is the dashboard's layout, which follows
+// the listed order.
+func TestReorderingRegionsChangesNothing(t *testing.T) {
+	config := projectConfig(t, "prod")
+	before, beforeOut, err := run(t, "prod", config)
+	if err != nil {
+		t.Fatalf("prod: %v", err)
+	}
+	reordered := projectConfig(t, "prod")
+	reordered["hush:regions"] = `["us-east-1","eu-west-1","eu-central-1"]`
+	after, afterOut, err := run(t, "prod", reordered)
+	if err != nil {
+		t.Fatalf("prod with its regions reversed: %v", err)
+	}
+	b, a := byName(before), byName(after)
+	if len(a) != len(b) {
+		t.Errorf("%d resources after the reorder, %d before", len(a), len(b))
+	}
+	for key, r := range b {
+		got, ok := a[key]
+		switch {
+		case !ok:
+			t.Errorf("%s is gone after the reorder", key)
+		case got.Provider != r.Provider:
+			t.Errorf("%s moved from provider %s to %s", key, r.Provider, got.Provider)
+		case r.TypeToken == "aws:cloudwatch/dashboard:Dashboard":
+		case !reflect.DeepEqual(withoutCode(got.Inputs), withoutCode(r.Inputs)):
+			t.Errorf("%s changed inputs:\nbefore %v\nafter  %v", key, r.Inputs, got.Inputs)
+		}
+	}
+	for _, typ := range []string{"aws:dynamodb/table:Table", "aws:cognito/userPool:UserPool"} {
+		if got := providerRegion(newSnapshot(after).only(t, typ).Provider); got != "eu-central-1" {
+			t.Errorf("%s is on the %s provider after the reorder, want eu-central-1 (hush:homeRegion)", typ, got)
+		}
+	}
+	if beforeOut["homeRegion"] != "eu-central-1" || !reflect.DeepEqual(beforeOut, afterOut) {
+		t.Errorf("stack outputs changed or lost the home region:\nbefore %v\nafter  %v", beforeOut, afterOut)
+	}
+}
+
+// withoutCode drops what differs between two runs of the mocks without
+// a change of the program: the fake builder's zip path, under each run's
+// own temporary directory (the code's hash, sourceCodeHash, is compared).
+func withoutCode(inputs resource.PropertyMap) resource.PropertyMap {
+	out := inputs.Copy()
+	delete(out, "code")
+	return out
+}
