@@ -2,6 +2,8 @@ package components_test
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -69,4 +71,53 @@ func withoutCode(inputs resource.PropertyMap) resource.PropertyMap {
 	out := inputs.Copy()
 	delete(out, "code")
 	return out
+}
+
+// TestNewRegionWaitsForItsReplica checks that in every replica region the
+// resources that make the region serve (its functions, its API and stage,
+// and its latency record) depend on the region's table replica, so a region
+// added to hush:regions goes live only once its replica exists.
+func TestNewRegionWaitsForItsReplica(t *testing.T) {
+	resources, _, err := run(t, "prod", withDomain(t, "prod"))
+	if err != nil {
+		t.Fatalf("prod with a domain: %v", err)
+	}
+	s := newSnapshot(resources)
+	dependsOn := func(r pulumi.MockResourceArgs, region string) bool {
+		want := "aws:dynamodb/tableReplica:TableReplica::" + region + "-replica"
+		return slices.ContainsFunc(r.RegisterRPC.GetDependencies(), func(urn string) bool { return strings.HasSuffix(urn, want) })
+	}
+	for _, region := range []string{"eu-west-1", "us-east-1"} {
+		t.Run(region, func(t *testing.T) {
+			var live []pulumi.MockResourceArgs
+			for _, typ := range []string{
+				"aws:lambda/function:Function", "aws:apigateway/restApi:RestApi",
+				"aws:apigateway/deployment:Deployment", "aws:apigateway/stage:Stage",
+			} {
+				rs := s.childrenOf(typ, region)
+				if len(rs) == 0 {
+					t.Fatalf("no %s in %s", typ, region)
+				}
+				live = append(live, rs...)
+			}
+			record := s.named("aws:route53/record:Record", region+"-edge-latency")
+			if record == nil {
+				t.Fatalf("no latency record for %s", region)
+			}
+			live = append(live, *record)
+			for _, r := range live {
+				if !dependsOn(r, region) {
+					t.Errorf("%s %s does not depend on %s's table replica; dependencies %v", r.TypeToken, r.Name, region, r.RegisterRPC.GetDependencies())
+				}
+			}
+		})
+	}
+	// The home region holds the table itself and waits for no replica.
+	for _, r := range s.childrenOf("aws:lambda/function:Function", "eu-central-1") {
+		for _, region := range []string{"eu-west-1", "us-east-1"} {
+			if dependsOn(r, region) {
+				t.Errorf("%s in the home region depends on %s's replica", r.Name, region)
+			}
+		}
+	}
 }
