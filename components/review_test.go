@@ -121,3 +121,44 @@ func TestNewRegionWaitsForItsReplica(t *testing.T) {
 		}
 	}
 }
+
+// TestRetiringRegionLiftsOnlyItsOwnProtection runs prod with us-east-1
+// listed in hush:retiringRegions, the first step of removing it: that
+// replica loses AWS's deletion protection and Pulumi's protect, and every
+// other stateful resource keeps both, so nothing needs turning back on.
+func TestRetiringRegionLiftsOnlyItsOwnProtection(t *testing.T) {
+	config := projectConfig(t, "prod")
+	config["hush:retiringRegions"] = `["us-east-1"]`
+	resources, _, err := run(t, "prod", config)
+	if err != nil {
+		t.Fatalf("prod retiring us-east-1: %v", err)
+	}
+	s := newSnapshot(resources)
+	for _, tt := range []struct {
+		region    string
+		protected bool
+	}{
+		{"eu-west-1", true},
+		{"us-east-1", false},
+	} {
+		replicas := s.childrenOf("aws:dynamodb/tableReplica:TableReplica", tt.region)
+		if len(replicas) != 1 {
+			t.Fatalf("%d replicas in %s, want 1", len(replicas), tt.region)
+		}
+		r := replicas[0]
+		if got := r.Inputs["deletionProtectionEnabled"].BoolValue(); got != tt.protected {
+			t.Errorf("replica %s deletionProtectionEnabled = %v, want %v", tt.region, got, tt.protected)
+		}
+		if got := r.RegisterRPC.GetProtect(); got != tt.protected {
+			t.Errorf("replica %s protect = %v, want %v", tt.region, got, tt.protected)
+		}
+	}
+	table := s.only(t, "aws:dynamodb/table:Table")
+	if !table.Inputs["deletionProtectionEnabled"].BoolValue() || !table.RegisterRPC.GetProtect() {
+		t.Errorf("table deletionProtectionEnabled, protect = %v, %v; want both on", table.Inputs["deletionProtectionEnabled"], table.RegisterRPC.GetProtect())
+	}
+	pool := s.only(t, "aws:cognito/userPool:UserPool")
+	if got := pool.Inputs["deletionProtection"].StringValue(); got != "ACTIVE" || !pool.RegisterRPC.GetProtect() {
+		t.Errorf("user pool deletionProtection, protect = %q, %v; want ACTIVE, true", got, pool.RegisterRPC.GetProtect())
+	}
+}

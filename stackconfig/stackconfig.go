@@ -34,13 +34,14 @@ const (
 	KeyFailoverDrill       = "failoverDrill"
 	KeyWriteRegion         = "writeRegion"
 	KeySESEmail            = "sesEmail"
+	KeyRetiringRegions     = "retiringRegions"
 )
 
 // knownKeys lists every key of the hush namespace; anything else is a typo.
 var knownKeys = []string{
 	KeyRegions, KeyHomeRegion, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
 	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain, KeyFailoverDrill,
-	KeyAPIGatewayAccount, KeyWriteRegion, KeySESEmail,
+	KeyAPIGatewayAccount, KeyWriteRegion, KeySESEmail, KeyRetiringRegions,
 }
 
 // Stack is the validated configuration of one stack.
@@ -84,6 +85,12 @@ type Stack struct {
 	// Regions; an unset hush:writeRegion means the home region, where
 	// Cognito lives already.
 	WriteRegion string
+	// RetiringRegions are regions about to leave hush:regions: their
+	// replica of the table loses AWS's deletion protection and Pulumi's
+	// protect, so that the next `pulumi up` without them can delete it,
+	// while every other replica, the table and the user pool keep theirs.
+	// Never the home region nor the write region.
+	RetiringRegions []string
 	// SESEmail, when set, makes the user pool send its messages (sign-up
 	// codes, password resets) through the stack's own SES identity instead
 	// of Cognito's default sender, whose small daily quota the deploy
@@ -114,6 +121,9 @@ type Domain struct {
 
 // HomeRegion returns the region of the table and the user pool, hush:homeRegion.
 func (s Stack) HomeRegion() string { return s.Home }
+
+// Retiring reports whether region is one of RetiringRegions.
+func (s Stack) Retiring(region string) bool { return slices.Contains(s.RetiringRegions, region) }
 
 // ReplicaRegions returns every region but the home region, where the table
 // has replicas, in the order of Regions.
@@ -199,6 +209,7 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	s.APIGatewayAccount = p.apiGatewayAccount(s.Regions)
 	s.WriteRegion = p.writeRegion(s.Regions, s.Home)
 	s.SESEmail = p.sesEmail()
+	s.RetiringRegions = p.retiringRegions(s.Regions, s.Home, s.WriteRegion)
 	if home := s.HomeRegion(); home != "" {
 		if got, ok := values["aws:region"]; ok && got != home {
 			p.fail("aws:region", fmt.Sprintf("is %q but the home region (%s) is %q; set them alike or drop aws:region", got, full(KeyHomeRegion), home))
@@ -523,6 +534,50 @@ func (p *parser) writeRegion(stackRegions []string, home string) string {
 		return ""
 	}
 	return r
+}
+
+// retiringRegions returns hush:retiringRegions, in the order of the
+// stack's regions. A region is retired in two runs (see the docs'
+// runbook "Removing a region"): one with it listed here, which lifts the
+// protection of its replica only, then one without it in hush:regions.
+func (p *parser) retiringRegions(stackRegions []string, home, write string) []string {
+	key := full(KeyRetiringRegions)
+	raw, ok := p.values[key]
+	if !ok {
+		return nil
+	}
+	var list []string
+	if err := strictJSON(raw, &list); err != nil {
+		p.fail(key, fmt.Sprintf("must be a list of the stack's regions, e.g. [us-east-1]: %v", err))
+		return nil
+	}
+	if stackRegions == nil {
+		return nil // the regions are already reported
+	}
+	valid := true
+	for _, r := range list {
+		switch {
+		case !slices.Contains(stackRegions, r):
+			p.fail(key, fmt.Sprintf("region %q is not one of the stack's regions %s; once a region has left %s, drop it here too", r, strings.Join(stackRegions, ", "), full(KeyRegions)))
+			valid = false
+		case r == home:
+			p.fail(key, fmt.Sprintf("%q is the home region, which holds the table and the user pool; it cannot be retired (changing %s replaces both)", r, full(KeyHomeRegion)))
+			valid = false
+		case r == write:
+			p.fail(key, fmt.Sprintf("%q is the write region; move the write region first (runbook \"Move the write region\")", r))
+			valid = false
+		}
+	}
+	if !valid {
+		return nil
+	}
+	var out []string
+	for _, r := range stackRegions {
+		if slices.Contains(list, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (p *parser) failoverDrill(stackRegions []string, domain *Domain) []string {

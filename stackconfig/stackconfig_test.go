@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -162,6 +163,50 @@ func TestHomeRegionIsPinned(t *testing.T) {
 				t.Errorf("WriteRegion = %q, want the home region %q when hush:writeRegion is unset", got.WriteRegion, tt.home)
 			}
 		})
+	}
+}
+
+func TestParseRetiringRegions(t *testing.T) {
+	tests := []struct {
+		name  string
+		set   string
+		want  []string
+		error string
+	}{
+		{"one region", `["eu-west-1"]`, []string{"eu-west-1"}, ""},
+		{"empty", `[]`, nil, ""},
+		{"not a region of the stack", `["us-east-1"]`, nil, `hush:retiringRegions: region "us-east-1" is not one of the stack's regions`},
+		{"the home region", `["eu-central-1"]`, nil, `hush:retiringRegions: "eu-central-1" is the home region`},
+		{"not a list", `"eu-west-1"`, nil, "hush:retiringRegions: must be a list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := valid()
+			values["hush:retiringRegions"] = tt.set
+			got, err := Parse("stage", values)
+			if tt.error != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.error) {
+					t.Fatalf("Parse error = %v, want one containing %q", err, tt.error)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if !reflect.DeepEqual(got.RetiringRegions, tt.want) {
+				t.Errorf("RetiringRegions = %v, want %v", got.RetiringRegions, tt.want)
+			}
+			for _, r := range got.Regions {
+				if got.Retiring(r) != slices.Contains(tt.want, r) {
+					t.Errorf("Retiring(%s) = %v", r, got.Retiring(r))
+				}
+			}
+		})
+	}
+	values := valid()
+	values["hush:writeRegion"], values["hush:retiringRegions"] = "eu-west-1", `["eu-west-1"]`
+	if _, err := Parse("stage", values); err == nil || !strings.Contains(err.Error(), `"eu-west-1" is the write region; move the write region first`) {
+		t.Errorf("retiring the write region: error = %v, want it refused", err)
 	}
 }
 
