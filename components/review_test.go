@@ -162,3 +162,18 @@ func TestRetiringRegionLiftsOnlyItsOwnProtection(t *testing.T) {
 		t.Errorf("user pool deletionProtection, protect = %q, %v; want ACTIVE, true", got, pool.RegisterRPC.GetProtect())
 	}
 }
+
+// TestSESIdentityOutsideThePoolsRegionsStopsTheProgram runs prod with an
+// SES identity in us-east-1, a region a pool in eu-central-1 cannot send
+// from: the program stops before it declares anything.
+func TestSESIdentityOutsideThePoolsRegionsStopsTheProgram(t *testing.T) {
+	config := projectConfig(t, "prod")
+	config["hush:sesEmail"] = `{"identityArn":"arn:aws:ses:us-east-1:123456789012:identity/example.com","from":"no-reply@example.com"}`
+	resources, _, err := run(t, "prod", config)
+	if err == nil || !strings.Contains(err.Error(), "hush:sesEmail.identityArn: the identity is in us-east-1") {
+		t.Fatalf("error = %v, want hush:sesEmail.identityArn refused", err)
+	}
+	if len(resources) != 0 {
+		t.Errorf("%d resources declared before the refusal, want none", len(resources))
+	}
+}

@@ -208,7 +208,7 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	s.FailoverDrill = p.failoverDrill(s.Regions, s.Domain)
 	s.APIGatewayAccount = p.apiGatewayAccount(s.Regions)
 	s.WriteRegion = p.writeRegion(s.Regions, s.Home)
-	s.SESEmail = p.sesEmail()
+	s.SESEmail = p.sesEmail(s.Home)
 	s.RetiringRegions = p.retiringRegions(s.Regions, s.Home, s.WriteRegion)
 	if home := s.HomeRegion(); home != "" {
 		if got, ok := values["aws:region"]; ok && got != home {
@@ -383,7 +383,36 @@ func (p *parser) email() string {
 // domain, in a commercial region, of a 12-digit account.
 var sesIdentityPattern = regexp.MustCompile(`^arn:aws:ses:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:identity/[^\s/]+$`)
 
-func (p *parser) sesEmail() *SESEmail {
+// sesLegacyRegions are the SES regions a user pool may use besides its own,
+// from the Cognito developer guide, "Email settings for Amazon Cognito user
+// pools", section "Amazon SES email configuration Regions": a pool can
+// always send through SES in its own region, and a pool in one of these
+// older Cognito regions also through the one alternate region (us-east-1,
+// us-west-2 or eu-west-1) the guide's table pairs it with. Cognito refuses
+// any other identity when the pool is created or updated, so checking here
+// stops `pulumi up` before it changes anything.
+var sesLegacyRegions = map[string]string{
+	"us-east-2":      "us-east-1",
+	"ca-central-1":   "us-east-1",
+	"ap-south-1":     "us-west-2",
+	"ap-northeast-1": "us-west-2",
+	"ap-northeast-2": "us-west-2",
+	"ap-southeast-1": "us-west-2",
+	"ap-southeast-2": "us-west-2",
+	"eu-central-1":   "eu-west-1",
+	"eu-west-2":      "eu-west-1",
+}
+
+// SESRegions returns the regions whose SES identities a user pool in home
+// may send from: its own, and the legacy alternate where there is one.
+func SESRegions(home string) []string {
+	if alt, ok := sesLegacyRegions[home]; ok {
+		return []string{home, alt}
+	}
+	return []string{home}
+}
+
+func (p *parser) sesEmail(home string) *SESEmail {
 	key := full(KeySESEmail)
 	raw, ok := p.values[key]
 	if !ok {
@@ -402,6 +431,14 @@ func (p *parser) sesEmail() *SESEmail {
 	if addr, err := mail.ParseAddress(e.From); err != nil || addr.Address != e.From {
 		p.fail(key+".from", fmt.Sprintf("%q is not a plain e-mail address like no-reply@example.com", e.From))
 		valid = false
+	}
+	if valid && home != "" {
+		region := strings.Split(e.IdentityARN, ":")[3]
+		if allowed := SESRegions(home); !slices.Contains(allowed, region) {
+			p.fail(key+".identityArn", fmt.Sprintf("the identity is in %s, but a user pool in %s (%s) can send only through SES in %s (Cognito developer guide, \"Amazon SES email configuration Regions\"); verify the identity there",
+				region, home, full(KeyHomeRegion), strings.Join(allowed, " or ")))
+			valid = false
+		}
 	}
 	if !valid {
 		return nil

@@ -104,6 +104,7 @@ func TestParseErrors(t *testing.T) {
 		{"write region empty", map[string]string{"hush:writeRegion": " "}, []string{`hush:writeRegion: " " is not one of the stack's regions`}},
 		{"SES identity not an ARN", map[string]string{"hush:sesEmail": `{"identityArn":"example.com","from":"no-reply@example.com"}`}, []string{`hush:sesEmail.identityArn: "example.com" is not an SES identity ARN`}},
 		{"SES sender with a name", map[string]string{"hush:sesEmail": `{"identityArn":"arn:aws:ses:eu-west-1:123456789012:identity/example.com","from":"Hush <no-reply@example.com>"}`}, []string{"hush:sesEmail.from: ", "not a plain e-mail address"}},
+		{"SES identity in a region the pool cannot use", map[string]string{"hush:sesEmail": `{"identityArn":"arn:aws:ses:us-east-1:123456789012:identity/example.com","from":"no-reply@example.com"}`}, []string{"hush:sesEmail.identityArn: the identity is in us-east-1, but a user pool in eu-central-1 (hush:homeRegion) can send only through SES in eu-central-1 or eu-west-1"}},
 		{"SES typo", map[string]string{"hush:sesEmail": `{"identity":"arn:aws:ses:eu-west-1:123456789012:identity/example.com","from":"no-reply@example.com"}`}, []string{"hush:sesEmail: must be an object", `unknown field "identity"`}},
 		{"drill not a list", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api.example.com"}`, "hush:failoverDrill": `"eu-west-1"`}, []string{"hush:failoverDrill: must be a list"}},
 	}
@@ -207,6 +208,34 @@ func TestParseRetiringRegions(t *testing.T) {
 	values["hush:writeRegion"], values["hush:retiringRegions"] = "eu-west-1", `["eu-west-1"]`
 	if _, err := Parse("stage", values); err == nil || !strings.Contains(err.Error(), `"eu-west-1" is the write region; move the write region first`) {
 		t.Errorf("retiring the write region: error = %v, want it refused", err)
+	}
+}
+
+func TestSESIdentityRegion(t *testing.T) {
+	tests := []struct {
+		home, identity string
+		ok             bool
+	}{
+		{"eu-central-1", "eu-central-1", true}, // its own region, always
+		{"eu-central-1", "eu-west-1", true},    // the guide's legacy alternate
+		{"eu-central-1", "us-east-1", false},
+		{"eu-west-1", "eu-west-1", true},
+		{"eu-west-1", "eu-central-1", false},
+		{"us-east-2", "us-east-1", true},
+		{"eu-north-1", "eu-west-1", false}, // no alternate: its own region only
+		{"eu-north-1", "eu-north-1", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.home+" from "+tt.identity, func(t *testing.T) {
+			values := valid()
+			values["hush:regions"], values["hush:homeRegion"] = `["`+tt.home+`"]`, tt.home
+			delete(values, "aws:region")
+			values["hush:sesEmail"] = `{"identityArn":"arn:aws:ses:` + tt.identity + `:123456789012:identity/example.com","from":"no-reply@example.com"}`
+			_, err := Parse("stage", values)
+			if got := err == nil; got != tt.ok {
+				t.Errorf("a pool in %s with an identity in %s: error %v, want accepted = %v", tt.home, tt.identity, err, tt.ok)
+			}
+		})
 	}
 }
 
