@@ -25,8 +25,20 @@ const (
 // health answers within the local read plus at most writeProbeTimeout
 // however the write region fails; a cached result spares the write region a
 // probe per Route 53 checker (about one every few seconds per region).
+//
+// writeProbeTimeout must hold a probe on a cold connection from prod's
+// farthest region: us-east-1 to eu-central-1 is about 90 ms, and the first
+// call of a new Lambda environment opens a connection, so it pays TCP's and
+// TLS 1.3's handshakes before its request, three round trips, 270 ms,
+// before DynamoDB and a 256 MB function's share of a CPU do any work. The
+// former 300 ms left nothing for them, so the first health check in
+// us-east-1 after every cold start reported the write path unavailable
+// (for the 5 s the result is kept). 600 ms holds that, or TLS 1.2's extra
+// round trip (360 ms), with room to spare, and keeps health within the
+// 1 s its callers are promised and well inside the 2 s Route 53 waits for
+// an answer.
 const (
-	writeProbeTimeout = 300 * time.Millisecond
+	writeProbeTimeout = 600 * time.Millisecond
 	writeProbeTTL     = 5 * time.Second
 )
 

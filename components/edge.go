@@ -234,8 +234,10 @@ func (re *RegionalEdge) finish(ctx *pulumi.Context, region string, cfg stackconf
 			// its own for Route 53 to inherit.
 			EvaluateTargetHealth: pulumi.Bool(true),
 		}},
-		// Publish the region only once its domain routes to the stage.
-	}, append(onDNS, pulumi.DependsOn([]pulumi.Resource{mapping}))...)
+		// Publish the region only once its domain routes to the stage and
+		// its replica of the table exists (a new health check counts as
+		// healthy until it has data, so it cannot hold traffic back).
+	}, append(onDNS, pulumi.DependsOn(liveBefore(mapping, r)))...)
 	if err != nil {
 		return fmt.Errorf("components: %s latency record: %w", region, err)
 	}
@@ -248,6 +250,16 @@ func (re *RegionalEdge) finish(ctx *pulumi.Context, region string, cfg stackconf
 		return fmt.Errorf("components: register %s edge outputs: %w", region, err)
 	}
 	return nil
+}
+
+// liveBefore returns what a region's latency record waits for: its base
+// path mapping and, outside the home region, its table replica.
+func liveBefore(mapping *apigateway.BasePathMapping, r *RegionalHush) []pulumi.Resource {
+	deps := []pulumi.Resource{mapping}
+	if r.Replica != nil {
+		deps = append(deps, r.Replica)
+	}
+	return deps
 }
 
 // validationCNAME returns the name and value of the CNAME that ACM asks for

@@ -5,6 +5,7 @@ package components
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -23,8 +24,8 @@ const (
 	OutputUserPoolID       = "userPoolId"       // Cognito user pool ID (home region)
 	OutputUserPoolClientID = "userPoolClientId" // app client ID, no secret
 	OutputTableName        = "tableName"        // DynamoDB table name, the same in every region
-	OutputHomeRegion       = "homeRegion"       // first region of the stack
-	OutputRegions          = "regions"          // every region, home first
+	OutputHomeRegion       = "homeRegion"       // hush:homeRegion: the table and the user pool
+	OutputRegions          = "regions"          // every region, home first, the others sorted
 	OutputDashboardURL     = "dashboardUrl"     // the stack's CloudWatch dashboard in the console
 	OutputDomainURL        = "domainUrl"        // https://<domain>, only when the stack names a domain
 )
@@ -141,7 +142,8 @@ func (h *Hush) Export(ctx *pulumi.Context) {
 	ctx.Export(OutputUserPoolClientID, h.Global.Client.ID())
 	ctx.Export(OutputTableName, h.Global.Table.Name)
 	ctx.Export(OutputHomeRegion, pulumi.String(h.Config.HomeRegion()))
-	ctx.Export(OutputRegions, pulumi.ToStringArray(h.Config.Regions))
+	// Sorted, so that reordering hush:regions changes no output either.
+	ctx.Export(OutputRegions, pulumi.ToStringArray(append([]string{h.Config.HomeRegion()}, slices.Sorted(slices.Values(h.Config.ReplicaRegions()))...)))
 	home := h.Config.HomeRegion()
 	ctx.Export(OutputDashboardURL, pulumi.Sprintf("https://%s.console.aws.amazon.com/cloudwatch/home?region=%s#dashboards/dashboard/%s",
 		home, home, h.Dashboard.DashboardName))

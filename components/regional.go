@@ -90,14 +90,23 @@ func NewRegionalHush(ctx *pulumi.Context, name string, args RegionalHushArgs, op
 			return nil, err
 		}
 	}
+	// A new region serves nothing before its replica exists: its functions
+	// would read a table that is not there yet (500s), and its API and
+	// latency record (see Edge) would draw traffic to them. Creating a
+	// replica takes minutes, and nothing else in the region refers to it,
+	// so without this Pulumi would create them side by side.
+	live := on
+	if r.Replica != nil {
+		live = append(slices.Clone(on), pulumi.DependsOn([]pulumi.Resource{r.Replica}))
+	}
 	for _, spec := range api.Functions() {
-		fn, err := r.newFunction(ctx, name, args, spec, on)
+		fn, err := r.newFunction(ctx, name, args, spec, live)
 		if err != nil {
 			return nil, err
 		}
 		r.Functions[spec.Name] = fn
 	}
-	if err := r.newAPI(ctx, name, args, on); err != nil {
+	if err := r.newAPI(ctx, name, args, live); err != nil {
 		return nil, err
 	}
 	if err := r.newAlarms(ctx, name, args, on); err != nil {

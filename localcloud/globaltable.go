@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/localcloud/distance"
 	"github.com/hush-scores/hush/localcloud/regionnet"
 	"github.com/hush-scores/hush/localcloud/replicator"
 )
@@ -18,9 +19,6 @@ const (
 	// DefaultReplicationDelay is close to what AWS documents as typical for
 	// global tables (within a second).
 	DefaultReplicationDelay = replicator.DefaultDelay
-	// DefaultCrossRegionRTT is a round trip between two European regions;
-	// US to Europe is nearer 90 ms.
-	DefaultCrossRegionRTT = 20 * time.Millisecond
 	// DefaultWriteTimeout bounds a write in the local stack. It is looser
 	// than the Lambda functions' bound (api.DefaultWriteTimeout, 1.8 s)
 	// because one DynamoDB Local runs every transaction of every region
@@ -37,6 +35,13 @@ type LinkStats = replicator.LinkStats
 
 // NetworkState is what is wrong with one region's network, if anything.
 type NetworkState = regionnet.State
+
+// Distances is how far apart the regions are (Options.CrossRegionRTT): the
+// zero value takes each pair's round trip from the table of package
+// distance, the one the front door ranks regions by; it also reads the
+// -cross-region-rtt flag (0.5x scales the table, 20ms sets every pair,
+// 0 none).
+type Distances = distance.Model
 
 // globalTable is the table as a global table: the links between the
 // regions (regionnet) in front of DynamoDB Local's replicas, the table in
@@ -55,7 +60,8 @@ type globalTableOptions struct {
 	// target is DynamoDB Local's endpoint.
 	target string
 	// rtt and delay are Options.CrossRegionRTT and ReplicationDelay.
-	rtt, delay time.Duration
+	rtt   Distances
+	delay time.Duration
 	// extra configure the functions' clients (Options.DynamoDBOptions).
 	extra []func(*dynamodb.Options)
 	// dir keeps the replicator's state; log receives its log.
@@ -66,11 +72,12 @@ type globalTableOptions struct {
 // openGlobalTable links the regions, creates the table in every region's
 // replica and starts the replicator.
 func openGlobalTable(ctx context.Context, o globalTableOptions) (_ *globalTable, err error) {
-	rtt := o.rtt
-	if rtt == 0 {
-		rtt = DefaultCrossRegionRTT
+	rtts, err := roundTrips(o.rtt, o.regions)
+	if err != nil {
+		return nil, err
 	}
-	n, err := regionnet.Start(regionnet.Options{Regions: o.regions, Target: o.target, RTT: max(rtt, 0)}) //nolint:contextcheck // the links live until Close, not the start-up context
+	rtt := func(from, to string) time.Duration { return rtts[[2]string{from, to}] }
+	n, err := regionnet.Start(regionnet.Options{Regions: o.regions, Target: o.target, RTT: rtt}) //nolint:contextcheck // the links live until Close, not the start-up context
 	if err != nil {
 		return nil, fmt.Errorf("localcloud: %w", err)
 	}
@@ -98,6 +105,23 @@ func openGlobalTable(ctx context.Context, o globalTableOptions) (_ *globalTable,
 		return nil, fmt.Errorf("localcloud: %w", err)
 	}
 	return g, nil
+}
+
+// roundTrips returns the round trip of every pair of regions under m, or
+// an error naming a pair that m cannot tell, so a stack of regions the
+// table lacks fails at start rather than running without distances.
+func roundTrips(m Distances, regions []string) (map[[2]string]time.Duration, error) {
+	out := map[[2]string]time.Duration{}
+	for _, a := range regions {
+		for _, b := range regions {
+			d, err := m.RTT(a, b)
+			if err != nil {
+				return nil, fmt.Errorf("localcloud: cross-region round trips: %w", err)
+			}
+			out[[2]string{a, b}] = d
+		}
+	}
+	return out, nil
 }
 
 // close stops the replicator, which saves its place, and then the links.

@@ -52,9 +52,11 @@ type Options struct {
 	// applies it in the other regions; 0 means DefaultReplicationDelay, a
 	// negative value none.
 	ReplicationDelay time.Duration
-	// CrossRegionRTT is added to every call from one region to another;
-	// 0 means DefaultCrossRegionRTT, a negative value none.
-	CrossRegionRTT time.Duration
+	// CrossRegionRTT says how far apart the regions are: every call from
+	// one region to another waits the pair's round trip, and the first call
+	// on a new connection also the handshakes (package regionnet). The zero
+	// value is the table the front door ranks regions by.
+	CrossRegionRTT Distances
 	// WriteTimeout bounds each write; 0 means DefaultWriteTimeout.
 	WriteTimeout time.Duration
 }

@@ -98,7 +98,9 @@ func readSettings(root string, opts Options) (settings, error) {
 		return s, fmt.Errorf("localcloud: read the settings of stack %s: %w", opts.Stack, err)
 	}
 	if len(s.regions) == 0 {
-		s.regions = cfg.Regions
+		// Home first, as Options.Regions has it: hush:homeRegion, not the
+		// order of hush:regions, says which region holds the user pool.
+		s.regions = append([]string{cfg.HomeRegion()}, cfg.ReplicaRegions()...)
 		if s.writeRegion == "" {
 			s.writeRegion = cfg.WriteRegion
 		}

@@ -23,6 +23,7 @@ const Namespace = "hush"
 // The keys of the hush namespace, without the "hush:" prefix.
 const (
 	KeyRegions             = "regions"
+	KeyHomeRegion          = "homeRegion"
 	KeyLogRetentionDays    = "logRetentionDays"
 	KeyPointInTimeRecovery = "pointInTimeRecovery"
 	KeyDeletionProtection  = "deletionProtection"
@@ -33,22 +34,29 @@ const (
 	KeyFailoverDrill       = "failoverDrill"
 	KeyWriteRegion         = "writeRegion"
 	KeySESEmail            = "sesEmail"
+	KeyRetiringRegions     = "retiringRegions"
 )
 
 // knownKeys lists every key of the hush namespace; anything else is a typo.
 var knownKeys = []string{
-	KeyRegions, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
+	KeyRegions, KeyHomeRegion, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
 	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain, KeyFailoverDrill,
-	KeyAPIGatewayAccount, KeyWriteRegion, KeySESEmail,
+	KeyAPIGatewayAccount, KeyWriteRegion, KeySESEmail, KeyRetiringRegions,
 }
 
 // Stack is the validated configuration of one stack.
 type Stack struct {
 	// Name is the Pulumi stack name (dev, stage, prod).
 	Name string
-	// Regions are the AWS regions the stack runs in; the first is the home
-	// region, which holds the table and the user pool.
+	// Regions are the AWS regions the stack runs in, in the order the
+	// stack file lists them; the order means nothing to the program.
 	Regions []string
+	// Home is the home region, which holds the table and the user pool:
+	// hush:homeRegion, one of Regions. It is pinned by its own key, not
+	// taken from the order of hush:regions, because the home providers
+	// follow it: a different home region means a new table and a new user
+	// pool (every user lost), and reordering a list must not do that.
+	Home string
 	// LogRetentionDays is the retention of every log group.
 	LogRetentionDays int
 	// PointInTimeRecovery turns on PITR on the table and every replica.
@@ -77,6 +85,12 @@ type Stack struct {
 	// Regions; an unset hush:writeRegion means the home region, where
 	// Cognito lives already.
 	WriteRegion string
+	// RetiringRegions are regions about to leave hush:regions: their
+	// replica of the table loses AWS's deletion protection and Pulumi's
+	// protect, so that the next `pulumi up` without them can delete it,
+	// while every other replica, the table and the user pool keep theirs.
+	// Never the home region nor the write region.
+	RetiringRegions []string
 	// SESEmail, when set, makes the user pool send its messages (sign-up
 	// codes, password resets) through the stack's own SES identity instead
 	// of Cognito's default sender, whose small daily quota the deploy
@@ -105,20 +119,22 @@ type Domain struct {
 	Name         string `json:"name"`
 }
 
-// HomeRegion returns the region of the table and the user pool: the first region.
-func (s Stack) HomeRegion() string {
-	if len(s.Regions) == 0 {
-		return ""
-	}
-	return s.Regions[0]
-}
+// HomeRegion returns the region of the table and the user pool, hush:homeRegion.
+func (s Stack) HomeRegion() string { return s.Home }
 
-// ReplicaRegions returns every region but the home region, where the table has replicas.
+// Retiring reports whether region is one of RetiringRegions.
+func (s Stack) Retiring(region string) bool { return slices.Contains(s.RetiringRegions, region) }
+
+// ReplicaRegions returns every region but the home region, where the table
+// has replicas, in the order of Regions.
 func (s Stack) ReplicaRegions() []string {
-	if len(s.Regions) < 2 {
-		return nil
+	var out []string
+	for _, r := range s.Regions {
+		if r != s.Home {
+			out = append(out, r)
+		}
 	}
-	return slices.Clone(s.Regions[1:])
+	return out
 }
 
 // Regions lists the AWS commercial regions a stack may name. It is fixed
@@ -181,6 +197,7 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	}
 	p.unknownKeys()
 	s.Regions = p.regions()
+	s.Home = p.homeRegion(s.Regions)
 	s.LogRetentionDays = p.retention()
 	s.PointInTimeRecovery = p.boolean(KeyPointInTimeRecovery)
 	s.DeletionProtection = p.boolean(KeyDeletionProtection)
@@ -190,11 +207,12 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	s.Domain = p.domain()
 	s.FailoverDrill = p.failoverDrill(s.Regions, s.Domain)
 	s.APIGatewayAccount = p.apiGatewayAccount(s.Regions)
-	s.WriteRegion = p.writeRegion(s.Regions)
-	s.SESEmail = p.sesEmail()
+	s.WriteRegion = p.writeRegion(s.Regions, s.Home)
+	s.SESEmail = p.sesEmail(s.Home)
+	s.RetiringRegions = p.retiringRegions(s.Regions, s.Home, s.WriteRegion)
 	if home := s.HomeRegion(); home != "" {
 		if got, ok := values["aws:region"]; ok && got != home {
-			p.fail("aws:region", fmt.Sprintf("is %q but the home region (the first of %s) is %q; set them alike or drop aws:region", got, full(KeyRegions), home))
+			p.fail("aws:region", fmt.Sprintf("is %q but the home region (%s) is %q; set them alike or drop aws:region", got, full(KeyHomeRegion), home))
 		}
 	}
 	if len(p.errs) > 0 {
@@ -262,7 +280,7 @@ func (p *parser) regions() []string {
 		return nil
 	}
 	if len(list) == 0 {
-		p.fail(key, "is empty; list at least one region, the first being the home region")
+		p.fail(key, "is empty; list at least one region, "+full(KeyHomeRegion)+" among them")
 		return nil
 	}
 	seen := map[string]bool{}
@@ -365,7 +383,36 @@ func (p *parser) email() string {
 // domain, in a commercial region, of a 12-digit account.
 var sesIdentityPattern = regexp.MustCompile(`^arn:aws:ses:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:identity/[^\s/]+$`)
 
-func (p *parser) sesEmail() *SESEmail {
+// sesLegacyRegions are the SES regions a user pool may use besides its own,
+// from the Cognito developer guide, "Email settings for Amazon Cognito user
+// pools", section "Amazon SES email configuration Regions": a pool can
+// always send through SES in its own region, and a pool in one of these
+// older Cognito regions also through the one alternate region (us-east-1,
+// us-west-2 or eu-west-1) the guide's table pairs it with. Cognito refuses
+// any other identity when the pool is created or updated, so checking here
+// stops `pulumi up` before it changes anything.
+var sesLegacyRegions = map[string]string{
+	"us-east-2":      "us-east-1",
+	"ca-central-1":   "us-east-1",
+	"ap-south-1":     "us-west-2",
+	"ap-northeast-1": "us-west-2",
+	"ap-northeast-2": "us-west-2",
+	"ap-southeast-1": "us-west-2",
+	"ap-southeast-2": "us-west-2",
+	"eu-central-1":   "eu-west-1",
+	"eu-west-2":      "eu-west-1",
+}
+
+// SESRegions returns the regions whose SES identities a user pool in home
+// may send from: its own, and the legacy alternate where there is one.
+func SESRegions(home string) []string {
+	if alt, ok := sesLegacyRegions[home]; ok {
+		return []string{home, alt}
+	}
+	return []string{home}
+}
+
+func (p *parser) sesEmail(home string) *SESEmail {
 	key := full(KeySESEmail)
 	raw, ok := p.values[key]
 	if !ok {
@@ -384,6 +431,14 @@ func (p *parser) sesEmail() *SESEmail {
 	if addr, err := mail.ParseAddress(e.From); err != nil || addr.Address != e.From {
 		p.fail(key+".from", fmt.Sprintf("%q is not a plain e-mail address like no-reply@example.com", e.From))
 		valid = false
+	}
+	if valid && home != "" {
+		region := strings.Split(e.IdentityARN, ":")[3]
+		if allowed := SESRegions(home); !slices.Contains(allowed, region) {
+			p.fail(key+".identityArn", fmt.Sprintf("the identity is in %s, but a user pool in %s (%s) can send only through SES in %s (Cognito developer guide, \"Amazon SES email configuration Regions\"); verify the identity there",
+				region, home, full(KeyHomeRegion), strings.Join(allowed, " or ")))
+			valid = false
+		}
 	}
 	if !valid {
 		return nil
@@ -463,18 +518,45 @@ func domainNameProblem(name string) string {
 	return ""
 }
 
+// homeRegion returns hush:homeRegion, which must be one of the stack's
+// regions. It is required: a stack that left it to the order of
+// hush:regions would move its table and user pool (replacing both) the day
+// someone sorted the list.
+func (p *parser) homeRegion(stackRegions []string) string {
+	key := full(KeyHomeRegion)
+	raw, ok := p.values[key]
+	if !ok {
+		msg := "required but not set: the region of the table and the user pool (pulumi config set " + key + " <region>)"
+		if len(stackRegions) > 0 {
+			msg += fmt.Sprintf("; a stack deployed before this key existed has them in the first of %s, %s", full(KeyRegions), stackRegions[0])
+		}
+		p.fail(key, msg)
+		return ""
+	}
+	r := strings.TrimSpace(raw)
+	if stackRegions == nil {
+		return "" // the regions are already reported
+	}
+	if !slices.Contains(stackRegions, r) {
+		msg := fmt.Sprintf("%q is not one of the stack's regions %s", raw, strings.Join(stackRegions, ", "))
+		if near := nearest(r, stackRegions); near != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		p.fail(key, msg+"; the home region holds the table and the user pool, so it must be listed in "+full(KeyRegions))
+		return ""
+	}
+	return r
+}
+
 // writeRegion returns hush:writeRegion, or the home region when it is unset.
 // It is optional, unlike most keys, because the home region is the right
 // answer for nearly every stack: writes then depend on no region that
 // sign-in does not depend on already.
-func (p *parser) writeRegion(stackRegions []string) string {
+func (p *parser) writeRegion(stackRegions []string, home string) string {
 	key := full(KeyWriteRegion)
 	raw, ok := p.values[key]
 	if !ok {
-		if len(stackRegions) == 0 {
-			return ""
-		}
-		return stackRegions[0]
+		return home
 	}
 	r := strings.TrimSpace(raw)
 	if stackRegions == nil {
@@ -489,6 +571,50 @@ func (p *parser) writeRegion(stackRegions []string) string {
 		return ""
 	}
 	return r
+}
+
+// retiringRegions returns hush:retiringRegions, in the order of the
+// stack's regions. A region is retired in two runs (see the docs'
+// runbook "Removing a region"): one with it listed here, which lifts the
+// protection of its replica only, then one without it in hush:regions.
+func (p *parser) retiringRegions(stackRegions []string, home, write string) []string {
+	key := full(KeyRetiringRegions)
+	raw, ok := p.values[key]
+	if !ok {
+		return nil
+	}
+	var list []string
+	if err := strictJSON(raw, &list); err != nil {
+		p.fail(key, fmt.Sprintf("must be a list of the stack's regions, e.g. [us-east-1]: %v", err))
+		return nil
+	}
+	if stackRegions == nil {
+		return nil // the regions are already reported
+	}
+	valid := true
+	for _, r := range list {
+		switch {
+		case !slices.Contains(stackRegions, r):
+			p.fail(key, fmt.Sprintf("region %q is not one of the stack's regions %s; once a region has left %s, drop it here too", r, strings.Join(stackRegions, ", "), full(KeyRegions)))
+			valid = false
+		case r == home:
+			p.fail(key, fmt.Sprintf("%q is the home region, which holds the table and the user pool; it cannot be retired (changing %s replaces both)", r, full(KeyHomeRegion)))
+			valid = false
+		case r == write:
+			p.fail(key, fmt.Sprintf("%q is the write region; move the write region first (runbook \"Move the write region\")", r))
+			valid = false
+		}
+	}
+	if !valid {
+		return nil
+	}
+	var out []string
+	for _, r := range stackRegions {
+		if slices.Contains(list, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (p *parser) failoverDrill(stackRegions []string, domain *Domain) []string {

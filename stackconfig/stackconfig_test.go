@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -16,6 +17,7 @@ func valid() map[string]string {
 		"aws:region":                       "eu-central-1",
 		"pulumi:disable-default-providers": `["*"]`,
 		"hush:regions":                     `["eu-central-1","eu-west-1"]`,
+		"hush:homeRegion":                  "eu-central-1",
 		"hush:logRetentionDays":            "30",
 		"hush:pointInTimeRecovery":         "true",
 		"hush:deletionProtection":          "false",
@@ -35,6 +37,7 @@ func TestParseValid(t *testing.T) {
 	want := Stack{
 		Name:                "stage",
 		Regions:             []string{"eu-central-1", "eu-west-1"},
+		Home:                "eu-central-1",
 		LogRetentionDays:    30,
 		PointInTimeRecovery: true,
 		Throttle:            Throttle{RateLimit: 50, BurstLimit: 100},
@@ -64,8 +67,12 @@ func TestParseErrors(t *testing.T) {
 		{"empty regions", map[string]string{"hush:regions": `[]`}, []string{"hush:regions: is empty"}},
 		{"regions not a list", map[string]string{"hush:regions": `"eu-central-1"`}, []string{"hush:regions: must be a list"}},
 		{"duplicated region", map[string]string{"hush:regions": `["eu-central-1","eu-west-1","eu-central-1"]`}, []string{`hush:regions: region "eu-central-1" is listed twice`}},
-		{"unknown region", map[string]string{"hush:regions": `["eu-centrl-1"]`, "aws:region": ""}, []string{`hush:regions: unknown region "eu-centrl-1"`, `did you mean "eu-central-1"?`, "valid regions are af-south-1,"}},
-		{"non-commercial region", map[string]string{"hush:regions": `["cn-north-1"]`, "aws:region": ""}, []string{`hush:regions: unknown region "cn-north-1"`}},
+		{"unknown region", map[string]string{"hush:regions": `["eu-centrl-1"]`, "aws:region": "", "hush:homeRegion": "eu-centrl-1"}, []string{`hush:regions: unknown region "eu-centrl-1"`, `did you mean "eu-central-1"?`, "valid regions are af-south-1,"}},
+		{"missing home region", map[string]string{"hush:homeRegion": ""}, []string{"hush:homeRegion: required but not set", "the first of hush:regions, eu-central-1"}},
+		{"home region outside the stack", map[string]string{"hush:homeRegion": "us-east-1", "aws:region": ""}, []string{`hush:homeRegion: "us-east-1" is not one of the stack's regions eu-central-1, eu-west-1`, "must be listed in hush:regions"}},
+		{"home region typo", map[string]string{"hush:homeRegion": "eu-west-2", "aws:region": ""}, []string{`hush:homeRegion: "eu-west-2" is not one of`, `did you mean "eu-west-1"?`}},
+		{"aws:region is not the pinned home", map[string]string{"hush:regions": `["eu-west-1","eu-central-1"]`, "aws:region": "eu-west-1"}, []string{`aws:region: is "eu-west-1" but the home region (hush:homeRegion) is "eu-central-1"`}},
+		{"non-commercial region", map[string]string{"hush:regions": `["cn-north-1"]`, "aws:region": "", "hush:homeRegion": "cn-north-1"}, []string{`hush:regions: unknown region "cn-north-1"`}},
 		{"aws:region differs from home", map[string]string{"aws:region": "eu-west-1"}, []string{`aws:region: is "eu-west-1" but the home region`, `"eu-central-1"`}},
 		{"retention not allowed", map[string]string{"hush:logRetentionDays": "10"}, []string{`hush:logRetentionDays: "10" is not a retention`, "valid values (days) are 1, 3, 5, 7, 14"}},
 		{"retention not a number", map[string]string{"hush:logRetentionDays": "week"}, []string{`hush:logRetentionDays: "week"`}},
@@ -97,6 +104,7 @@ func TestParseErrors(t *testing.T) {
 		{"write region empty", map[string]string{"hush:writeRegion": " "}, []string{`hush:writeRegion: " " is not one of the stack's regions`}},
 		{"SES identity not an ARN", map[string]string{"hush:sesEmail": `{"identityArn":"example.com","from":"no-reply@example.com"}`}, []string{`hush:sesEmail.identityArn: "example.com" is not an SES identity ARN`}},
 		{"SES sender with a name", map[string]string{"hush:sesEmail": `{"identityArn":"arn:aws:ses:eu-west-1:123456789012:identity/example.com","from":"Hush <no-reply@example.com>"}`}, []string{"hush:sesEmail.from: ", "not a plain e-mail address"}},
+		{"SES identity in a region the pool cannot use", map[string]string{"hush:sesEmail": `{"identityArn":"arn:aws:ses:us-east-1:123456789012:identity/example.com","from":"no-reply@example.com"}`}, []string{"hush:sesEmail.identityArn: the identity is in us-east-1, but a user pool in eu-central-1 (hush:homeRegion) can send only through SES in eu-central-1 or eu-west-1"}},
 		{"SES typo", map[string]string{"hush:sesEmail": `{"identity":"arn:aws:ses:eu-west-1:123456789012:identity/example.com","from":"no-reply@example.com"}`}, []string{"hush:sesEmail: must be an object", `unknown field "identity"`}},
 		{"drill not a list", map[string]string{"hush:domain": `{"hostedZoneId":"Z1","name":"api.example.com"}`, "hush:failoverDrill": `"eu-west-1"`}, []string{"hush:failoverDrill: must be a list"}},
 	}
@@ -118,6 +126,114 @@ func TestParseErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error = %q\nwant it to contain %q", err, w)
 				}
+			}
+		})
+	}
+}
+
+// TestHomeRegionIsPinned checks that the order of hush:regions does not
+// move the home region: only hush:homeRegion does.
+func TestHomeRegionIsPinned(t *testing.T) {
+	tests := []struct {
+		name     string
+		regions  string
+		home     string
+		replicas []string
+	}{
+		{"home listed first", `["eu-central-1","eu-west-1","us-east-1"]`, "eu-central-1", []string{"eu-west-1", "us-east-1"}},
+		{"the same regions reordered", `["us-east-1","eu-west-1","eu-central-1"]`, "eu-central-1", []string{"us-east-1", "eu-west-1"}},
+		{"home listed last", `["eu-west-1","eu-central-1"]`, "eu-central-1", []string{"eu-west-1"}},
+		{"another home", `["eu-central-1","eu-west-1"]`, "eu-west-1", []string{"eu-central-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := valid()
+			values["hush:regions"], values["hush:homeRegion"] = tt.regions, tt.home
+			delete(values, "aws:region")
+			got, err := Parse("stage", values)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got.HomeRegion() != tt.home {
+				t.Errorf("HomeRegion = %q, want %q", got.HomeRegion(), tt.home)
+			}
+			if !reflect.DeepEqual(got.ReplicaRegions(), tt.replicas) {
+				t.Errorf("ReplicaRegions = %v, want %v", got.ReplicaRegions(), tt.replicas)
+			}
+			if got.WriteRegion != tt.home {
+				t.Errorf("WriteRegion = %q, want the home region %q when hush:writeRegion is unset", got.WriteRegion, tt.home)
+			}
+		})
+	}
+}
+
+func TestParseRetiringRegions(t *testing.T) {
+	tests := []struct {
+		name  string
+		set   string
+		want  []string
+		error string
+	}{
+		{"one region", `["eu-west-1"]`, []string{"eu-west-1"}, ""},
+		{"empty", `[]`, nil, ""},
+		{"not a region of the stack", `["us-east-1"]`, nil, `hush:retiringRegions: region "us-east-1" is not one of the stack's regions`},
+		{"the home region", `["eu-central-1"]`, nil, `hush:retiringRegions: "eu-central-1" is the home region`},
+		{"not a list", `"eu-west-1"`, nil, "hush:retiringRegions: must be a list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := valid()
+			values["hush:retiringRegions"] = tt.set
+			got, err := Parse("stage", values)
+			if tt.error != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.error) {
+					t.Fatalf("Parse error = %v, want one containing %q", err, tt.error)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if !reflect.DeepEqual(got.RetiringRegions, tt.want) {
+				t.Errorf("RetiringRegions = %v, want %v", got.RetiringRegions, tt.want)
+			}
+			for _, r := range got.Regions {
+				if got.Retiring(r) != slices.Contains(tt.want, r) {
+					t.Errorf("Retiring(%s) = %v", r, got.Retiring(r))
+				}
+			}
+		})
+	}
+	values := valid()
+	values["hush:writeRegion"], values["hush:retiringRegions"] = "eu-west-1", `["eu-west-1"]`
+	if _, err := Parse("stage", values); err == nil || !strings.Contains(err.Error(), `"eu-west-1" is the write region; move the write region first`) {
+		t.Errorf("retiring the write region: error = %v, want it refused", err)
+	}
+}
+
+func TestSESIdentityRegion(t *testing.T) {
+	tests := []struct {
+		home, identity string
+		ok             bool
+	}{
+		{"eu-central-1", "eu-central-1", true}, // its own region, always
+		{"eu-central-1", "eu-west-1", true},    // the guide's legacy alternate
+		{"eu-central-1", "us-east-1", false},
+		{"eu-west-1", "eu-west-1", true},
+		{"eu-west-1", "eu-central-1", false},
+		{"us-east-2", "us-east-1", true},
+		{"eu-north-1", "eu-west-1", false}, // no alternate: its own region only
+		{"eu-north-1", "eu-north-1", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.home+" from "+tt.identity, func(t *testing.T) {
+			values := valid()
+			values["hush:regions"], values["hush:homeRegion"] = `["`+tt.home+`"]`, tt.home
+			delete(values, "aws:region")
+			values["hush:sesEmail"] = `{"identityArn":"arn:aws:ses:` + tt.identity + `:123456789012:identity/example.com","from":"no-reply@example.com"}`
+			_, err := Parse("stage", values)
+			if got := err == nil; got != tt.ok {
+				t.Errorf("a pool in %s with an identity in %s: error %v, want accepted = %v", tt.home, tt.identity, err, tt.ok)
 			}
 		})
 	}
@@ -229,6 +345,9 @@ func TestLoadFileStacks(t *testing.T) {
 			}
 			if s.DeletionProtection != tt.prod || s.Protect != tt.prod {
 				t.Errorf("DeletionProtection, Protect = %v, %v, want %v", s.DeletionProtection, s.Protect, tt.prod)
+			}
+			if s.HomeRegion() != "eu-central-1" {
+				t.Errorf("HomeRegion = %q, want eu-central-1, where the table and user pool are", s.HomeRegion())
 			}
 			if s.WriteRegion != "eu-central-1" {
 				t.Errorf("WriteRegion = %q, want the home region eu-central-1", s.WriteRegion)

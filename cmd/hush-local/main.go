@@ -92,8 +92,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	printSummary(stdout, s.Info())
-	fmt.Fprintf(stdout, "Writes go to %s; replication delay %s, cross-region round trip %s.\n%s\n",
-		s.WriteRegion(), s.ReplicationDelay(), max(opts.CrossRegionRTT, 0), consoleHelp)
+	fmt.Fprintf(stdout, "Writes go to %s; replication delay %s; round trips between regions: %s, plus handshakes on new connections.\n%s\n",
+		s.WriteRegion(), s.ReplicationDelay(), opts.CrossRegionRTT, consoleHelp)
 	go console(ctx, s, os.Stdin, stdout)
 	go watchLinks(ctx, s, stdout, 5*time.Second)
 
@@ -135,7 +135,8 @@ func parseServe(args []string, stderr io.Writer) (localcloud.Options, error) {
 	noThrottle := fs.Bool("no-throttle", false, "serve without the stack's API Gateway method throttling (hush:throttle), for benchmarks; by default every method has a token bucket with the stack's rate and burst, as in AWS")
 	writeRegion := fs.String("write-region", "", "the region whose replica takes every write (default hush:writeRegion of the stack file); the console's write-region command moves it while running")
 	delay := fs.Duration("replication-delay", localcloud.DefaultReplicationDelay, "how long a change waits before the replicator copies it to the other regions (negative: none)")
-	rtt := fs.Duration("cross-region-rtt", localcloud.DefaultCrossRegionRTT, "round-trip time added to every call from one region to another, such as a write routed to the write region (negative: none)")
+	var rtt localcloud.Distances
+	fs.Var(&rtt, "cross-region-rtt", "round trip added to every call from one region to another, such as a write routed to the write region, plus TCP and TLS handshakes (2 round trips) on a new connection: table (the front door's figures, default), 0.5x (the table scaled), 20ms (every pair), 0 (none)")
 	writeTimeout := fs.Duration("write-timeout", localcloud.DefaultWriteTimeout, "bound of one write, retries included; 1.8s is the Lambda functions' bound")
 	if err := fs.Parse(args); err != nil {
 		return localcloud.Options{}, err
@@ -146,12 +147,9 @@ func parseServe(args []string, stderr io.Writer) (localcloud.Options, error) {
 	if *delay == 0 {
 		*delay = -1 // zero means none here, not the default
 	}
-	if *rtt == 0 {
-		*rtt = -1
-	}
 	opts := localcloud.Options{
 		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, FrontDoor: fdOpts,
-		WriteRegion: *writeRegion, ReplicationDelay: *delay, CrossRegionRTT: *rtt, WriteTimeout: *writeTimeout,
+		WriteRegion: *writeRegion, ReplicationDelay: *delay, CrossRegionRTT: rtt, WriteTimeout: *writeTimeout,
 	}
 	if *noThrottle {
 		opts.Throttle = &stackconfig.Throttle{}

@@ -64,7 +64,7 @@ func (fd *FrontDoor) Snapshot() Snapshot {
 	s := Snapshot{
 		At: time.Now(), IntervalMS: ms(fd.opts.Interval), Threshold: fd.opts.Threshold,
 		DetectionMS: ms(time.Duration(fd.opts.Threshold+1) * fd.opts.Interval),
-		RTTSource:   rttSource,
+		RTTSource:   RTTSource(),
 		Events:      slices.Clone(fd.events),
 	}
 	for _, name := range fd.names {

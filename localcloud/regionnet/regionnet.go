@@ -5,8 +5,10 @@
 // region A reaches region B's replica through the link A->B. The links are
 // where the emulated network happens:
 //
-//   - a cross-region link adds a round-trip time before it forwards a
-//     request, so a write routed to another region costs what it would;
+//   - a cross-region link adds the round trip between its two regions
+//     before it forwards a request, so a write routed to another region
+//     costs what it would, and a request that opens a new connection also
+//     pays for the handshakes (see HandshakeRoundTrips);
 //   - a region that is cut off (a partition) hangs every cross-region call
 //     into it or out of it until the caller gives up, while the links from
 //     the region to itself keep working, so its own gateway and functions
@@ -29,6 +31,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,14 +41,27 @@ type Options struct {
 	Regions []string
 	// Target is the URL of DynamoDB Local, http://127.0.0.1:PORT.
 	Target string
-	// RTT is the round-trip time added to every cross-region request.
-	RTT time.Duration
+	// RTT returns the round trip between two regions, added to every
+	// request from one to the other (package distance has the table); nil
+	// means none. It is asked once per pair, at Start.
+	RTT func(from, to string) time.Duration
 }
+
+// HandshakeRoundTrips is what a new connection costs before its first
+// request can go, in round trips of its pair of regions: one for TCP's
+// handshake (SYN, SYN-ACK; the ACK travels with the request) and one for
+// TLS 1.3's (ClientHello, ServerHello through Finished), as a client in one
+// region opening HTTPS to DynamoDB in another pays. A reused connection
+// pays nothing more than the request's own round trip, so the first request
+// on a connection costs three round trips and every later one costs one.
+// DNS is not modelled: a resolver in the caller's region answers in
+// milliseconds. TLS 1.2 would add one more round trip; the bounds that
+// cross regions leave room for that too (see api's write-path probe).
+const HandshakeRoundTrips = 2
 
 // Network is the running set of links.
 type Network struct {
 	regions []string
-	rtt     time.Duration
 	proxy   *httputil.ReverseProxy
 
 	mu    sync.Mutex
@@ -59,9 +75,19 @@ type Network struct {
 
 type link struct {
 	from, to string
+	// rtt is the round trip between from and to; 0 within a region.
+	rtt      time.Duration
 	srv      *http.Server
 	endpoint string
 }
+
+// conn is the state of one client connection to a link.
+type conn struct {
+	// used is set by the first request: later ones are on a warm connection.
+	used atomic.Bool
+}
+
+type connKey struct{}
 
 // Start listens on a link for every ordered pair of regions, itself
 // included.
@@ -74,9 +100,8 @@ func Start(opts Options) (*Network, error) {
 		return nil, fmt.Errorf("regionnet: target %q is not a URL", opts.Target)
 	}
 	n := &Network{
-		regions: slices.Clone(opts.Regions), rtt: opts.RTT,
+		regions: slices.Clone(opts.Regions), closing: make(chan struct{}),
 		cut: map[string]bool{}, down: map[string]bool{}, links: map[string]*link{},
-		closing: make(chan struct{}),
 	}
 	n.proxy = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -100,7 +125,11 @@ func Start(opts Options) (*Network, error) {
 	}
 	for _, from := range opts.Regions {
 		for _, to := range opts.Regions {
-			if err := n.listen(from, to); err != nil {
+			var rtt time.Duration
+			if from != to && opts.RTT != nil {
+				rtt = max(opts.RTT(from, to), 0)
+			}
+			if err := n.listen(from, to, rtt); err != nil {
 				n.Close()
 				return nil, err
 			}
@@ -111,15 +140,21 @@ func Start(opts Options) (*Network, error) {
 
 func key(from, to string) string { return from + ">" + to }
 
-func (n *Network) listen(from, to string) error {
+func (n *Network) listen(from, to string, rtt time.Duration) error {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("regionnet: listen for %s->%s: %w", from, to, err)
 	}
-	lk := &link{from: from, to: to, endpoint: "http://" + l.Addr().String()}
+	lk := &link{from: from, to: to, rtt: rtt, endpoint: "http://" + l.Addr().String()}
 	lk.srv = &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.serve(lk, w, r) }),
 		ReadHeaderTimeout: 10 * time.Second,
+		// Every connection a client opens to the link is a connection
+		// across the emulated network: its first request pays the
+		// handshakes.
+		ConnContext: func(ctx context.Context, _ net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, &conn{})
+		},
 	}
 	n.links[key(from, to)] = lk
 	go func() { _ = lk.srv.Serve(l) }()
@@ -152,14 +187,29 @@ func (n *Network) serve(lk *link, w http.ResponseWriter, r *http.Request) {
 		drop(w)
 		return
 	}
-	if cross && n.rtt > 0 {
+	if wait := lk.delay(r.Context()); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
 		select {
-		case <-time.After(n.rtt):
+		case <-t.C:
 		case <-r.Context().Done():
 			return
 		}
 	}
 	n.proxy.ServeHTTP(w, r)
+}
+
+// delay is what a request on the link waits before it is forwarded: the
+// round trip, and the handshakes when it is the first on its connection.
+func (lk *link) delay(ctx context.Context) time.Duration {
+	if lk.rtt == 0 {
+		return 0
+	}
+	trips := time.Duration(1)
+	if c, ok := ctx.Value(connKey{}).(*conn); ok && !c.used.Swap(true) {
+		trips += HandshakeRoundTrips
+	}
+	return trips * lk.rtt
 }
 
 // drop closes the connection without an answer, as a stopped server or a
@@ -186,8 +236,17 @@ func (n *Network) Endpoint(from, to string) string {
 	return ""
 }
 
-// RTT returns the round-trip time of a cross-region link.
-func (n *Network) RTT() time.Duration { return n.rtt }
+// RTT returns the round trip the link from->to adds to a request on a
+// warm connection; 0 within a region or for a region the network does not
+// know.
+func (n *Network) RTT(from, to string) time.Duration {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if lk, ok := n.links[key(from, to)]; ok {
+		return lk.rtt
+	}
+	return 0
+}
 
 func (n *Network) set(m map[string]bool, region string, on bool) error {
 	if !slices.Contains(n.regions, region) {

@@ -14,7 +14,12 @@ import (
 
 var regions = []string{"eu-central-1", "eu-west-1", "us-east-1"}
 
-func start(t *testing.T, rtt time.Duration) *Network {
+// flat is the same round trip between every two regions.
+func flat(rtt time.Duration) func(from, to string) time.Duration {
+	return func(string, string) time.Duration { return rtt }
+}
+
+func start(t *testing.T, rtt func(from, to string) time.Duration) *Network {
 	t.Helper()
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "replica answered")
@@ -51,7 +56,7 @@ func call(t *testing.T, n *Network, from, to string, header http.Header, timeout
 }
 
 func TestLinksListenOnLoopbackAndForward(t *testing.T) {
-	n := start(t, 0)
+	n := start(t, nil)
 	for _, from := range regions {
 		for _, to := range regions {
 			u, err := url.Parse(n.Endpoint(from, to))
@@ -69,7 +74,7 @@ func TestLinksListenOnLoopbackAndForward(t *testing.T) {
 }
 
 func TestBrowserOriginsAreRefused(t *testing.T) {
-	n := start(t, 0)
+	n := start(t, nil)
 	for _, origin := range []string{"http://evil.example", "null", "http://127.0.0.1:7460"} {
 		status, err := call(t, n, "eu-west-1", "eu-west-1", http.Header{"Origin": {origin}}, 5*time.Second)
 		if err != nil || status != http.StatusForbidden {
@@ -80,7 +85,7 @@ func TestBrowserOriginsAreRefused(t *testing.T) {
 
 func TestCrossRegionCallsPayTheRoundTrip(t *testing.T) {
 	const rtt = 150 * time.Millisecond
-	n := start(t, rtt)
+	n := start(t, flat(rtt))
 	begin := time.Now()
 	if _, err := call(t, n, "us-east-1", "eu-central-1", nil, 5*time.Second); err != nil {
 		t.Fatal(err)
@@ -91,8 +96,84 @@ func TestCrossRegionCallsPayTheRoundTrip(t *testing.T) {
 	}
 }
 
+// pairs is a round-trip table of the test's regions.
+func pairs(from, to string) time.Duration {
+	switch {
+	case from == "us-east-1" || to == "us-east-1":
+		return 90 * time.Millisecond
+	default:
+		return 25 * time.Millisecond
+	}
+}
+
+func TestEachPairHasItsOwnRoundTrip(t *testing.T) {
+	n := start(t, pairs)
+	for _, tt := range []struct {
+		from, to string
+		want     time.Duration
+	}{
+		{"eu-central-1", "us-east-1", 90 * time.Millisecond},
+		{"us-east-1", "eu-west-1", 90 * time.Millisecond},
+		{"eu-central-1", "eu-west-1", 25 * time.Millisecond},
+		{"us-east-1", "us-east-1", 0}, // within a region: never delayed
+		{"eu-central-1", "ap-south-1", 0},
+	} {
+		if got := n.RTT(tt.from, tt.to); got != tt.want {
+			t.Errorf("RTT(%s, %s) = %s, want %s", tt.from, tt.to, got, tt.want)
+		}
+	}
+}
+
+// TestNewConnectionsPayTheHandshakes checks the delay each request gets:
+// three round trips on a new connection, one on a reused one.
+func TestNewConnectionsPayTheHandshakes(t *testing.T) {
+	const rtt = 90 * time.Millisecond
+	cross := &link{from: "us-east-1", to: "eu-central-1", rtt: rtt}
+	local := &link{from: "eu-central-1", to: "eu-central-1"}
+	c := &conn{}
+	ctx := context.WithValue(t.Context(), connKey{}, c)
+	if got, want := cross.delay(ctx), (1+HandshakeRoundTrips)*rtt; got != want {
+		t.Errorf("first request on a new connection waits %s, want %s (TCP and TLS handshakes, then the request)", got, want)
+	}
+	if got := cross.delay(ctx); got != rtt {
+		t.Errorf("second request on the same connection waits %s, want the round trip %s", got, rtt)
+	}
+	if got := cross.delay(context.WithValue(t.Context(), connKey{}, &conn{})); got != 3*rtt {
+		t.Errorf("a second connection's first request waits %s, want %s", got, 3*rtt)
+	}
+	if got := local.delay(context.WithValue(t.Context(), connKey{}, &conn{})); got != 0 {
+		t.Errorf("a new connection within a region waits %s, want 0", got)
+	}
+}
+
+// TestHandshakesOverTheWire checks that the link tells connections apart:
+// a client that opens a new connection for every request pays the
+// handshakes every time. Lower bounds only, which hold however slow the
+// machine; the exact delays are TestNewConnectionsPayTheHandshakes'.
+func TestHandshakesOverTheWire(t *testing.T) {
+	const rtt = 60 * time.Millisecond
+	n := start(t, flat(rtt))
+	cold := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := range 2 {
+		begin := time.Now()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, n.Endpoint("us-east-1", "eu-central-1"), strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := cold.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if elapsed, want := time.Since(begin), (1+HandshakeRoundTrips)*rtt; elapsed < want {
+			t.Errorf("request %d on a new connection took %s, want at least %s", i+1, elapsed, want)
+		}
+	}
+}
+
 func TestCutOffIsAPartition(t *testing.T) {
-	n := start(t, 0)
+	n := start(t, nil)
 	if err := n.CutOff("eu-central-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +211,7 @@ func TestCutOffIsAPartition(t *testing.T) {
 }
 
 func TestDownReplicaRefusesEveryone(t *testing.T) {
-	n := start(t, 0)
+	n := start(t, nil)
 	if err := n.TakeDown("eu-west-1"); err != nil {
 		t.Fatal(err)
 	}
