@@ -22,8 +22,8 @@ type settings struct {
 	opts Options
 	// root is the module root; dataDir the absolute data dir.
 	root, dataDir string
-	// table names the table (hush-<stack>), also the user pool's name.
-	table   string
+	// name is hush-<stack>: the table's and the user pool's name.
+	name    string
 	regions []string
 	// throttle is the gateways' method throttling at start.
 	throttle gateway.Throttle
@@ -61,7 +61,7 @@ func resolveSettings(ctx context.Context, opts Options) (settings, error) {
 		return settings{}, fmt.Errorf("localcloud: data dir: %w", err)
 	}
 	set.opts, set.root, set.ports = opts, root, ports{base: opts.BasePort}
-	set.table = stackconfig.ResourceName(opts.Stack)
+	set.name = stackconfig.ResourceName(opts.Stack)
 	set.writeTimeout = cmp.Or(opts.WriteTimeout, DefaultWriteTimeout)
 	return set, nil
 }

@@ -41,8 +41,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		{"", takePortsStep},
 		{"starting DynamoDB Local", openDynamoDBStep},
 		{"starting cognito-local", openCognitoStep},
-		{"creating table " + set.table + " with a replica per region", openGlobalTableStep},
-		{"creating user pool " + set.table, openUserPoolStep},
+		{"creating table " + set.name + " with a replica per region", openGlobalTableStep},
+		{"creating user pool " + set.name, openUserPoolStep},
 		{"", openFunctionsStep},
 		{"", func(ctx context.Context, s *Stack) error { return openGatewaysStep(ctx, s, progress) }},
 		{"starting the front door and the status page", openEdgeStep},
@@ -83,7 +83,7 @@ func openDataDirStep(_ context.Context, s *Stack) error {
 	s.data = d
 	s.onClose(d.close)
 	s.info = Info{
-		Stack: s.set.opts.Stack, HomeRegion: s.set.regions[0], Table: s.set.table,
+		Stack: s.set.opts.Stack, HomeRegion: s.set.regions[0], Table: s.set.name,
 		DataDir: s.set.dataDir, LogDir: d.logs(), Throttle: s.set.throttle,
 	}
 	return nil
@@ -140,7 +140,7 @@ func openGlobalTableStep(ctx context.Context, s *Stack) error {
 		return err
 	}
 	g, err := openGlobalTable(ctx, globalTableOptions{
-		regions: s.set.regions, table: s.set.table, target: s.info.DynamoDBEndpoint,
+		regions: s.set.regions, table: s.set.name, target: s.info.DynamoDBEndpoint,
 		rtt: s.set.opts.CrossRegionRTT, delay: s.set.opts.ReplicationDelay, extra: s.set.opts.DynamoDBOptions,
 		dir: s.data.replicator(), log: log,
 	})
@@ -156,7 +156,7 @@ func openGlobalTableStep(ctx context.Context, s *Stack) error {
 // users in the home region, where the cloud pool lives.
 func openUserPoolStep(ctx context.Context, s *Stack) error {
 	c := s.cognito.NewClient(s.info.HomeRegion)
-	pool, err := cognitolocal.EnsurePool(ctx, c, s.set.table, userpool.Pool())
+	pool, err := cognitolocal.EnsurePool(ctx, c, s.set.name, userpool.Pool())
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func openUserPoolStep(ctx context.Context, s *Stack) error {
 }
 
 func openFunctionsStep(_ context.Context, s *Stack) error {
-	s.functions = newFunctions(s.table.clients, s.set.table, s.set.writeRegion, s.set.writeTimeout, s.data.logger)
+	s.functions = newFunctions(s.table.clients, s.set.name, s.set.writeRegion, s.set.writeTimeout, s.data.logger)
 	return nil
 }
 
