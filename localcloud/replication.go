@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
+	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/localcloud/iamguard"
 	"github.com/hush-scores/hush/localcloud/regionnet"
 	"github.com/hush-scores/hush/localcloud/replicator"
 )
@@ -54,6 +56,7 @@ func (s *Stack) startGlobalTable(ctx context.Context, opts Options, regions []st
 	}
 	s.net = n
 	s.clients.endpoint, s.clients.extra = n.Endpoint, s.dynamoExtra
+	s.clients.iam = &iamguard.Policies{Stack: opts.Stack, Table: table, Index: dynamo.IndexGSI1, Logger: s.logger}
 	if err := s.createTables(ctx, regions, table); err != nil {
 		return err
 	}

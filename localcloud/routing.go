@@ -21,6 +21,7 @@ import (
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/localcloud/gateway"
+	"github.com/hush-scores/hush/localcloud/iamguard"
 )
 
 // functions are one region's Lambda functions. They are rebuilt when the
@@ -63,6 +64,9 @@ type clients struct {
 	// extra configure the functions' clients after the defaults
 	// (Options.DynamoDBOptions).
 	extra []func(*dynamodb.Options)
+	// iam enforces each function's IAM policy on its clients (package
+	// iamguard); nil enforces nothing.
+	iam   *iamguard.Policies
 	mu    sync.Mutex
 	byKey map[string]*dynamodb.Client
 }
@@ -72,6 +76,7 @@ type clients struct {
 const (
 	clientRead        = "read"
 	clientWrite       = "write"
+	clientProbe       = "probe" // the read function's probe of the write region
 	clientSetup       = "setup"
 	clientReplication = "replication"
 )
@@ -112,7 +117,7 @@ func (c *clients) get(ctx context.Context, from, to, kind string, writeTimeout .
 	}
 	configure := map[string]func(*dynamodb.Options){
 		clientRead: dynamo.ConfigureEmulator, clientWrite: dynamo.ConfigureWriteClient, clientSetup: configureSetup,
-		clientReplication: configureReplication,
+		clientReplication: configureReplication, clientProbe: dynamo.ConfigureWriteClient,
 	}[kind]
 	if kind == clientWrite && len(writeTimeout) > 0 {
 		configure = configureWrite(writeTimeout[0])
@@ -121,8 +126,13 @@ func (c *clients) get(ctx context.Context, from, to, kind string, writeTimeout .
 	// database per signing region. The functions' clients take the extra
 	// options too (hush-load meters their requests).
 	fns := []func(*dynamodb.Options){configure}
-	if kind == clientRead || kind == clientWrite {
+	if kind == clientRead || kind == clientWrite || kind == clientProbe {
 		fns = append(fns, c.extra...)
+	}
+	// Each function's clients are its identity: its own policy is checked
+	// on every call, as IAM checks its role's.
+	if fn := map[string]api.Function{clientRead: api.FunctionRead, clientProbe: api.FunctionRead, clientWrite: api.FunctionWrite}[kind]; fn != "" && c.iam != nil {
+		fns = append(fns, c.iam.Options(fn, from, to))
 	}
 	cl, err := dynamolocal.NewClient(ctx, c.endpoint(from, to), to, fns...)
 	if err != nil {
@@ -160,7 +170,11 @@ func (s *Stack) wire(ctx context.Context, region string, logger *slog.Logger) (m
 		Logger: logger.With("region", region),
 	}
 	if target != region {
-		deps.WriteProbe = dynamo.NewStore(remote, table)
+		probe, err := s.clients.get(ctx, region, target, clientProbe)
+		if err != nil {
+			return nil, err
+		}
+		deps.WriteProbe = dynamo.NewStore(probe, table)
 	}
 	write := deps
 	write.Store = dynamo.NewStore(remote, table)
