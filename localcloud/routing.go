@@ -22,6 +22,7 @@ import (
 	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/localcloud/gateway"
 	"github.com/hush-scores/hush/localcloud/iamguard"
+	"github.com/hush-scores/hush/localcloud/txconflict"
 )
 
 // functions are one region's Lambda functions. They are rebuilt when the
@@ -66,9 +67,12 @@ type clients struct {
 	extra []func(*dynamodb.Options)
 	// iam enforces each function's IAM policy on its clients (package
 	// iamguard); nil enforces nothing.
-	iam   *iamguard.Policies
-	mu    sync.Mutex
-	byKey map[string]*dynamodb.Client
+	iam *iamguard.Policies
+	// conflicts cancels conflicting transactions of the write clients as
+	// DynamoDB does (package txconflict); nil leaves DynamoDB Local's queue.
+	conflicts *txconflict.Model
+	mu        sync.Mutex
+	byKey     map[string]*dynamodb.Client
 }
 
 // The kinds of client: what the read and write functions use, with the
@@ -116,7 +120,7 @@ func (c *clients) get(ctx context.Context, from, to, kind string, writeTimeout .
 		return cl, nil
 	}
 	configure := map[string]func(*dynamodb.Options){
-		clientRead: dynamo.ConfigureEmulator, clientWrite: dynamo.ConfigureWriteClient, clientSetup: configureSetup,
+		clientRead: dynamo.ConfigureClient, clientWrite: dynamo.ConfigureWriteClient, clientSetup: configureSetup,
 		clientReplication: configureReplication, clientProbe: dynamo.ConfigureWriteClient,
 	}[kind]
 	if kind == clientWrite && len(writeTimeout) > 0 {
@@ -133,6 +137,9 @@ func (c *clients) get(ctx context.Context, from, to, kind string, writeTimeout .
 	// on every call, as IAM checks its role's.
 	if fn := map[string]api.Function{clientRead: api.FunctionRead, clientProbe: api.FunctionRead, clientWrite: api.FunctionWrite}[kind]; fn != "" && c.iam != nil {
 		fns = append(fns, c.iam.Options(fn, from, to))
+	}
+	if kind == clientWrite && c.conflicts != nil {
+		fns = append(fns, c.conflicts.Install)
 	}
 	cl, err := dynamolocal.NewClient(ctx, c.endpoint(from, to), to, fns...)
 	if err != nil {
