@@ -108,6 +108,7 @@ func TestRetryBudget(t *testing.T) {
 		stale        bool // the match changed between read and write
 		succeedAfter int
 		fail         error
+		peak         time.Duration // the longest attempt of an earlier write
 		want         scores.Code
 		wantTxs      func(n int) bool
 	}{
@@ -119,6 +120,8 @@ func TestRetryBudget(t *testing.T) {
 			wantTxs: func(n int) bool { return n >= 3 }},
 		{name: "a slow attempt leaves no room for another", deadline: bound, callTime: time.Second, want: scores.CodeBusy,
 			wantTxs: func(n int) bool { return n == 1 }},
+		{name: "a slow commit of late keeps a late attempt from starting", deadline: bound, callTime: 20 * time.Millisecond, peak: 1500 * time.Millisecond, want: scores.CodeBusy,
+			wantTxs: func(n int) bool { return n >= 1 && n < writeAttempts }},
 		{name: "no deadline: the attempts bound it", callTime: time.Millisecond, want: scores.CodeBusy,
 			wantTxs: func(n int) bool { return n == writeAttempts }},
 		{name: "a long deadline: the attempts bound it", deadline: time.Hour, callTime: time.Millisecond, want: scores.CodeBusy,
@@ -138,6 +141,9 @@ func TestRetryBudget(t *testing.T) {
 				fc.reason0 = reasonConditionFailed
 			}
 			s := &Store{client: fc, table: "hush-test", clock: clk}
+			if tt.peak > 0 {
+				s.peak.observe(start, tt.peak, true)
+			}
 			ctx := context.Background()
 			if tt.deadline > 0 {
 				var cancel context.CancelFunc
@@ -171,7 +177,21 @@ func TestRetryBudget(t *testing.T) {
 			}
 			// Giving up is only allowed when the next backoff (at most
 			// backoffCap) and an attempt no longer fit.
-			if tt.want == scores.CodeBusy && tt.deadline == bound && fc.txs < writeAttempts && elapsed < tt.deadline-backoffCap-2*tt.callTime-time.Millisecond {
+			// What the store may assume an attempt takes: twice this
+			// write's own, and the recent peak, or firstAttemptGuess while
+			// nothing has committed. No retry may start with less left.
+			attempt := tt.callTime
+			if tt.put {
+				attempt *= 2
+			}
+			room := max(tt.peak, 2*attempt)
+			if tt.peak == 0 {
+				room = max(room, firstAttemptGuess)
+			}
+			if lastStart := elapsed - attempt; tt.deadline > 0 && fc.txs > 1 && lastStart+room > tt.deadline {
+				t.Errorf("the last retry started at %v, with less than %v left", lastStart, room)
+			}
+			if tt.want == scores.CodeBusy && tt.deadline == bound && fc.txs < writeAttempts && elapsed < tt.deadline-backoffCap-room-attempt-time.Millisecond {
 				t.Errorf("gave up after %v of a %v budget: it should have used it", elapsed, tt.deadline)
 			}
 			if tt.want == scores.CodeBusy && !strings.Contains(scores.ErrorMessage(err), "try again") {

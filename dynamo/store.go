@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -39,11 +40,11 @@ const (
 //
 // The budget is the caller's deadline (the write handler bounds every
 // write to api.DefaultWriteTimeout): a write retries only while the time
-// left holds the next backoff and another attempt as long as the longest
-// one so far, and otherwise gives up at once with CodeBusy, which the API
-// answers 429 with Retry-After. So contention never runs into the deadline
-// and becomes a 503, which would say the table is out of reach and fire the
-// 5XX alarms. writeAttempts bounds the retries of a caller without a
+// left holds the next backoff and another attempt (twice its own longest
+// so far, or the longest of any write of late: see write), and otherwise
+// gives up at once with CodeBusy, which the API answers 429 with
+// Retry-After. So contention never runs into the deadline and becomes a
+// 503, which would say the table is out of reach and fire the 5XX alarms. writeAttempts bounds the retries of a caller without a
 // deadline (the repair tool).
 const (
 	writeAttempts = 16
@@ -92,6 +93,8 @@ type Store struct {
 	client api
 	table  string
 	clock  clock
+	// peak is the longest write attempt of late, for the retry budget.
+	peak attemptPeak
 }
 
 var _ scores.Store = (*Store)(nil)
@@ -347,24 +350,83 @@ func (s *Store) write(ctx context.Context, read bool, tournamentID, matchID stri
 			return err
 		}
 		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+		took := s.clock.Now().Sub(start)
+		s.peak.observe(s.clock.Now(), took, err == nil)
 		if err == nil {
 			return nil
 		}
-		longest = max(longest, s.clock.Now().Sub(start))
+		longest = max(longest, took)
 		reasons := cancellation(err)
 		stale := read && reasonCode(reasons, 0) == reasonConditionFailed
 		busy := hasReason(reasons, reasonTxConflict) || localLockTimeout(err)
 		if !stale && !busy {
 			return err
 		}
+		// Room for twice the longest attempt of this write, and for the
+		// longest attempt of any write of late: a cancelled attempt
+		// returns at once, so this write's own may all have been quick
+		// while one that commits takes longer, and an attempt that runs
+		// into the deadline is a 503 whose write may even have committed.
 		delay := backoff(attempt)
-		if attempt == writeAttempts || !s.fits(ctx, delay+longest) {
+		if attempt == writeAttempts || !s.fits(ctx, delay+max(2*longest, s.peak.get(s.clock.Now()))) {
 			return &scores.Error{Code: scores.CodeBusy, Message: busyMessage, Err: err}
 		}
 		if err := s.clock.Sleep(ctx, delay); err != nil {
 			return err
 		}
 	}
+}
+
+// peakWindow is how long a slow attempt counts in attemptPeak.
+const peakWindow = 30 * time.Second
+
+// firstAttemptGuess is what a write attempt is assumed to take until one
+// has committed within the last window: the first call of a Lambda
+// instance to the write region may open a connection to another continent
+// (TCP and TLS handshakes, then the transaction: several round trips of up
+// to 150 ms), and the attempts a write sees first may all be cancellations
+// for contention, which return at once and say nothing of how long a
+// commit takes.
+const firstAttemptGuess = 500 * time.Millisecond
+
+// attemptPeak keeps the longest write attempt (read and transaction) of
+// the last peakWindow or two: the current window's and the previous
+// one's.
+type attemptPeak struct {
+	mu        sync.Mutex
+	cur, prev time.Duration
+	committed bool // an attempt committed in the current or previous window
+	since     time.Time
+}
+
+func (p *attemptPeak) rotate(now time.Time) {
+	switch {
+	case now.Sub(p.since) >= 2*peakWindow:
+		p.cur, p.prev, p.committed, p.since = 0, 0, false, now
+	case now.Sub(p.since) >= peakWindow:
+		p.cur, p.prev, p.since = 0, p.cur, now
+	}
+}
+
+// observe notes an attempt that took d and, with committed, ended in a
+// commit.
+func (p *attemptPeak) observe(now time.Time, d time.Duration, committed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rotate(now)
+	p.cur = max(p.cur, d)
+	p.committed = p.committed || committed
+}
+
+// get returns how long an attempt may take.
+func (p *attemptPeak) get(now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rotate(now)
+	if !p.committed {
+		return max(p.cur, p.prev, firstAttemptGuess)
+	}
+	return max(p.cur, p.prev)
 }
 
 // busyMessage is what a client refused for contention reads (429).

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -33,9 +34,9 @@ func TestCallWithinLambdaTimeout(t *testing.T) {
 		t.Errorf("the function's context deadline %v is not its timeout after %v", deadline, start)
 	}
 	quick := func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-		return events.APIGatewayProxyResponse{StatusCode: 204}, nil
+		return events.APIGatewayProxyResponse{StatusCode: http.StatusNoContent}, nil
 	}
-	if resp, err := callWithin(context.Background(), timeout, quick, events.APIGatewayProxyRequest{}); err != nil || resp.StatusCode != 204 {
+	if resp, err := callWithin(context.Background(), timeout, quick, events.APIGatewayProxyRequest{}); err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Errorf("quick function: %v, %v; want 204", resp.StatusCode, err)
 	}
 }
