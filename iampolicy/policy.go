@@ -35,6 +35,8 @@ const (
 var (
 	readActions  = []string{"dynamodb:GetItem", "dynamodb:Query"}
 	writeActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+	// indexActions is what a reader may do to the index.
+	indexActions = []string{"dynamodb:Query"}
 	// probeActions is what the read function may do to the write region's
 	// replica: one GetItem of a fixed key, to report the write path.
 	probeActions = []string{"dynamodb:GetItem"}
@@ -127,9 +129,11 @@ func FunctionPolicy(access api.Access, logGroupArn string, local, write TableARN
 	}
 	switch access {
 	case api.AccessRead:
-		// Only Query reaches the index.
+		// Only Query reaches the index: GetItem names the table.
 		doc.Statement = append(doc.Statement, Statement{
-			Sid: "Table", Effect: Allow, Action: TableActions(access), Resource: []string{local.Table, local.Index},
+			Sid: "Table", Effect: Allow, Action: TableActions(access), Resource: []string{local.Table},
+		}, Statement{
+			Sid: "Index", Effect: Allow, Action: append([]string(nil), indexActions...), Resource: []string{local.Index},
 		})
 		if write.Table != local.Table {
 			doc.Statement = append(doc.Statement, Statement{
