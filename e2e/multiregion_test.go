@@ -209,6 +209,7 @@ func TestMultiRegionCreateOnce(t *testing.T) {
 
 	t.Run("control without write routing", func(t *testing.T) {
 		s := requireLocal(t, "it switches write routing off")
+		loosenWriteBound(t, "the control needs each region's first create to commit, and on this machine a transaction under 50 concurrent creates can outlast 1.8 s")
 		if err := s.SetWriteRouting(t.Context(), false); err != nil {
 			t.Fatal(err)
 		}

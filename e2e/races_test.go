@@ -220,6 +220,7 @@ func TestRaceCreateOneMatch(t *testing.T) {
 // workers spread over every region; each is then readable by GET in the
 // region that wrote it, and the paginated results list all 500 exactly once.
 func TestRaceDistinctWrites(t *testing.T) {
+	loosenWriteBound(t, "500 writes from 32 workers are about every write being stored once, and on this machine one DynamoDB Local transaction under that load can outlast 1.8 s")
 	alice, _ := users(t)
 	tid := tournament("race-distinct")
 	t.Cleanup(func() { deleteTournament(t, tid, alice) })
