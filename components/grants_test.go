@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hush-scores/hush/api"
@@ -45,11 +46,11 @@ var derived struct {
 func derivedAuths(t *testing.T) map[api.Function][]awscall.Auth {
 	t.Helper()
 	derived.once.Do(func() {
-		setup := dynamotest.Start(t, dynamo.ConfigureClient)
+		setup := dynamotest.Start(t, patient)
 		table := dynamotest.NewTable(t, setup, dynamo.CreateTable)
 		meters := map[api.Function]*dynamo.Meter{api.FunctionRead: {}, api.FunctionWrite: {}}
 		client := func(fn api.Function, region string) *dynamodb.Client {
-			c, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(t), region, dynamo.ConfigureClient, meters[fn].Install)
+			c, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(t), region, dynamo.ConfigureClient, patient, meters[fn].Install)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,4 +143,11 @@ func prefixOf(action string) string {
 		}
 	}
 	return action
+}
+
+// patient bounds calls loosely: this test is about which calls are made
+// and allowed, not how fast, and a cold DynamoDB Local on a busy machine
+// takes seconds.
+func patient(o *dynamodb.Options) {
+	o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(30 * time.Second)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hush-scores/hush/api"
@@ -60,7 +61,7 @@ func wire(t *testing.T, table string, edit func(api.Function, iampolicy.Document
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
 	p := &iamguard.Policies{Stack: "test", Table: table, Index: dynamo.IndexGSI1, Logger: logger, Edit: edit}
 	client := func(fn api.Function, from, to string) *dynamodb.Client {
-		c, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(t), to, dynamo.ConfigureClient, p.Options(fn, from, writeRegion))
+		c, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(t), to, dynamo.ConfigureClient, patient, p.Options(fn, from, writeRegion))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,7 +84,7 @@ func wire(t *testing.T, table string, edit func(api.Function, iampolicy.Document
 
 func newTable(t *testing.T) string {
 	t.Helper()
-	return dynamotest.NewTable(t, dynamotest.Start(t, dynamo.ConfigureClient), dynamo.CreateTable)
+	return dynamotest.NewTable(t, dynamotest.Start(t, patient), dynamo.CreateTable)
 }
 
 // TestRealGrantsServeEveryRoute runs the tour with the policies as
@@ -185,4 +186,11 @@ func TestExplicitDenyWins(t *testing.T) {
 	if !strings.Contains(logs.String(), "with an explicit deny") {
 		t.Errorf("the log does not say the deny was explicit:\n%s", logs)
 	}
+}
+
+// patient bounds calls loosely: this test is about which calls are made
+// and allowed, not how fast, and a cold DynamoDB Local on a busy machine
+// takes seconds.
+func patient(o *dynamodb.Options) {
+	o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(30 * time.Second)
 }

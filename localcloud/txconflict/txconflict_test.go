@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
@@ -46,10 +47,10 @@ func put(table, pk, sk string) types.TransactWriteItem {
 // done the shared item is free again.
 func TestConflictingTransactionIsCancelled(t *testing.T) {
 	model := &txconflict.Model{KeyAttrs: []string{dynamo.AttrPK, dynamo.AttrSK}}
-	setup := dynamotest.Start(t, dynamo.ConfigureClient)
+	setup := dynamotest.Start(t, patient)
 	table := dynamotest.NewTable(t, setup, dynamo.CreateTable)
-	slow := dynamotest.Start(t, dynamo.ConfigureClient, model.Install, slowTransactions(500*time.Millisecond))
-	fast := dynamotest.Start(t, dynamo.ConfigureClient, model.Install)
+	slow := dynamotest.Start(t, dynamo.ConfigureClient, patient, model.Install, slowTransactions(500*time.Millisecond))
+	fast := dynamotest.Start(t, dynamo.ConfigureClient, patient, model.Install)
 	ctx := t.Context()
 
 	var wg sync.WaitGroup
@@ -86,4 +87,11 @@ func TestConflictingTransactionIsCancelled(t *testing.T) {
 	if got := model.Conflicts(); got != 1 {
 		t.Errorf("Conflicts() = %d, want 1", got)
 	}
+}
+
+// patient bounds calls loosely: this test is about which transaction is
+// cancelled, not how fast, and a cold DynamoDB Local on a busy machine
+// takes seconds.
+func patient(o *dynamodb.Options) {
+	o.HTTPClient = awshttp.NewBuildableClient().WithTimeout(30 * time.Second)
 }
