@@ -201,3 +201,29 @@ func TestRetryBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestOutageDoesNotShrinkRetryBudget checks that a call that timed out,
+// which says nothing of how long an attempt takes, does not count in the
+// recent peak: contention right after it still gets its retries.
+func TestOutageDoesNotShrinkRetryBudget(t *testing.T) {
+	const bound = 1800 * time.Millisecond
+	clk := &fakeClock{now: time.Now()}
+	fc := &conflictClient{clock: clk, callTime: 1700 * time.Millisecond, reason0: "None", fail: context.DeadlineExceeded}
+	s := &Store{client: fc, table: "hush-test", clock: clk}
+	m := newMatch(t, "t1", "m1", "Alice", "Bob", "alice", baseTime)
+	ctx, cancel := context.WithDeadline(context.Background(), clk.Now().Add(bound))
+	err := s.CreateMatch(ctx, m)
+	cancel()
+	if got := scores.ErrorCode(err); got != scores.CodeUnavailable {
+		t.Fatalf("the timed-out write: code %q (%v), want unavailable", got, err)
+	}
+	fc.fail, fc.callTime, fc.txs = nil, 20*time.Millisecond, 0
+	ctx, cancel = context.WithDeadline(context.Background(), clk.Now().Add(bound))
+	defer cancel()
+	if got := scores.ErrorCode(s.CreateMatch(ctx, m)); got != scores.CodeBusy {
+		t.Fatalf("the contended write: code %q, want busy", got)
+	}
+	if fc.txs < 3 {
+		t.Errorf("the contended write made %d attempts after an outage: the timeout shrank its budget", fc.txs)
+	}
+}

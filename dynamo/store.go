@@ -351,8 +351,8 @@ func (s *Store) write(ctx context.Context, read bool, tournamentID, matchID stri
 		}
 		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
 		took := s.clock.Now().Sub(start)
-		s.peak.observe(s.clock.Now(), took, err == nil)
 		if err == nil {
+			s.peak.observe(s.clock.Now(), took, true)
 			return nil
 		}
 		longest = max(longest, took)
@@ -360,8 +360,11 @@ func (s *Store) write(ctx context.Context, read bool, tournamentID, matchID stri
 		stale := read && reasonCode(reasons, 0) == reasonConditionFailed
 		busy := hasReason(reasons, reasonTxConflict) || localLockTimeout(err)
 		if !stale && !busy {
+			// A timeout or an outage says nothing of how long an
+			// attempt takes, so it does not count in the peak.
 			return err
 		}
+		s.peak.observe(s.clock.Now(), took, false)
 		// Room for twice the longest attempt of this write, and for the
 		// longest attempt of any write of late: a cancelled attempt
 		// returns at once, so this write's own may all have been quick
