@@ -61,8 +61,26 @@ func Of(ctx context.Context, params any) []Auth {
 	if service == dynamodb.ServiceID {
 		return DynamoDB(op, region, params)
 	}
-	prefix := strings.ToLower(strings.ReplaceAll(service, " ", ""))
-	return []Auth{{Action: prefix + ":" + op, Region: region}}
+	return []Auth{{Action: Prefix(service) + ":" + op, Region: region}}
+}
+
+// iamPrefixes maps the SDK's service IDs whose IAM prefix is not simply
+// the ID in lower case without spaces.
+var iamPrefixes = map[string]string{
+	"CloudWatch Logs":           "logs",
+	"Cognito Identity Provider": "cognito-idp",
+	"EventBridge":               "events",
+	"SFN":                       "states",
+	"XRay":                      "xray",
+}
+
+// Prefix returns the IAM action prefix of an AWS SDK service ID: "logs"
+// for "CloudWatch Logs", "dynamodb" for "DynamoDB".
+func Prefix(serviceID string) string {
+	if p, ok := iamPrefixes[serviceID]; ok {
+		return p
+	}
+	return strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
 }
 
 // DynamoDB returns the authorisations of DynamoDB operation op with input

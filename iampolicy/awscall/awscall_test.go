@@ -59,3 +59,14 @@ func TestResource(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefix(t *testing.T) {
+	for id, want := range map[string]string{
+		"DynamoDB": "dynamodb", "CloudWatch Logs": "logs", "Cognito Identity Provider": "cognito-idp",
+		"SSM": "ssm", "Secrets Manager": "secretsmanager", "STS": "sts",
+	} {
+		if got := Prefix(id); got != want {
+			t.Errorf("Prefix(%q) = %q, want %q", id, got, want)
+		}
+	}
+}
