@@ -461,6 +461,30 @@ func TestStoreFailuresAreNotEchoed(t *testing.T) {
 	}
 }
 
+// TestBusyWriteSaysRetry checks the answer to a write that lost to
+// contention: 429, Retry-After, and a JSON error telling the client to try
+// again; never a 5xx, and never 409, which means the match exists.
+func TestBusyWriteSaysRetry(t *testing.T) {
+	for _, tt := range []struct{ method, path, body string }{
+		{"POST", "/v1/tournament/match", matchJSON("ttt2024", "m1", "Alice", "Bob", "5,4,9")},
+		{"PUT", "/v1/tournament/match", matchJSON("ttt2024", "m1", "Alice", "Bob", "5,4,9")},
+		{"DELETE", "/v1/tournament/ttt2024/match/m1", ""},
+	} {
+		t.Run(tt.method, func(t *testing.T) {
+			e := newTestEnv(t)
+			e.store.fail = &scores.Error{Code: scores.CodeBusy, Message: "other writes to this tournament got in first: try again", Err: errTable}
+			rec := e.do(t, tt.method, tt.path, tt.body, alice)
+			wantError(t, rec, http.StatusTooManyRequests)
+			if got := rec.Header().Get("Retry-After"); got != strconv.Itoa(RetryAfterSeconds) {
+				t.Errorf("Retry-After = %q, want %d", got, RetryAfterSeconds)
+			}
+			if !strings.Contains(rec.Body.String(), "try again") {
+				t.Errorf("body %s does not say to try again", rec.Body)
+			}
+		})
+	}
+}
+
 func TestPutMatch(t *testing.T) {
 	e := newTestEnv(t)
 	body := matchJSON("ttt2024", "m1", "Alice", "Bob", "5,4,9")

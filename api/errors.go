@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/hush-scores/hush/scores"
 )
@@ -18,8 +19,12 @@ var statusOf = map[scores.Code]int{
 	scores.CodeForbidden:    http.StatusForbidden,
 	scores.CodeUnauthorized: http.StatusUnauthorized,
 	scores.CodeTooLarge:     http.StatusRequestEntityTooLarge,
-	scores.CodeUnavailable:  http.StatusServiceUnavailable,
-	scores.CodeInternal:     http.StatusInternalServerError,
+	// A write that lost to other writes of the same items until its
+	// deadline: the client's request was fine and trying again works, so a
+	// client error that says so, never a 5xx (409 already means "exists").
+	scores.CodeBusy:        http.StatusTooManyRequests,
+	scores.CodeUnavailable: http.StatusServiceUnavailable,
+	scores.CodeInternal:    http.StatusInternalServerError,
 }
 
 // StatusOf returns the HTTP status for an error code; unknown codes are
@@ -30,6 +35,11 @@ func StatusOf(code scores.Code) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// RetryAfterSeconds is the Retry-After of a write refused for contention
+// (429): the writes it lost to commit in tens of milliseconds, so a second
+// is ample, and short enough not to lose the user's patience.
+const RetryAfterSeconds = 1
 
 // ErrorBody is the JSON body of every error a handler answers.
 type ErrorBody struct {
@@ -63,6 +73,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		body.Fields = de.Fields
 	}
 	log := loggerFrom(r.Context())
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterSeconds))
+	}
 	switch {
 	case status >= 500:
 		log.Error("request failed", "code", string(code), "error", err)

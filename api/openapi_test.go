@@ -68,6 +68,9 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // TestOpenAPIDescribesRealAnswers sends real requests through the handler
 // and validates each request and answer against the document, so its schemas
 // cannot drift from what the handlers send.
+// errBusy is the store's answer to a write that lost to contention.
+var errBusy = &scores.Error{Code: scores.CodeBusy, Message: "other writes to this tournament got in first: try again"}
+
 func TestOpenAPIDescribesRealAnswers(t *testing.T) {
 	doc := loadOpenAPI(t)
 	router, err := legacy.NewRouter(doc)
@@ -92,6 +95,8 @@ func TestOpenAPIDescribesRealAnswers(t *testing.T) {
 		{"POST", "/v1/tournament/match", m1, alice, 409, nil},
 		{"POST", "/v1/tournament/match", m2, alice, 503, &scores.Error{Code: scores.CodeUnavailable, Message: "table unavailable"}},
 		{"POST", "/v1/tournament/match", m2, alice, 500, errTable},
+		{"POST", "/v1/tournament/match", m2, alice, 429, errBusy},
+		{"PUT", "/v1/tournament/match", m2, bob, 429, errBusy},
 		{"PUT", "/v1/tournament/match", m2, bob, 200, nil},
 		{"PUT", "/v1/tournament/match", m2, alice, 403, nil},
 		{"GET", "/v1/tournament/ttt2024/results?limit=1", "", nil, 200, nil},
@@ -105,6 +110,7 @@ func TestOpenAPIDescribesRealAnswers(t *testing.T) {
 		{"GET", "/v1/player/bob/matches?limit=1", "", nil, 200, nil},
 		{"GET", "/v1/player/nobody/matches", "", nil, 404, nil},
 		{"DELETE", "/v1/tournament/ttt2024/match/m1", "", bob, 403, nil},
+		{"DELETE", "/v1/tournament/ttt2024/match/m1", "", alice, 429, errBusy},
 		{"DELETE", "/v1/tournament/ttt2024/match/m1", "", alice, 204, nil},
 		{"DELETE", "/v1/tournament/ttt2024/match/m1", "", alice, 404, nil},
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
@@ -62,7 +63,7 @@ type RegionalHush struct {
 // DynamoDB request; the timeout stays well under API Gateway's 29 s.
 const (
 	lambdaMemoryMB       = 256
-	lambdaTimeoutSeconds = 10
+	lambdaTimeoutSeconds = int(api.LambdaTimeout / time.Second)
 )
 
 // accessLogFormat is one JSON object per request. requestId ties a log line

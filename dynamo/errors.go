@@ -35,13 +35,22 @@ var unavailableCodes = map[string]bool{
 	"ServiceUnavailable":                     true,
 	"TransactionInProgressException":         true,
 	"UnrecognizedClientException":            true, // credentials refused
-	"AccessDeniedException":                  true, // a role without the permission
 }
+
+// AccessDeniedException is deliberately not among unavailableCodes: a role
+// without a permission the code needs is a defect of the deployment, not an
+// outage. It answers 500 (CodeInternal) rather than 503 because 503 tells
+// clients and the front door that the table is out of reach for now and
+// that trying again later may work, while a missing grant fails every
+// retry until the policy is fixed; 500 says the fault is ours. Both are
+// 5xx, so the alarms fire either way, and the handler logs the SDK's error,
+// whose message names the principal, the action and the resource.
 
 // classify turns an SDK error into a domain error: everything that means the
 // table is out of reach (network, timeouts, a missing table, throttling,
 // refused credentials) is CodeUnavailable, a request DynamoDB refuses as
-// invalid is CodeInternal because it is our bug. Condition failures are
+// invalid, or IAM refuses for want of a grant, is CodeInternal because it
+// is our bug. Condition failures are
 // mapped by the callers, who know what the condition meant.
 func classify(err error) error {
 	var se *scores.Error

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/hush-scores/hush/iampolicy/awscall"
 )
 
 // Meter counts the requests a DynamoDB client makes and their capacity: it
@@ -31,6 +33,11 @@ type Meter struct {
 type Usage struct {
 	// Requests per operation name (GetItem, Query, TransactWriteItems).
 	Requests map[string]int
+	// Auths counts the IAM authorisations the requests needed: each an
+	// action on a table or index of a region (a transaction needs one per
+	// item, by its own action). The Pulumi mock test compares the
+	// functions' grants with these.
+	Auths map[awscall.Auth]int
 	// ReadUnits and WriteUnits as DynamoDB reported them; a transaction's
 	// units are write units, doubled as transactions are.
 	ReadUnits  float64
@@ -54,6 +61,7 @@ func (m *Meter) Install(o *dynamodb.Options) {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("hushMeter",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				askCapacity(in.Parameters)
+				auths := awscall.Of(ctx, in.Parameters)
 				out, md, err := next.HandleInitialize(ctx, in)
 				written, units, replica := 0, 0.0, 0.0
 				if tx, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok && err == nil {
@@ -63,9 +71,12 @@ func (m *Meter) Install(o *dynamodb.Options) {
 				read, write := reported(out.Result)
 				m.mu.Lock()
 				if m.usage.Requests == nil {
-					m.usage.Requests = map[string]int{}
+					m.usage.Requests, m.usage.Auths = map[string]int{}, map[awscall.Auth]int{}
 				}
 				m.usage.Requests[awsmiddleware.GetOperationName(ctx)]++
+				for _, a := range auths {
+					m.usage.Auths[a]++
+				}
 				m.usage.ReadUnits += read
 				m.usage.WriteUnits += units
 				m.usage.ReplicaWriteUnits += replica
@@ -84,7 +95,7 @@ func (m *Meter) Take() Usage {
 	u := m.usage
 	m.usage = Usage{}
 	if u.Requests == nil {
-		u.Requests = map[string]int{}
+		u.Requests, u.Auths = map[string]int{}, map[awscall.Auth]int{}
 	}
 	return u
 }

@@ -304,7 +304,7 @@ func (s *Store) ImportMatches(ctx context.Context, ms []scores.Match) error {
 				if attempt == writeAttempts {
 					return wrap(unavailable(fmt.Errorf("%d items left unprocessed", len(batch[s.table]))), "import matches")
 				}
-				if err := backoff(ctx, attempt); err != nil {
+				if err := s.clock.Sleep(ctx, backoff(attempt)); err != nil {
 					return wrap(classify(err), "import matches")
 				}
 			}

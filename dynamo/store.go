@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,17 +36,43 @@ const (
 // every match of a tournament updates its players' standing items), or a
 // replace or delete whose match changed between its read and its write.
 // Backoff is exponential with full jitter, so a crowd of writers on one
-// tournament spreads out instead of colliding again in step. The attempts
-// bound the waiting: at most about 5 s of sleep in all (2.5 s expected),
-// inside the write function's 10 s timeout (components/regional.go) with
-// DynamoDB's millisecond requests; a write still cancelled then answers
-// 409. The bound is on attempts, not wall time, so a slow DynamoDB Local on
-// a busy machine does not turn contention into refusals.
+// tournament spreads out instead of colliding again in step.
+//
+// The budget is the caller's deadline (the write handler bounds every
+// write to api.DefaultWriteTimeout): a write retries only while the time
+// left holds the next backoff and another attempt (twice its own longest
+// so far, or the longest of any write of late: see write), and otherwise
+// gives up at once with CodeBusy, which the API answers 429 with
+// Retry-After. So contention never runs into the deadline and becomes a
+// 503, which would say the table is out of reach and fire the 5XX alarms. writeAttempts bounds the retries of a caller without a
+// deadline (the repair tool).
 const (
 	writeAttempts = 16
 	backoffBase   = 5 * time.Millisecond
 	backoffCap    = 500 * time.Millisecond
 )
+
+// clock is what a write's retries read and wait on; tests give a fake one.
+type clock interface {
+	Now() time.Time
+	// Sleep waits d, or returns ctx's error when ctx ends first.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
 
 // api is the part of the DynamoDB client the store uses.
 type api interface {
@@ -65,6 +92,9 @@ type api interface {
 type Store struct {
 	client api
 	table  string
+	clock  clock
+	// peak is the longest write attempt of late, for the retry budget.
+	peak attemptPeak
 }
 
 var _ scores.Store = (*Store)(nil)
@@ -72,7 +102,7 @@ var _ scores.Store = (*Store)(nil)
 // NewStore returns a store of the table named table. Build client with
 // ConfigureClient so calls to a dead table fail fast.
 func NewStore(client *dynamodb.Client, table string) *Store {
-	return &Store{client: client, table: table}
+	return &Store{client: client, table: table, clock: realClock{}}
 }
 
 // CreateMatch stores m, its two player links and its players' standings in
@@ -305,7 +335,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // are retried too; both back off. Without read, a failed condition is
 // returned for the caller to name.
 func (s *Store) write(ctx context.Context, read bool, tournamentID, matchID string, decide func(old *matchItem) ([]types.TransactWriteItem, error)) error {
+	var longest time.Duration
 	for attempt := 1; ; attempt++ {
+		start := s.clock.Now()
 		var old *matchItem
 		if read {
 			var err error
@@ -318,22 +350,95 @@ func (s *Store) write(ctx context.Context, read bool, tournamentID, matchID stri
 			return err
 		}
 		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: tx})
+		took := s.clock.Now().Sub(start)
 		if err == nil {
+			s.peak.observe(s.clock.Now(), took, true)
 			return nil
 		}
+		longest = max(longest, took)
 		reasons := cancellation(err)
 		stale := read && reasonCode(reasons, 0) == reasonConditionFailed
 		busy := hasReason(reasons, reasonTxConflict) || localLockTimeout(err)
-		if attempt == writeAttempts || !stale && !busy {
-			if stale {
-				return &scores.Error{Code: scores.CodeConflict, Message: "the match is being written by another request, try again", Err: err}
-			}
+		if !stale && !busy {
+			// A timeout or an outage says nothing of how long an
+			// attempt takes, so it does not count in the peak.
 			return err
 		}
-		if err := backoff(ctx, attempt); err != nil {
+		s.peak.observe(s.clock.Now(), took, false)
+		// Room for twice the longest attempt of this write, and for the
+		// longest attempt of any write of late: a cancelled attempt
+		// returns at once, so this write's own may all have been quick
+		// while one that commits takes longer, and an attempt that runs
+		// into the deadline is a 503 whose write may even have committed.
+		delay := backoff(attempt)
+		if attempt == writeAttempts || !s.fits(ctx, delay+max(2*longest, s.peak.get(s.clock.Now()))) {
+			return &scores.Error{Code: scores.CodeBusy, Message: busyMessage, Err: err}
+		}
+		if err := s.clock.Sleep(ctx, delay); err != nil {
 			return err
 		}
 	}
+}
+
+// peakWindow is how long a slow attempt counts in attemptPeak.
+const peakWindow = 30 * time.Second
+
+// firstAttemptGuess is what a write attempt is assumed to take until one
+// has committed within the last window: the first call of a Lambda
+// instance to the write region may open a connection to another continent
+// (TCP and TLS handshakes, then the transaction: several round trips of up
+// to 150 ms), and the attempts a write sees first may all be cancellations
+// for contention, which return at once and say nothing of how long a
+// commit takes.
+const firstAttemptGuess = 500 * time.Millisecond
+
+// attemptPeak keeps the longest write attempt (read and transaction) of
+// the last peakWindow or two: the current window's and the previous
+// one's.
+type attemptPeak struct {
+	mu        sync.Mutex
+	cur, prev time.Duration
+	committed bool // an attempt committed in the current or previous window
+	since     time.Time
+}
+
+func (p *attemptPeak) rotate(now time.Time) {
+	switch {
+	case now.Sub(p.since) >= 2*peakWindow:
+		p.cur, p.prev, p.committed, p.since = 0, 0, false, now
+	case now.Sub(p.since) >= peakWindow:
+		p.cur, p.prev, p.since = 0, p.cur, now
+	}
+}
+
+// observe notes an attempt that took d and, with committed, ended in a
+// commit.
+func (p *attemptPeak) observe(now time.Time, d time.Duration, committed bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rotate(now)
+	p.cur = max(p.cur, d)
+	p.committed = p.committed || committed
+}
+
+// get returns how long an attempt may take.
+func (p *attemptPeak) get(now time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rotate(now)
+	if !p.committed {
+		return max(p.cur, p.prev, firstAttemptGuess)
+	}
+	return max(p.cur, p.prev)
+}
+
+// busyMessage is what a client refused for contention reads (429).
+const busyMessage = "other writes to this tournament got in first: try again"
+
+// fits reports whether d more still ends before ctx's deadline.
+func (s *Store) fits(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || s.clock.Now().Add(d).Before(deadline)
 }
 
 // localLockTimeout reports DynamoDB Local's way of saying what DynamoDB
@@ -348,17 +453,11 @@ func localLockTimeout(err error) bool {
 		strings.Contains(api.ErrorMessage(), "waiting for a lock")
 }
 
-// backoff waits before attempt+1: a random time up to an exponentially
-// growing, capped bound ("full jitter").
-func backoff(ctx context.Context, attempt int) error {
+// backoff returns the wait before attempt+1: a random time up to an
+// exponentially growing, capped bound ("full jitter").
+func backoff(attempt int) time.Duration {
 	bound := min(backoffCap, backoffBase<<min(attempt, 16))
-	delay := rand.N(bound) + time.Millisecond //nolint:gosec // jitter between retries, not a secret
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(delay):
-		return nil
-	}
+	return rand.N(bound) + time.Millisecond //nolint:gosec // jitter between retries, not a secret
 }
 
 // storedMatch reads the match item as the write region holds it now, and
@@ -584,14 +683,19 @@ func wrapWrite(err error, format string, args ...any) error {
 
 // txError maps what is left of a transaction error once the callers have
 // read the condition failures: a transaction that kept colliding with
-// others is a conflict, throttling means unavailable.
+// others is busy (write already says so when its budget ends), throttling
+// means unavailable.
 func txError(err error) error {
+	var se *scores.Error
+	if errors.As(err, &se) {
+		return err
+	}
 	reasons := cancellation(err)
 	switch {
 	case reasons == nil:
 		return classify(err)
 	case hasReason(reasons, reasonTxConflict):
-		return &scores.Error{Code: scores.CodeConflict, Message: "the match is being written by another request, try again", Err: err}
+		return &scores.Error{Code: scores.CodeBusy, Message: busyMessage, Err: err}
 	case hasReason(reasons, "ThrottlingError"), hasReason(reasons, "ProvisionedThroughputExceeded"):
 		return unavailable(err)
 	}

@@ -97,6 +97,7 @@ func TestMultiRegionEmulatorIsFaithful(t *testing.T) {
 // than one create through, or the test cannot fail.
 func createWithoutWriteRouting(t *testing.T, alice user, n int) {
 	s := requireLocal(t, "it switches write routing off")
+	loosenWriteBound(t, "the control needs each region's first create to commit, and on this machine a transaction under 50 concurrent creates can outlast 1.8 s")
 	if err := s.SetWriteRouting(t.Context(), false); err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,7 @@ func runMain(m *testing.M) int {
 	began := time.Now()
 	code := m.Run()
 	fmt.Fprintf(os.Stderr, "e2e: tests took %s\n", time.Since(began).Round(time.Second))
-	fmt.Fprintf(os.Stderr, "e2e: %d answers were API Gateway's 429 and retried after a backoff; %d requests were still throttled after %d attempts\n",
+	fmt.Fprintf(os.Stderr, "e2e: %d answers were 429 (API Gateway's throttling, or a write that lost to contention) and retried after a backoff; %d requests still got 429 after %d attempts\n",
 		throttled.retries.Load(), throttled.gaveUp.Load(), maxAttempts)
 	fmt.Fprintf(os.Stderr, "e2e: Cognito sent %d messages for this run (one per SignUp; every other user was made with AdminCreateUser, MessageAction SUPPRESS)\n",
 		cognitoMessages.Load())

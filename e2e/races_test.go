@@ -220,6 +220,7 @@ func TestRaceCreateOneMatch(t *testing.T) {
 // workers spread over every region; each is then readable by GET in the
 // region that wrote it, and the paginated results list all 500 exactly once.
 func TestRaceDistinctWrites(t *testing.T) {
+	loosenWriteBound(t, "500 writes from 32 workers are about every write being stored once, and on this machine one DynamoDB Local transaction under that load can outlast 1.8 s")
 	alice, _ := users(t)
 	tid := tournament("race-distinct")
 	t.Cleanup(func() { deleteTournament(t, tid, alice) })
@@ -344,11 +345,10 @@ func TestRaceOwnerKeepsMatch(t *testing.T) {
 		}
 	}
 	for _, o := range aliceOut {
-		// 409 is the store's documented "the match is being written by
-		// another request, try again" when a transaction conflict outlasts
-		// its retries.
-		if o.Err != nil || (o.Status != http.StatusOK && o.Status != http.StatusConflict) {
-			t.Errorf("owner's PUT: %s, want 200 (or 409 try again)", o)
+		// 429 is the store's documented "try again" when a transaction
+		// conflict outlasts the retries the write's deadline holds.
+		if o.Err != nil || (o.Status != http.StatusOK && o.Status != http.StatusTooManyRequests) {
+			t.Errorf("owner's PUT: %s, want 200 (or 429 try again)", o)
 		}
 	}
 	if c := statusCounts(aliceOut); c[http.StatusOK] == 0 {

@@ -13,8 +13,9 @@ import (
 
 // API Gateway answers 429 when a method's token bucket is empty (the
 // stack's hush:throttle, per method), before the request reaches a
-// function, so a throttled request is safe to send again, whatever its
-// method. The suite's clients do what AWS SDK clients do: back off with
+// function, and the write function answers 429 when a write lost to other
+// writes of its tournament and wrote nothing; so a 429 is safe to send
+// again, whatever its method. The suite's clients do what AWS SDK clients do: back off with
 // exponential, fully jittered delays capped at 20 s, and try again. The SDK
 // stops after 3 attempts; the suite allows maxAttempts, because its race
 // tests exceed dev's limits on purpose and must still finish.

@@ -14,9 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
+	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/dynamo/dynamoclient"
+	"github.com/hush-scores/hush/localcloud/iamguard"
 	"github.com/hush-scores/hush/localcloud/replicator"
+	"github.com/hush-scores/hush/localcloud/txconflict"
 )
 
 // clients hands out DynamoDB clients by the region they run in and the
@@ -27,8 +30,14 @@ type clients struct {
 	// extra configure the functions' clients after the defaults
 	// (Options.DynamoDBOptions).
 	extra []func(*dynamodb.Options)
-	mu    sync.Mutex
-	byKey map[string]*dynamodb.Client
+	// iam enforces each function's IAM policy on its clients (package
+	// iamguard); nil enforces nothing.
+	iam *iamguard.Policies
+	// conflicts cancels conflicting transactions of the write clients as
+	// DynamoDB does (package txconflict); nil leaves DynamoDB Local's queue.
+	conflicts *txconflict.Model
+	mu        sync.Mutex
+	byKey     map[string]*dynamodb.Client
 	// streams are the replicator's DynamoDB Streams clients, by link.
 	streams sync.Map
 }
@@ -38,6 +47,7 @@ type clients struct {
 const (
 	clientRead        = "read"
 	clientWrite       = "write"
+	clientProbe       = "probe" // the read function's probe of the write region
 	clientSetup       = "setup"
 	clientReplication = "replication"
 )
@@ -77,8 +87,8 @@ func (c *clients) get(ctx context.Context, from, to, kind string, writeTimeout .
 		return cl, nil
 	}
 	configure := map[string]func(*dynamodb.Options){
-		clientRead: dynamo.ConfigureEmulator, clientWrite: dynamo.ConfigureWriteClient, clientSetup: configureSetup,
-		clientReplication: configureReplication,
+		clientRead: dynamo.ConfigureClient, clientWrite: dynamo.ConfigureWriteClient, clientSetup: configureSetup,
+		clientReplication: configureReplication, clientProbe: dynamo.ConfigureWriteClient,
 	}[kind]
 	if kind == clientWrite && len(writeTimeout) > 0 {
 		configure = configureWrite(writeTimeout[0])
@@ -87,8 +97,16 @@ func (c *clients) get(ctx context.Context, from, to, kind string, writeTimeout .
 	// database per signing region. The functions' clients take the extra
 	// options too (hush-load meters their requests).
 	fns := []func(*dynamodb.Options){configure}
-	if kind == clientRead || kind == clientWrite {
+	if kind == clientRead || kind == clientWrite || kind == clientProbe {
 		fns = append(fns, c.extra...)
+	}
+	// Each function's clients are its identity: its own policy is checked
+	// on every call, as IAM checks its role's.
+	if fn := map[string]api.Function{clientRead: api.FunctionRead, clientProbe: api.FunctionRead, clientWrite: api.FunctionWrite}[kind]; fn != "" && c.iam != nil {
+		fns = append(fns, c.iam.Options(fn, from, to))
+	}
+	if kind == clientWrite && c.conflicts != nil {
+		fns = append(fns, c.conflicts.Install)
 	}
 	cl, err := dynamoclient.ForEndpoint(c.endpoint(from, to), to, fns...)
 	if err != nil {

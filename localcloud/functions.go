@@ -88,20 +88,9 @@ func (f *functions) wire(ctx context.Context, region string) (map[api.Function]g
 		target = region
 	}
 	f.mu.Unlock()
-	open := func(r wiring.Replica) (wiring.Store, error) {
-		to, kind, bounds := region, clientRead, []time.Duration(nil)
-		if r == wiring.WriteRegion {
-			to, kind, bounds = target, clientWrite, []time.Duration{timeout}
-		}
-		c, err := f.clients.get(ctx, region, to, kind, bounds...)
-		if err != nil {
-			return nil, err
-		}
-		return dynamo.NewStore(c, f.table), nil
-	}
 	out := make(map[api.Function]gateway.LambdaFunc)
 	for _, fn := range api.Functions() {
-		d, err := wiring.Deps(fn.Name, region, target, open)
+		d, err := wiring.Deps(fn.Name, region, target, f.opener(ctx, fn, region, target, timeout))
 		if err != nil {
 			return nil, fmt.Errorf("localcloud: %s of %s: %w", fn.Name, region, err)
 		}
@@ -109,6 +98,28 @@ func (f *functions) wire(ctx context.Context, region string) (map[api.Function]g
 		out[fn.Name] = api.NewLambdaHandler(fn.Name, d)
 	}
 	return out, nil
+}
+
+// opener opens fn's stores in region: its own replica with the functions'
+// read bounds, the write region's with the write bound when fn writes, or
+// with a probe's client of its own when fn only reads (health's write
+// path). Each kind of client carries its function's identity, whose IAM
+// policy is enforced on every call.
+func (f *functions) opener(ctx context.Context, fn api.FunctionSpec, region, target string, timeout time.Duration) wiring.Opener {
+	return func(r wiring.Replica) (wiring.Store, error) {
+		to, kind, bounds := region, clientRead, []time.Duration(nil)
+		switch {
+		case r == wiring.WriteRegion && fn.Access == api.AccessWrite:
+			to, kind, bounds = target, clientWrite, []time.Duration{timeout}
+		case r == wiring.WriteRegion:
+			to, kind = target, clientProbe
+		}
+		c, err := f.clients.get(ctx, region, to, kind, bounds...)
+		if err != nil {
+			return nil, err
+		}
+		return dynamo.NewStore(c, f.table), nil
+	}
 }
 
 // reroute changes the routing with change and rewires every region.

@@ -142,7 +142,7 @@ func openGlobalTableStep(ctx context.Context, s *Stack) error {
 	g, err := openGlobalTable(ctx, globalTableOptions{
 		regions: s.set.regions, table: s.set.name, target: s.info.DynamoDBEndpoint,
 		rtt: s.set.opts.CrossRegionRTT, delay: s.set.opts.ReplicationDelay, extra: s.set.opts.DynamoDBOptions,
-		dir: s.data.replicator(), log: log,
+		dir: s.data.replicator(), log: log, stack: s.set.opts.Stack, logger: s.data.logger,
 	})
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ const (
 	CodeForbidden    Code = "forbidden"    // the caller may not touch the thing
 	CodeUnauthorized Code = "unauthorized" // no caller where one is needed
 	CodeTooLarge     Code = "too_large"    // the request body is over the limit
+	CodeBusy         Code = "busy"         // other writes held what this one needed: try again
 	CodeUnavailable  Code = "unavailable"  // a dependency (the table) cannot be reached
 	CodeInternal     Code = "internal"     // anything else: a bug, never shown to clients
 )

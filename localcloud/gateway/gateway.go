@@ -414,7 +414,7 @@ func (g *gateway) invoke(ctx context.Context, fn LambdaFunc, ev events.APIGatewa
 	}
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: uuid.NewString()})
 
-	out, err := call(ctx, fn, in)
+	out, err := callWithin(ctx, api.LambdaTimeout, fn, in)
 	if err != nil {
 		return resp, err
 	}
