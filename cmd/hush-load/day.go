@@ -163,7 +163,6 @@ func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport
 	if err != nil {
 		return dayReport{}, fmt.Errorf("day: start a local %s stack: %w", c.Stack, err)
 	}
-	//nolint:contextcheck // stopping must not depend on the run's context, which may be what ended
 	defer func() {
 		if cerr := s.Close(); cerr != nil {
 			fmt.Fprintln(stderr, "hush-load: stop the local stack:", cerr)

@@ -54,7 +54,7 @@ func startLocal(ctx context.Context, stack string, throttle bool, via string, pr
 	if via != "" {
 		i := slices.IndexFunc(info.Regions, func(r localcloud.Region) bool { return r.Name == via })
 		if i < 0 {
-			s.Close() //nolint:contextcheck // stopping must not depend on the run's context
+			s.Close()
 			return target{}, fmt.Errorf("-via %s: not a region of the %s stack", via, stack)
 		}
 		region = info.Regions[i]
@@ -65,7 +65,6 @@ func startLocal(ctx context.Context, stack string, throttle bool, via string, pr
 		PoolID: info.UserPoolID, ClientID: info.UserPoolClientID, CognitoEndpoint: info.CognitoEndpoint,
 		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table,
 		Source: fmt.Sprintf("a local %s stack (%s, %s)", stack, region.URL, throttleText(info.Throttle)),
-		//nolint:contextcheck // stopping must not depend on the run's context, which may be what ended
 		close: func() {
 			if err := s.Close(); err != nil {
 				fmt.Fprintln(progress, "hush-load: stop the local stack:", err)
