@@ -1,0 +1,47 @@
+package replicator_test
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestCrashRevertsNothing writes a few keys over and over in one region
+// while the replicator copies them, crashes the replicator (no final save)
+// mid-way several times and starts it again on its state file: every
+// replica ends with the last value written, the writing region's own
+// included.
+func TestCrashRevertsNothing(t *testing.T) {
+	w := newWorld(t, false)
+	const keys, rounds, crashes = 4, 60, 3
+	last := map[string]string{}
+	for c := range crashes {
+		for i := range rounds {
+			for k := range keys {
+				id := fmt.Sprintf("hot%d", k)
+				v := strconv.Itoa(c*rounds + i)
+				w.put("eu-central-1", id, v)
+				last[id] = v
+			}
+			if i == rounds/2 {
+				w.rep.Crash()
+				w.startReplicator()
+			}
+		}
+		time.Sleep(delay + 100*time.Millisecond)
+		w.rep.Crash()
+		w.startReplicator()
+	}
+	for id, v := range last {
+		if got := w.converge(id, func(string) bool { return true }); got != v {
+			t.Errorf("%s converged on %q, want the last value written, %q", id, got, v)
+		}
+	}
+	// Every change came from eu-central-1: nothing may come back to it.
+	for _, l := range w.rep.Links() {
+		if l.To == "eu-central-1" && l.Applied != 0 {
+			t.Errorf("link %s->%s applied %d changes into the only region written: echoes", l.From, l.To, l.Applied)
+		}
+	}
+}
