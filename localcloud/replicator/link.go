@@ -124,20 +124,20 @@ func (r *Replicator) round(from, to string, due []*entry) (progress bool, err er
 		}
 		held := cur.hash()
 		k, ok := rs.Items[e.Key]
-		if !ok {
-			if held != "" && !r.polled[to].After(asked) {
-				// A local write the target's reader has not seen yet: wait
-				// for it, or it would be overwritten without its version.
+		if !ok || k.H != held {
+			if (ok || held != "") && !r.polled[to].After(asked) {
+				// A write the target's reader has not seen yet: wait for it,
+				// or it would be overwritten without its version.
 				continue
 			}
-			// An item the replicator has never seen change, such as one
-			// written before it first ran: older than any change.
+			// The reader has read everything committed before the read and
+			// the replica still holds something else: an item written before
+			// the replicator first ran, or a write DynamoDB Local rolled back
+			// when it was killed (it acknowledges a transaction a moment
+			// before it is durable). Either is older than any change.
 			k = known{H: held}
 		}
 		switch {
-		case k.H != held:
-			// The target's reader has not seen what the replica holds yet.
-			continue
 		case !e.V.newer(k.V):
 			// The target holds a newer change: this one is superseded.
 		case held == e.h:
@@ -195,6 +195,7 @@ func (r *Replicator) doneLocked(q *queue, st *linkStats, e *entry, now time.Time
 	e.busy = false
 	if !e.gone {
 		q.remove(e)
+		q.done(e.change, now)
 		st.done(e.n, now, e.Seen)
 	}
 	st.backlog(q.live > 0, now)

@@ -32,6 +32,37 @@ type queue struct {
 	// live counts the entries still queued, backlog the changes they
 	// stand for.
 	live, backlog int
+	// recent are the changes done within the last durabilityGrace, saved
+	// with the queue (see durabilityGrace).
+	recent []doneChange
+}
+
+// doneChange is a change done at a time.
+type doneChange struct {
+	c  change
+	at time.Time
+}
+
+// durabilityGrace is how long a change stays in the saved queue after it
+// was done. DynamoDB Local acknowledges a TransactWriteItems a moment
+// before it is durable: killed in between, it rolls the transaction back
+// when it starts again, the replicator's own writes included. A change done
+// within the grace before a crash is therefore checked again after it
+// (found done, or written again); the window measured is milliseconds.
+const durabilityGrace = 2 * time.Second
+
+// done keeps c among the recent changes, dropping those past the grace.
+func (q *queue) done(c change, now time.Time) {
+	q.trim(now)
+	q.recent = append(q.recent, doneChange{c: c, at: now})
+}
+
+func (q *queue) trim(now time.Time) {
+	i := 0
+	for i < len(q.recent) && now.Sub(q.recent[i].at) > durabilityGrace {
+		i++
+	}
+	q.recent = q.recent[i:]
 }
 
 func newQueue() *queue {
@@ -51,9 +82,14 @@ func (q *queue) forKey(key string) []*entry {
 	return out
 }
 
-// changes returns the queued changes, to be saved.
-func (q *queue) changes() []change {
-	out := make([]change, 0, q.live)
+// changes returns the changes to save: the recent ones done, then the
+// queued ones.
+func (q *queue) changes(now time.Time) []change {
+	q.trim(now)
+	out := make([]change, 0, len(q.recent)+q.live)
+	for _, d := range q.recent {
+		out = append(out, d.c)
+	}
 	for _, e := range q.list {
 		if !e.gone {
 			out = append(out, e.change)

@@ -366,7 +366,7 @@ func (r *Replicator) save() error {
 	}
 	st := state{Replicas: r.replicas, Queues: make(map[string][]change, len(r.queues))}
 	for name, q := range r.queues {
-		st.Queues[name] = q.changes()
+		st.Queues[name] = q.changes(began)
 	}
 	b, err := json.Marshal(&st)
 	r.dirty = false

@@ -283,6 +283,7 @@ func (r *Replicator) echoLocked(region, key, h string, now time.Time) bool {
 			if e.h == h {
 				note(e.V)
 				q.remove(e)
+				q.done(e.change, now)
 				r.stats[name].done(e.n, now, e.Seen)
 				r.stats[name].backlog(q.live > 0, now)
 				return true
