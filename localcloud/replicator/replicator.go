@@ -50,6 +50,11 @@
 // Within a region, a change's T is also above the version the item held in
 // that replica before it, so a write made over a replicated value always
 // wins over it, and a region's changes of one item keep their commit order.
+// The resolution across regions is one poll: two regions' writes of one
+// item committed within a poll interval of each other, or both while the
+// replicator was down, are ordered by when their readers saw them, then by
+// region; that needs two regions writing one item at once, which one write
+// region rules out.
 //
 // # Echoes
 //
@@ -72,9 +77,18 @@
 // to an echo entry, and an echo entry or queued change is consumed by its
 // record, in one step under one lock, so every saved state holds each
 // change the replicator may have written whose record lies past the saved
-// stream position, as a queued change or an echo entry. On start the
-// replicator loads the file and resumes each stream after its saved
-// position (TRIM_HORIZON for a stream it has never read).
+// stream position, as a queued change or an echo entry. A change done
+// stays in the saved queue for two more seconds (durabilityGrace), and is
+// checked again after a restart. On start the replicator loads the file
+// and resumes each stream after its saved position (TRIM_HORIZON for a
+// stream it has never read).
+//
+// Before it writes, a link compares what the target holds with what the
+// target's reader last saw there. When they differ it waits for the reader,
+// unless the reader has read everything committed before the comparison's
+// read: then the replica holds something no record explains (an item
+// written before the replicator first ran, or a write DynamoDB Local
+// rolled back) and it counts as older than any change.
 //
 // The failure windows that remain, and why none loses an acknowledged
 // write (with one write region; moving it by force may drop what it had
@@ -91,6 +105,12 @@
 //   - DynamoDB Local killed during a write: the transaction committed
 //     entirely or not at all; either way the change is still queued, and a
 //     committed one is recognised as above.
+//   - DynamoDB Local killed within milliseconds of acknowledging one of the
+//     replicator's transactions: it rolls the transaction back when it
+//     starts again (measured: a kill right after the answer lost it, one
+//     50 ms after did not). The change is still in the saved queue
+//     (durabilityGrace), the target's reader finds nothing for it, and the
+//     link writes it again.
 //   - Killed while a superseded change waits: a change that may have been
 //     written is turned into an echo entry when a newer one replaces it,
 //     never dropped.
@@ -98,8 +118,13 @@
 //     and that did not commit) are dropped once the target's reader has
 //     read past the time they were made, with a margin.
 //
-// Changes applied in the last SaveInterval before a crash may be compared
-// and found done once more after it; nothing is written twice.
+// What no replicator can undo: DynamoDB Local's roll-back also hits the
+// application's own transactions in the write region, which the client
+// was told had succeeded. That is the emulator's window, not replication's;
+// the crash tests kill a quarter of a second after the last answer.
+//
+// Changes applied in the last SaveInterval before a crash are compared
+// again after it and found done; nothing is written twice.
 package replicator
 
 import (
