@@ -45,3 +45,50 @@ func TestCrashRevertsNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestCoalescesSupersededChanges changes one item 50 times while the
+// replicator is stopped: started again, it finds the 50 changes in the
+// stream and writes the item once into each other replica, with the last
+// content.
+func TestCoalescesSupersededChanges(t *testing.T) {
+	w := newWorld(t, false)
+	if err := w.rep.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w.rep = nil
+	const changes = 50
+	for i := range changes {
+		w.put("us-east-1", "hot", strconv.Itoa(i))
+	}
+	w.startReplicator()
+	w.converge("hot", is(strconv.Itoa(changes-1)))
+	w.drained()
+	for _, l := range w.rep.Links() {
+		if l.From != "us-east-1" {
+			continue
+		}
+		if l.Applied != changes || l.Writes != 1 {
+			t.Errorf("link %s->%s applied %d changes in %d writes, want %d in 1", l.From, l.To, l.Applied, l.Writes, changes)
+		}
+	}
+}
+
+// drained waits until no link has a backlog: a change is counted once its
+// write has answered, which may be after it can be read.
+func (w *world) drained() {
+	w.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		busy := false
+		for _, l := range w.rep.Links() {
+			busy = busy || l.Backlog > 0
+		}
+		if !busy {
+			return
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("links still have a backlog after 30 s: %+v", w.rep.Links())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
