@@ -164,6 +164,7 @@ func (r replicationStats) ReplicationLinks() []statuspage.Link {
 		out = append(out, statuspage.Link{
 			From: l.From, To: l.To, Backlog: l.Backlog,
 			LagMS: float64(lag.Microseconds()) / 1000, Note: note,
+			Applied: l.Applied, Rate: l.Rate, BusyRate: l.BusyRate,
 		})
 	}
 	return out

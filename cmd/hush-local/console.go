@@ -24,7 +24,7 @@ const consoleHelp = `Commands (type them here, then Enter):
   cut REGION           the same as break cutoff REGION; reconnect REGION restores it
   down REGION          the same as break replica REGION; up REGION restores it
   write-region REGION  move the write region (stop writes and let replication drain first)
-  links                replication backlog and lag of every link
+  links                replication backlog, lag and changes applied per second of every link
   status               the above, plus the network and the write region
 `
 
@@ -143,10 +143,10 @@ func fault(ctx context.Context, b drill.Breaker, f []string, out io.Writer) erro
 
 func printLinks(out io.Writer, links []localcloud.LinkStats) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  link\tbacklog\tlag\tlast lag\tapplied")
+	fmt.Fprintln(tw, "  link\tbacklog\tlag\tlast lag\tapplied\twrites\tchanges/s\tchanges/s busy")
 	for _, l := range links {
-		fmt.Fprintf(tw, "  %s -> %s\t%d\t%s\t%s\t%d\n", l.From, l.To, l.Backlog,
-			l.Lag.Round(time.Millisecond), l.LastLag.Round(time.Millisecond), l.Applied)
+		fmt.Fprintf(tw, "  %s -> %s\t%d\t%s\t%s\t%d\t%d\t%.0f\t%.0f\n", l.From, l.To, l.Backlog,
+			l.Lag.Round(time.Millisecond), l.LastLag.Round(time.Millisecond), l.Applied, l.Writes, l.Rate, l.BusyRate)
 	}
 	tw.Flush()
 }

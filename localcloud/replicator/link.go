@@ -6,212 +6,314 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 )
 
-// batch is how many changes of distinct items one link applies at once.
-const batch = 16
+// maxTransactBytes keeps a round's transaction under DynamoDB's 4 MB.
+const maxTransactBytes = 3 << 20
 
 // link applies the changes queued from one region to another, oldest
-// first, once each is due.
+// first, once each is due, a round at a time.
 func (r *Replicator) link(from, to string) {
 	defer r.wg.Done()
 	name := linkName(from, to)
 	wait, lastErr := time.Duration(0), ""
 	for r.sleep(wait) {
-		due, next := r.due(name)
+		due, next := r.pick(name)
 		if len(due) == 0 {
 			wait = min(next, r.opts.PollInterval)
 			continue
 		}
-		results := make([]error, len(due))
-		applied := make([]bool, len(due))
-		var wg sync.WaitGroup
-		for i, c := range due {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				applied[i], results[i] = r.apply(from, to, c)
-			}()
-		}
-		wg.Wait()
-		r.finish(name, due, applied)
+		progress, err := r.round(from, to, due)
 		wait = 0
-		if err := errors.Join(results...); err != nil {
+		switch {
+		case err != nil:
 			if msg := err.Error(); msg != lastErr {
 				r.logger.Warn("replicator: apply", "from", from, "to", to, "error", err)
 				lastErr = msg
 			}
 			wait = min(4*r.opts.PollInterval, maxBackoff)
-		} else if !slicesAny(applied) {
+		case !progress:
 			// Waiting for the target's reader to catch up.
+			lastErr = ""
 			wait = r.opts.PollInterval / 2
+		default:
+			lastErr = ""
 		}
 	}
 }
 
-func slicesAny(b []bool) bool {
-	for _, x := range b {
-		if x {
-			return true
-		}
-	}
-	return false
-}
-
-// due returns the changes at the head of a queue that are due, at most one
-// per item so an item's changes stay in order, and otherwise how long until
-// the head is due.
-func (r *Replicator) due(name string) ([]change, time.Duration) {
+// pick returns the due changes at the head of a link's queue, at most
+// Batch of distinct items and maxTransactBytes of content, marked as being
+// applied; with none due, how long until the head is.
+func (r *Replicator) pick(name string) ([]*entry, time.Duration) {
 	now := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	q := r.st.Queues[name]
-	if len(q) == 0 {
-		return nil, r.opts.PollInterval
-	}
-	if wait := q[0].Seen.Add(r.opts.Delay).Sub(now); wait > 0 {
-		return nil, wait
-	}
-	var out []change
-	seen := map[string]bool{}
-	for _, c := range q {
-		if len(out) == batch || c.Seen.Add(r.opts.Delay).After(now) {
-			break
-		}
-		if !seen[c.Key] {
-			out = append(out, c)
-		}
-		seen[c.Key] = true
-	}
-	return out, 0
-}
-
-// finish drops the applied changes from the queue.
-func (r *Replicator) finish(name string, due []change, applied []bool) {
-	now := time.Now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	gone := map[string]version{}
-	for i, c := range due {
-		if applied[i] {
-			gone[c.Key] = c.V
-			r.lastLag[name] = now.Sub(c.Seen)
-			r.applied[name]++
-		}
-	}
-	if len(gone) == 0 {
-		return
-	}
-	q := r.st.Queues[name]
-	kept := q[:0]
-	for _, c := range q {
-		if v, ok := gone[c.Key]; ok && v == c.V {
-			delete(gone, c.Key)
+	q := r.queues[name]
+	q.compact()
+	var (
+		out   []*entry
+		bytes int
+	)
+	for _, e := range q.list {
+		if e.gone || e.busy || q.applying[e.Key] != nil {
 			continue
 		}
-		kept = append(kept, c)
+		if wait := e.Seen.Add(r.opts.Delay).Sub(now); wait > 0 {
+			if len(out) == 0 {
+				return nil, wait
+			}
+			break
+		}
+		size := e.size
+		if len(out) == r.opts.Batch || len(out) > 0 && bytes+size > maxTransactBytes {
+			break
+		}
+		bytes += size
+		e.busy = true
+		q.applying[e.Key] = e
+		if q.waiting[e.Key] == e {
+			delete(q.waiting, e.Key)
+		}
+		out = append(out, e)
 	}
-	r.st.Queues[name] = kept
-	r.dirty = true
+	return out, r.opts.PollInterval
 }
 
-// apply brings one change to the replica of to. It reports true when the
-// change is done with (written, or older than what the replica holds),
-// false when it must wait and be tried again: the target's reader has not
-// yet seen what the replica holds, or a local write slipped in.
-func (r *Replicator) apply(from, to string, c change) (bool, error) {
+// round applies due changes to the replica of to: one read of what it
+// holds, then one conditional transaction of those that are newer. It
+// reports whether any change was done with.
+func (r *Replicator) round(from, to string, due []*entry) (progress bool, err error) {
+	name := linkName(from, to)
+	var writes []*entry
+	var expected []item
+	settled := map[*entry]bool{}
+	defer func() {
+		// Whatever was not done with waits for the next round.
+		r.mu.Lock()
+		for _, e := range due {
+			if !settled[e] {
+				r.releaseLocked(to, r.queues[name], e)
+			}
+		}
+		r.mu.Unlock()
+	}()
 	cl, err := r.opts.Clients(from, to)
 	if err != nil {
 		return false, err
 	}
-	r.mu.Lock()
-	busy := len(r.pending[to][c.Key]) > 0
-	r.mu.Unlock()
-	if busy {
-		return false, nil
-	}
 	asked := time.Now()
-	got, err := cl.DB.GetItem(r.ctx, &dynamodb.GetItemInput{TableName: r.tableName(), Key: c.Keys.toDB(), ConsistentRead: aws.Bool(true)})
+	current, err := r.readTarget(cl.DB, due)
 	if err != nil {
-		return false, fmt.Errorf("read %s in %s: %w", c.Key, to, err)
+		return false, fmt.Errorf("read %d items in %s: %w", len(due), to, err)
 	}
-	current, err := dbItem(got.Item)
-	if err != nil {
-		return false, err
-	}
-	held, want := current.hash(), c.Image.hash()
 
+	now := time.Now()
 	r.mu.Lock()
-	rs := r.st.Replicas[to]
-	k, ok := rs.Items[c.Key]
-	if !ok {
-		if held != "" && !r.polled[to].After(asked) {
-			// A local write the target's reader has not seen yet: wait for
-			// it, or it would be overwritten without its version.
-			r.mu.Unlock()
-			return false, nil
+	rs, q, st := r.replicas[to], r.queues[name], r.stats[name]
+	for _, e := range due {
+		cur, read := current[e.Key]
+		if !read || e.gone {
+			continue
 		}
-		// An item the replicator has never seen change, such as one written
-		// before it first ran: whatever is there is older than any change.
-		k = known{H: held}
+		held := cur.hash()
+		k, ok := rs.Items[e.Key]
+		if !ok || k.H != held {
+			if (ok || held != "") && !r.polled[to].After(asked) {
+				// A write the target's reader has not seen yet: wait for it,
+				// or it would be overwritten without its version.
+				continue
+			}
+			// The reader has read everything committed before the read and
+			// the replica still holds something else: an item written before
+			// the replicator first ran, or a write DynamoDB Local rolled back
+			// when it was killed (it acknowledges a transaction a moment
+			// before it is durable). Either is older than any change.
+			k = known{H: held}
+		}
+		switch {
+		case !e.V.newer(k.V):
+			// The target holds a newer change: this one is superseded.
+		case held == e.h:
+			rs.Items[e.Key] = known{V: e.V, H: held}
+			r.dirty = true
+		default:
+			writes, expected = append(writes, e), append(expected, cur)
+			continue
+		}
+		r.doneLocked(q, st, e, now)
+		settled[e] = true
+		progress = true
 	}
-	switch {
-	case k.H != held:
-		r.mu.Unlock()
-		return false, nil
-	case !c.V.newer(k.V):
-		r.mu.Unlock()
-		return true, nil
-	case held == want:
-		rs.Items[c.Key] = known{V: c.V, H: held}
-		r.dirty = true
-		r.mu.Unlock()
-		return true, nil
-	}
-	r.pending[to][c.Key] = append(r.pending[to][c.Key], want)
 	r.mu.Unlock()
+	if len(writes) == 0 {
+		return progress, nil
+	}
 
-	err = r.write(cl.DB, c, current)
+	err = r.transact(cl.DB, writes, expected)
+	now = time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
-		if p := r.pending[to][c.Key]; len(p) > 0 {
-			if i := indexOf(p, want); i >= 0 {
-				r.pending[to][c.Key] = append(p[:i:i], p[i+1:]...)
+		var cancelled *types.TransactionCanceledException
+		if !errors.As(err, &cancelled) {
+			// No answer saying it did not commit: its record may come.
+			for _, e := range writes {
+				e.maybe = true
 			}
 		}
-		var failed *types.ConditionalCheckFailedException
-		if errors.As(err, &failed) {
-			return false, nil
+		if errors.As(err, &cancelled) && conditionsOnly(cancelled) {
+			// Local writes slipped in: wait for the target's reader.
+			return progress, nil
 		}
-		return false, fmt.Errorf("write %s in %s: %w", c.Key, to, err)
+		return progress, fmt.Errorf("write %d items in %s: %w", len(writes), to, err)
 	}
-	rs.Items[c.Key] = known{V: c.V, H: want}
-	r.dirty = true
+	st.writes += int64(len(writes))
+	for _, e := range writes {
+		if !e.gone {
+			// Its record is still to come on the target's stream.
+			rs.Items[e.Key] = known{V: e.V, H: e.h}
+			r.addEchoLocked(to, e, now)
+		}
+		r.doneLocked(q, st, e, now)
+		settled[e] = true
+	}
 	return true, nil
 }
 
-// write puts or deletes c's item on condition that the replica still holds
-// expected (nil: no item).
-func (r *Replicator) write(db *dynamodb.Client, c change, expected item) error {
-	cond, names, values := condition(c.Keys, expected)
-	var err error
-	if c.Image == nil {
-		_, err = db.DeleteItem(r.ctx, &dynamodb.DeleteItemInput{
-			TableName: r.tableName(), Key: c.Keys.toDB(),
-			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-		})
-	} else {
-		_, err = db.PutItem(r.ctx, &dynamodb.PutItemInput{
-			TableName: r.tableName(), Item: c.Image.toDB(),
-			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-		})
+// doneLocked takes e out of the queue as applied.
+func (r *Replicator) doneLocked(q *queue, st *linkStats, e *entry, now time.Time) {
+	if q.applying[e.Key] == e {
+		delete(q.applying, e.Key)
+	}
+	e.busy = false
+	if !e.gone {
+		q.remove(e)
+		q.done(e.change, now)
+		st.done(e.n, now, e.Seen)
+	}
+	st.backlog(q.live > 0, now)
+	r.dirty = true
+}
+
+// releaseLocked puts e back to wait after a round that did not apply it;
+// a newer change of its item queued meanwhile replaces it.
+func (r *Replicator) releaseLocked(to string, q *queue, e *entry) {
+	if q.applying[e.Key] == e {
+		delete(q.applying, e.Key)
+	}
+	e.busy = false
+	if e.gone {
+		return
+	}
+	if w := q.waiting[e.Key]; w != nil && w != e {
+		if e.maybe {
+			r.addEchoLocked(to, e, time.Now())
+		}
+		n := e.n
+		q.remove(e)
+		w.n += n
+		q.backlog += n
+		r.dirty = true
+		return
+	}
+	q.waiting[e.Key] = e
+}
+
+// conditionsOnly reports whether a cancelled transaction failed only on
+// its conditions (and items cancelled with them).
+func conditionsOnly(err *types.TransactionCanceledException) bool {
+	failed := false
+	for _, reason := range err.CancellationReasons {
+		switch aws.ToString(reason.Code) {
+		case "None", "":
+		case "ConditionalCheckFailed":
+			failed = true
+		default:
+			return false
+		}
+	}
+	return failed
+}
+
+// readTarget reads the items of due in the target with one strongly
+// consistent BatchGetItem: by item key, the item (nil when absent). Keys
+// DynamoDB left unprocessed are missing from the result.
+func (r *Replicator) readTarget(db *dynamodb.Client, due []*entry) (map[string]item, error) {
+	keys := make([]map[string]types.AttributeValue, len(due))
+	names := map[string]bool{}
+	for i, e := range due {
+		keys[i] = e.Keys.toDB()
+		for n := range e.Keys {
+			names[n] = true
+		}
+	}
+	out, err := db.BatchGetItem(r.ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+		r.opts.Table: {Keys: keys, ConsistentRead: aws.Bool(true)},
+	}})
+	if err != nil {
+		return nil, err
+	}
+	got := make(map[string]item, len(due))
+	for _, e := range due {
+		got[e.Key] = nil
+	}
+	for _, k := range out.UnprocessedKeys[r.opts.Table].Keys {
+		it, err := dbItem(k)
+		if err != nil {
+			return nil, err
+		}
+		delete(got, keyOf(it))
+	}
+	for _, raw := range out.Responses[r.opts.Table] {
+		it, err := dbItem(raw)
+		if err != nil {
+			return nil, err
+		}
+		keys := item{}
+		for n := range names {
+			keys[n] = it[n]
+		}
+		if _, ok := got[keyOf(keys)]; ok {
+			got[keyOf(keys)] = it
+		}
+	}
+	return got, nil
+}
+
+// transact writes every change of writes, each on condition that the
+// target still holds its expected item (nil: none), in one transaction.
+// A transaction DynamoDB refuses as a whole (too large, say) is split.
+func (r *Replicator) transact(db *dynamodb.Client, writes []*entry, expected []item) error {
+	ops := make([]types.TransactWriteItem, len(writes))
+	for i, e := range writes {
+		cond, names, values := condition(e.Keys, expected[i])
+		if e.Image == nil {
+			ops[i] = types.TransactWriteItem{Delete: &types.Delete{
+				TableName: r.tableName(), Key: e.Keys.toDB(),
+				ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			}}
+		} else {
+			ops[i] = types.TransactWriteItem{Put: &types.Put{
+				TableName: r.tableName(), Item: e.Image.toDB(),
+				ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			}}
+		}
+	}
+	_, err := db.TransactWriteItems(r.ctx, &dynamodb.TransactWriteItemsInput{TransactItems: ops})
+	var api smithy.APIError
+	if err != nil && len(writes) > 1 && errors.As(err, &api) && api.ErrorCode() == "ValidationException" {
+		half := len(writes) / 2
+		if err := r.transact(db, writes[:half], expected[:half]); err != nil {
+			return err
+		}
+		return r.transact(db, writes[half:], expected[half:])
 	}
 	return err
 }
@@ -219,7 +321,7 @@ func (r *Replicator) write(db *dynamodb.Client, c change, expected item) error {
 // condition is "the item is still expected": absent, or present with every
 // scalar attribute of expected unchanged. Scalars suffice: a write that
 // changes an item changes at least one of them (Hush's items carry the
-// time they were recorded).
+// time they were recorded, standing lines their counts).
 func condition(keys, expected item) (string, map[string]string, map[string]types.AttributeValue) {
 	var keyName string
 	for k := range keys {

@@ -1,39 +1,130 @@
 // Package replicator turns the replicas of the local stack (one database
 // per region in one DynamoDB Local) into a global table: it copies every
 // committed change of one replica to every other one after a delay, the
-// way DynamoDB global tables (multi-Region eventual consistency) do.
+// way DynamoDB global tables (multi-Region eventual consistency) do, and
+// never undoes a write a replica acknowledged, whenever the replicator or
+// DynamoDB Local is killed.
 //
-// How it works:
+// # How it works
 //
 //   - A reader per region follows that replica's stream (NEW_AND_OLD_IMAGES)
-//     through the region's own link. Each change it has not caused itself
-//     gets a version when the reader first sees it: the replicator's clock
-//     in nanoseconds (never going backwards) and the region it came from.
-//     Stream records carry only whole seconds (ApproximateCreationDateTime),
-//     too coarse to order writes, hence the clock of its own.
-//   - Every change is queued on a link per other region and applied there
+//     through the region's own link, in sequence order.
+//   - Each change the reader finds that the replicator did not cause
+//     itself gets a version: a time no earlier than its commit, and the
+//     region it was committed in (see Versions).
+//   - The change is queued on a link per other region and applied there
 //     once Delay has passed since it was seen, through the link from the
 //     source to the target region, so a cut-off or a replica that is down
 //     stops it, and the change waits in the queue until the link is back.
-//   - Last writer wins: a change is applied only when its version is newer
-//     than the version of what the target holds, and the write is
-//     conditional on the target still holding exactly that, so a local
-//     write that slips in between makes the change wait and compare again.
-//     Every replica therefore ends with the change of the highest version.
-//   - A change the replicator wrote is recognised when it comes back on the
-//     target's stream and is not sent on: nothing is echoed.
+//   - A change of an item that a newer change of the same item supersedes
+//     while it waits is replaced by the newer one (coalesced), which keeps
+//     the older one's place in the queue: a hot item (a standing line that
+//     every match updates) is written once per round, with its latest
+//     content, instead of once per change.
+//   - A link applies up to Batch changes of distinct items per round: one
+//     strongly consistent BatchGetItem reads what the target holds, and one
+//     TransactWriteItems writes the changes that are newer than that, each
+//     Put or Delete conditional on the target still holding exactly what
+//     was read. A local write that slips in between fails its condition;
+//     the change waits for the target's reader to see that write and
+//     compares versions again. Last writer wins: every replica ends with
+//     the change of the highest version.
+//   - A change the replicator wrote is recognised when it comes back on
+//     the target's stream (its echo) and is not sent on (see Echoes).
 //
-// State (stream positions, queued changes, the version of every item in
-// every replica) lives in memory and is saved as one JSON file in Dir at
-// most every SaveInterval, atomically (write and rename); the stream
-// positions and the queues are saved together, so a change read from a
-// stream is either in a saved queue or will be read again. On start the
-// replicator loads the file and resumes each stream after its saved
-// position (TRIM_HORIZON for a stream it has never read), so a restart of
-// the replicator, or of DynamoDB Local whose data and streams are kept in
-// its data directory, loses nothing. Changes applied in the last
-// SaveInterval before a crash of the replicator itself may be applied once
-// more after it; they carry the same content.
+// # Versions
+//
+// A version is (T, R): T an instant in nanoseconds no earlier than the
+// change's commit, R the region that committed it, which breaks ties the
+// same way everywhere. Versions compare by T, then R, so they order commits
+// across regions, not only within one; a returning region's writes can be
+// placed against the writes made elsewhere while it was away by the same
+// comparison. DynamoDB Local's stream records carry their creation time
+// rounded to the minute, too coarse to order writes, so T is the time the
+// GetRecords answer that returned the record arrived: an upper bound of the
+// commit, at most one poll interval (PollInterval plus the call) above it
+// while the replicator runs. It is never the time a change is first looked
+// at later on: after a restart, Start reads every stream to its end before
+// it returns, and the local stack starts its gateways only afterwards, so
+// the backlog of a crash is versioned before any newer write can commit.
+// Within a region, a change's T is also above the version the item held in
+// that replica before it, so a write made over a replicated value always
+// wins over it, and a region's changes of one item keep their commit order.
+// The resolution across regions is one poll: two regions' writes of one
+// item committed within a poll interval of each other, or both while the
+// replicator was down, are ordered by when their readers saw them, then by
+// region; that needs two regions writing one item at once, which one write
+// region rules out.
+//
+// # Echoes
+//
+// A record on a target's stream is the replicator's own write, and goes no
+// further, when its content matches either an echo entry (written by the
+// replicator, its record not yet read) or a change still queued into that
+// region (the write may have landed although its answer was lost: a
+// timeout, a crash, DynamoDB Local killed). Both are part of the saved
+// state; nothing about echoes is kept only in memory, and no item
+// attribute marks them (an UpdateItem's ADD keeps whatever was stored).
+// An identical local write in the target is taken for the echo, which is
+// harmless: the target holds what the change would have written.
+//
+// # State and crash safety
+//
+// State (stream positions, queued changes, echo entries, the version and
+// content hash of every item in every replica) lives in memory and is saved
+// as one JSON file in Dir, atomically (write and rename), at most every
+// SaveInterval (longer when a save takes long). A change moves from a queue
+// to an echo entry, and an echo entry or queued change is consumed by its
+// record, in one step under one lock, so every saved state holds each
+// change the replicator may have written whose record lies past the saved
+// stream position, as a queued change or an echo entry. A change done
+// stays in the saved queue for two more seconds (durabilityGrace), and is
+// checked again after a restart. On start the replicator loads the file
+// and resumes each stream after its saved position (TRIM_HORIZON for a
+// stream it has never read).
+//
+// Before it writes, a link compares what the target holds with what the
+// target's reader last saw there. When they differ it waits for the reader,
+// unless the reader has read everything committed before the comparison's
+// read: then the replica holds something no record explains (an item
+// written before the replicator first ran, or a write DynamoDB Local
+// rolled back) and it counts as older than any change.
+//
+// The failure windows that remain, and why none loses an acknowledged
+// write (with one write region; moving it by force may drop what it had
+// not replicated):
+//
+//   - Killed after reading records but before saving: the records are read
+//     again after the restart and get a version then, before any newer
+//     write (Start reads to the end first); the write region's changes of
+//     one item keep their order and stay above what the other replicas
+//     hold.
+//   - Killed after a write into a target but before saving its outcome:
+//     the saved queue still holds the change, so its record is recognised
+//     as an echo, and applying it again finds it done.
+//   - DynamoDB Local killed during a write: the transaction committed
+//     entirely or not at all; either way the change is still queued, and a
+//     committed one is recognised as above.
+//   - DynamoDB Local killed within milliseconds of acknowledging one of the
+//     replicator's transactions: it rolls the transaction back when it
+//     starts again (measured: a kill right after the answer lost it, one
+//     50 ms after did not). The change is still in the saved queue
+//     (durabilityGrace), the target's reader finds nothing for it, and the
+//     link writes it again.
+//   - Killed while a superseded change waits: a change that may have been
+//     written is turned into an echo entry when a newer one replaces it,
+//     never dropped.
+//   - Echo entries whose record never comes (a write whose answer was lost
+//     and that did not commit) are dropped once the target's reader has
+//     read past the time they were made, with a margin.
+//
+// What no replicator can undo: DynamoDB Local's roll-back also hits the
+// application's own transactions in the write region, which the client
+// was told had succeeded. That is the emulator's window, not replication's;
+// the crash tests kill a quarter of a second after the last answer.
+//
+// Changes applied in the last SaveInterval before a crash are compared
+// again after it and found done; nothing is written twice.
 package replicator
 
 import (
@@ -57,7 +148,10 @@ const (
 	DefaultDelay        = 500 * time.Millisecond
 	DefaultPollInterval = 100 * time.Millisecond
 	DefaultSaveInterval = 200 * time.Millisecond
-	stateFile           = "replicator.json"
+	// DefaultBatch is DynamoDB's limit of items in one TransactWriteItems
+	// and one BatchGetItem.
+	DefaultBatch = 100
+	stateFile    = "replicator.json"
 )
 
 // Clients are the clients a link uses: the table and the stream of the
@@ -88,11 +182,14 @@ type Options struct {
 	PollInterval time.Duration
 	// SaveInterval is how often changed state is saved; 0 means the default.
 	SaveInterval time.Duration
+	// Batch is how many changes of distinct items a link applies in one
+	// round (one read, one transaction); 0 means DefaultBatch.
+	Batch int
 }
 
-// version orders changes: last writer wins. T is the replicator's clock in
-// nanoseconds when the change was first seen, R the region it was made in,
-// which breaks ties the same way everywhere.
+// version orders changes: last writer wins. T is an instant in
+// nanoseconds no earlier than the commit, R the region it was committed
+// in, which breaks ties the same way everywhere.
 type version struct {
 	T int64  `json:"t"`
 	R string `json:"r"`
@@ -111,7 +208,8 @@ type change struct {
 	Keys  item    `json:"keys"`
 	Image item    `json:"image"` // nil: the item was deleted
 	V     version `json:"v"`
-	// Seen is when the source's reader saw it, for the delay and the lag.
+	// Seen is when the source's reader saw it (for a coalesced change, the
+	// first of those it replaced), for the delay and the lag.
 	Seen time.Time `json:"seen"`
 }
 
@@ -122,16 +220,27 @@ type known struct {
 	H string  `json:"h"`
 }
 
+// echo is a write of the replicator into a replica whose record has not
+// been read yet, or may come (a write whose answer was lost).
+type echo struct {
+	H  string    `json:"h"`
+	V  version   `json:"v"`
+	At time.Time `json:"at"`
+}
+
 type replicaState struct {
 	Items map[string]known `json:"items"`
 	// Positions are the last sequence number processed per shard.
 	Positions map[string]string `json:"positions"`
 	// Closed shards have been read to their end.
 	Closed map[string]bool `json:"closed"`
+	// Echoes are, by item key, the replicator's writes whose records are
+	// still to come, oldest first.
+	Echoes map[string][]echo `json:"echoes,omitempty"`
 }
 
+// state is what is saved.
 type state struct {
-	Clock    int64                    `json:"clock"`
 	Replicas map[string]*replicaState `json:"replicas"`
 	Queues   map[string][]change      `json:"queues"` // by link "from>to"
 }
@@ -142,27 +251,29 @@ type Replicator struct {
 	logger *slog.Logger
 	path   string
 
-	mu    sync.Mutex
-	st    state
-	dirty bool
-	// pending are changes written to a replica whose echo has not come back
-	// on its stream yet, by region, key, then content hash.
-	pending map[string]map[string][]string
-	// lastLag is, per link, how long the last applied change took from
-	// being seen to being applied.
-	lastLag map[string]time.Duration
-	applied map[string]int64
+	mu       sync.Mutex
+	replicas map[string]*replicaState
+	queues   map[string]*queue
+	dirty    bool
+	stats    map[string]*linkStats
 	// polled is, per region, when the last complete read of its stream
 	// started: every change committed before it has been seen.
 	polled map[string]time.Time
+	// saveTook is how long the last save took, which spaces the next.
+	saveTook time.Duration
 
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-// Start loads the saved state and starts a reader per region and an
-// applier per link.
+// catchUpBound bounds the read of every stream that Start does before it
+// returns.
+const catchUpBound = 20 * time.Second
+
+// Start loads the saved state, reads every stream to its end (so a backlog
+// left by a crash is versioned before anything can write again), then
+// starts a reader per region and an applier per link.
 func Start(opts Options) (*Replicator, error) {
 	if len(opts.Regions) == 0 || opts.Table == "" || opts.Dir == "" || opts.Clients == nil {
 		return nil, errors.New("replicator: Regions, Table, Dir and Clients are required")
@@ -179,9 +290,12 @@ func Start(opts Options) (*Replicator, error) {
 	if opts.SaveInterval <= 0 {
 		opts.SaveInterval = DefaultSaveInterval
 	}
+	if opts.Batch <= 0 || opts.Batch > DefaultBatch {
+		opts.Batch = DefaultBatch
+	}
 	r := &Replicator{
 		opts: opts, logger: opts.Logger, path: filepath.Join(opts.Dir, stateFile),
-		pending: map[string]map[string][]string{}, lastLag: map[string]time.Duration{}, applied: map[string]int64{}, polled: map[string]time.Time{},
+		queues: map[string]*queue{}, stats: map[string]*linkStats{}, polled: map[string]time.Time{},
 	}
 	if r.logger == nil {
 		r.logger = slog.New(slog.DiscardHandler)
@@ -190,10 +304,14 @@ func Start(opts Options) (*Replicator, error) {
 		return nil, err
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
+	readers := make(map[string]*shards, len(opts.Regions))
+	deadline := time.Now().Add(catchUpBound)
 	for _, region := range opts.Regions {
-		r.pending[region] = map[string][]string{}
+		readers[region] = r.catchUp(region, deadline)
+	}
+	for _, region := range opts.Regions {
 		r.wg.Add(1)
-		go r.read(region)
+		go r.read(region, readers[region])
 		for _, to := range opts.Regions {
 			if to != region {
 				r.wg.Add(1)
@@ -209,28 +327,22 @@ func Start(opts Options) (*Replicator, error) {
 func linkName(from, to string) string { return from + ">" + to }
 
 func (r *Replicator) load() error {
-	r.st = state{Replicas: map[string]*replicaState{}, Queues: map[string][]change{}}
+	var st state
 	b, err := os.ReadFile(r.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
 		return fmt.Errorf("replicator: read state: %w", err)
 	default:
-		if err := json.Unmarshal(b, &r.st); err != nil {
+		if err := json.Unmarshal(b, &st); err != nil {
 			return fmt.Errorf("replicator: state file %s is damaged (delete it to replicate from the start of each stream): %w", r.path, err)
 		}
 	}
-	if r.st.Replicas == nil {
-		r.st.Replicas = map[string]*replicaState{}
-	}
-	if r.st.Queues == nil {
-		r.st.Queues = map[string][]change{}
-	}
+	r.replicas = map[string]*replicaState{}
 	for _, region := range r.opts.Regions {
-		rs := r.st.Replicas[region]
+		rs := st.Replicas[region]
 		if rs == nil {
 			rs = &replicaState{}
-			r.st.Replicas[region] = rs
 		}
 		if rs.Items == nil {
 			rs.Items = map[string]known{}
@@ -241,106 +353,96 @@ func (r *Replicator) load() error {
 		if rs.Closed == nil {
 			rs.Closed = map[string]bool{}
 		}
-	}
-	return nil
-}
-
-// save writes the state if it changed; r.mu must not be held.
-func (r *Replicator) save() error {
-	r.mu.Lock()
-	if !r.dirty {
-		r.mu.Unlock()
-		return nil
-	}
-	b, err := json.Marshal(&r.st)
-	r.dirty = false
-	r.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("replicator: encode state: %w", err)
-	}
-	tmp := r.path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("replicator: save state: %w", err)
-	}
-	if err := os.Rename(tmp, r.path); err != nil {
-		return fmt.Errorf("replicator: save state: %w", err)
-	}
-	return nil
-}
-
-func (r *Replicator) saveLoop() {
-	defer r.wg.Done()
-	t := time.NewTicker(r.opts.SaveInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.ctx.Done():
-			return
-		case <-t.C:
-			if err := r.save(); err != nil {
-				r.logger.Error("replicator: save", "error", err)
-			}
+		if rs.Echoes == nil {
+			rs.Echoes = map[string][]echo{}
 		}
+		r.replicas[region] = rs
 	}
-}
-
-// tick returns the next version time: now, but never at or before the last.
-func (r *Replicator) tickLocked(now time.Time) int64 {
-	t := now.UnixNano()
-	if t <= r.st.Clock {
-		t = r.st.Clock + 1
-	}
-	r.st.Clock = t
-	return t
-}
-
-// sleep waits d or until the replicator stops; it reports whether to go on.
-func (r *Replicator) sleep(d time.Duration) bool {
-	select {
-	case <-r.ctx.Done():
-		return false
-	case <-time.After(d):
-		return true
-	}
-}
-
-// LinkStats is the state of one replication link.
-type LinkStats struct {
-	From, To string
-	// Backlog is the number of changes seen but not yet applied.
-	Backlog int
-	// Lag is how long the oldest change of the backlog has waited since it
-	// was seen; zero when the backlog is empty.
-	Lag time.Duration
-	// LastLag is how long the last applied change took from being seen to
-	// being applied (Delay included).
-	LastLag time.Duration
-	// Applied counts the changes applied since the replicator started.
-	Applied int64
-}
-
-// Links returns the stats of every link, ordered by source then target
-// in the order of Options.Regions.
-func (r *Replicator) Links() []LinkStats {
 	now := time.Now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []LinkStats
 	for _, from := range r.opts.Regions {
 		for _, to := range r.opts.Regions {
 			if from == to {
 				continue
 			}
 			name := linkName(from, to)
-			q := r.st.Queues[name]
-			s := LinkStats{From: from, To: to, Backlog: len(q), LastLag: r.lastLag[name], Applied: r.applied[name]}
-			if len(q) > 0 {
-				s.Lag = now.Sub(q[0].Seen)
+			q := newQueue()
+			r.queues[name] = q
+			r.stats[name] = &linkStats{}
+			// A saved change may have been written before the crash: it
+			// stays queued as such, and one superseded by a later saved
+			// change of its item (a state file of an older version, which
+			// did not coalesce) becomes an echo entry.
+			for _, c := range st.Queues[name] {
+				r.enqueueLocked(to, q, c, true, now)
 			}
-			out = append(out, s)
+			r.stats[name].backlog(q.live > 0, now)
 		}
 	}
-	return out
+	return nil
+}
+
+// save writes the state if it changed; r.mu must not be held.
+func (r *Replicator) save() error {
+	began := time.Now()
+	r.mu.Lock()
+	if !r.dirty {
+		r.mu.Unlock()
+		return nil
+	}
+	st := state{Replicas: r.replicas, Queues: make(map[string][]change, len(r.queues))}
+	for name, q := range r.queues {
+		st.Queues[name] = q.changes(began)
+	}
+	b, err := json.Marshal(&st)
+	r.dirty = false
+	r.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("replicator: encode state: %w", err)
+	}
+	tmp := r.path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("replicator: save state: %w", err)
+	}
+	if err := os.Rename(tmp, r.path); err != nil {
+		return fmt.Errorf("replicator: save state: %w", err)
+	}
+	r.mu.Lock()
+	r.saveTook = time.Since(began)
+	r.mu.Unlock()
+	return nil
+}
+
+// saveLoop saves every SaveInterval, or every four times what the last
+// save took when that is longer: a big backlog makes a big file, and
+// saving it must not take the machine from the replication itself.
+func (r *Replicator) saveLoop() {
+	defer r.wg.Done()
+	for {
+		r.mu.Lock()
+		wait := max(r.opts.SaveInterval, 4*r.saveTook)
+		r.mu.Unlock()
+		if !r.sleep(wait) {
+			return
+		}
+		if err := r.save(); err != nil {
+			r.logger.Error("replicator: save", "error", err)
+		}
+	}
+}
+
+// sleep waits d or until the replicator stops; it reports whether to go on.
+func (r *Replicator) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return r.ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-r.ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // Delay returns how long a change waits before it is applied elsewhere.

@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 // world is DynamoDB Local with a replica per region, the links between the
 // regions and a replicator.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	table   string
 	own     bool // db is this test's own, restarted by it
@@ -59,7 +59,7 @@ type world struct {
 	clients map[string]replicator.Clients
 }
 
-func newWorld(t *testing.T, own bool) *world {
+func newWorld(t testing.TB, own bool) *world {
 	t.Helper()
 	testtier.Needs(t, testtier.DynamoDBLocal)
 	w := &world{t: t, dir: t.TempDir(), clients: map[string]replicator.Clients{}, own: own, table: "hush-test"}

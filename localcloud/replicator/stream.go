@@ -14,11 +14,59 @@ import (
 // maxBackoff bounds the wait between attempts on a replica that fails.
 const maxBackoff = time.Second
 
+// echoMargin is how long after the target's reader has read past an echo
+// entry's time the entry is kept anyway, in case a stream shows a record
+// later than its commit.
+const echoMargin = 10 * time.Second
+
+// catchUp reads region's stream until it has nothing more, an error, or
+// deadline, and returns the reader's state to go on from.
+func (r *Replicator) catchUp(region string, deadline time.Time) *shards {
+	sh := &shards{iters: map[string]*string{}}
+	for time.Now().Before(deadline) {
+		start := time.Now()
+		n, err := r.poll(region, sh)
+		if err != nil {
+			return &shards{iters: map[string]*string{}}
+		}
+		if n == 0 {
+			r.caughtUp(region, start)
+			return sh
+		}
+	}
+	return sh
+}
+
+// caughtUp notes that a read of region's stream that started at start
+// found nothing new: every change committed before start has been seen,
+// and echo entries older than that (with a margin) will not come.
+func (r *Replicator) caughtUp(region string, start time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.polled[region] = start
+	rs := r.replicas[region]
+	for key, es := range rs.Echoes {
+		kept := es[:0]
+		for _, e := range es {
+			if e.At.Add(echoMargin).After(start) {
+				kept = append(kept, e)
+			}
+		}
+		if len(kept) == 0 {
+			delete(rs.Echoes, key)
+		} else {
+			rs.Echoes[key] = kept
+		}
+		if len(kept) != len(es) {
+			r.dirty = true
+		}
+	}
+}
+
 // read follows region's stream until the replicator stops.
-func (r *Replicator) read(region string) {
+func (r *Replicator) read(region string, sh *shards) {
 	defer r.wg.Done()
 	var (
-		sh      = &shards{iters: map[string]*string{}}
 		wait    = time.Duration(0)
 		lastErr string
 	)
@@ -37,14 +85,10 @@ func (r *Replicator) read(region string) {
 			continue
 		}
 		lastErr = ""
-		if n == 0 {
-			// Every record committed before start has now been seen.
-			r.mu.Lock()
-			r.polled[region] = start
-			r.mu.Unlock()
-		}
 		wait = r.opts.PollInterval
-		if n > 0 {
+		if n == 0 {
+			r.caughtUp(region, start)
+		} else {
 			wait = 0 // more may be waiting
 		}
 	}
@@ -91,7 +135,7 @@ func (r *Replicator) poll(region string, sh *shards) (int, error) {
 	}
 	iters := sh.iters
 	r.mu.Lock()
-	closed := r.st.Replicas[region].Closed
+	closed := r.replicas[region].Closed
 	present := map[string]bool{}
 	for _, s := range sh.list {
 		present[aws.ToString(s.ShardId)] = true
@@ -103,7 +147,7 @@ func (r *Replicator) poll(region string, sh *shards) (int, error) {
 		r.mu.Lock()
 		done := closed[id]
 		parentOpen := sh.ParentShardId != nil && present[*sh.ParentShardId] && !closed[*sh.ParentShardId]
-		position := r.st.Replicas[region].Positions[id]
+		position := r.replicas[region].Positions[id]
 		r.mu.Unlock()
 		// A child's records follow its parent's, so it waits for it.
 		if done || parentOpen {
@@ -126,7 +170,7 @@ func (r *Replicator) poll(region string, sh *shards) (int, error) {
 			delete(iters, id)
 			return total, fmt.Errorf("records of %s: %w", id, err)
 		}
-		if err := r.process(region, id, out.Records, out.NextShardIterator == nil); err != nil {
+		if err := r.process(region, id, out.Records, out.NextShardIterator == nil, time.Now()); err != nil {
 			return total, err
 		}
 		total += len(out.Records)
@@ -147,15 +191,16 @@ func keyOf(keys item) string {
 	return string(b)
 }
 
-// process takes the records of one shard of region's stream: a change the
-// replicator wrote is its own echo and goes no further; a change that
-// leaves the item as the replicator knows it changes nothing; anything else
-// is a new change, versioned now and queued for every other region.
-func (r *Replicator) process(region, shard string, records []stypes.Record, closed bool) error {
+// process takes the records of one shard of region's stream, returned by
+// a GetRecords answer that arrived at at: a change the replicator wrote is
+// its own echo and goes no further; a change that leaves the item as the
+// replicator knows it changes nothing; anything else is a new change,
+// versioned and queued for every other region.
+func (r *Replicator) process(region, shard string, records []stypes.Record, closed bool, at time.Time) error {
 	now := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	rs := r.st.Replicas[region]
+	rs := r.replicas[region]
 	for _, rec := range records {
 		if rec.Dynamodb == nil {
 			continue
@@ -174,22 +219,26 @@ func (r *Replicator) process(region, shard string, records []stypes.Record, clos
 		key, h := keyOf(keys), image.hash()
 		rs.Positions[shard] = aws.ToString(rec.Dynamodb.SequenceNumber)
 		r.dirty = true
-		if echoes := r.pending[region][key]; len(echoes) > 0 {
-			if i := indexOf(echoes, h); i >= 0 {
-				r.pending[region][key] = append(echoes[:i:i], echoes[i+1:]...)
-				continue
-			}
-		}
-		if k, ok := rs.Items[key]; ok && k.H == h {
+		if r.echoLocked(region, key, h, now) {
 			continue
 		}
-		c := change{Key: key, Keys: keys, Image: image, Seen: now}
-		c.V = version{T: r.tickLocked(now), R: region}
+		k, ok := rs.Items[key]
+		if ok && k.H == h {
+			continue
+		}
+		// No earlier than the commit, and above what the item held here, so
+		// a write over a replicated value wins over it.
+		t := at.UnixNano()
+		if ok && t <= k.V.T {
+			t = k.V.T + 1
+		}
+		c := change{Key: key, Keys: keys, Image: image, V: version{T: t, R: region}, Seen: now}
 		rs.Items[key] = known{V: c.V, H: h}
 		for _, to := range r.opts.Regions {
 			if to != region {
 				name := linkName(region, to)
-				r.st.Queues[name] = append(r.st.Queues[name], c)
+				r.enqueueLocked(to, r.queues[name], c, false, now)
+				r.stats[name].backlog(true, now)
 			}
 		}
 	}
@@ -200,11 +249,46 @@ func (r *Replicator) process(region, shard string, records []stypes.Record, clos
 	return nil
 }
 
-func indexOf(s []string, v string) int {
-	for i, x := range s {
-		if x == v {
-			return i
+// echoLocked reports whether a record of region's stream leaving key with
+// content h is the replicator's own write: an echo entry, or a change
+// queued into region (applied, or being applied, with its answer not yet
+// counted). It consumes what it matched and notes what region now holds.
+func (r *Replicator) echoLocked(region, key, h string, now time.Time) bool {
+	rs := r.replicas[region]
+	note := func(v version) {
+		if k, ok := rs.Items[key]; !ok || v.newer(k.V) {
+			rs.Items[key] = known{V: v, H: h}
 		}
 	}
-	return -1
+	if es := rs.Echoes[key]; len(es) > 0 {
+		for i, e := range es {
+			if e.H == h {
+				if len(es) == 1 {
+					delete(rs.Echoes, key)
+				} else {
+					rs.Echoes[key] = append(es[:i:i], es[i+1:]...)
+				}
+				note(e.V)
+				return true
+			}
+		}
+	}
+	for _, from := range r.opts.Regions {
+		if from == region {
+			continue
+		}
+		name := linkName(from, region)
+		q := r.queues[name]
+		for _, e := range q.forKey(key) {
+			if e.h == h {
+				note(e.V)
+				q.remove(e)
+				q.done(e.change, now)
+				r.stats[name].done(e.n, now, e.Seen)
+				r.stats[name].backlog(q.live > 0, now)
+				return true
+			}
+		}
+	}
+	return false
 }

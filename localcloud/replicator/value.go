@@ -174,15 +174,22 @@ func (it item) toDB() map[string]ddb.AttributeValue {
 // map keys sorted, and sets are sorted on the way in, so equal items hash
 // equally.
 func (it item) hash() string {
+	h, _ := it.digest()
+	return h
+}
+
+// digest returns the item's hash and the size of its encoding, close to
+// its size in a request.
+func (it item) digest() (string, int) {
 	if it == nil {
-		return ""
+		return "", 0
 	}
 	b, err := json.Marshal(it)
 	if err != nil {
 		panic(err) // strings, bytes and bools always encode
 	}
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:12])
+	return hex.EncodeToString(sum[:12]), len(b)
 }
 
 func sorted(s []string) []string {

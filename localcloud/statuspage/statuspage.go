@@ -54,6 +54,13 @@ type Link struct {
 	LagMS float64 `json:"lagMs"`
 	// Note says why the link is stalled (a cut-off, a replica down), if it is.
 	Note string `json:"note,omitempty"`
+	// Applied counts the changes applied since the replicator started.
+	Applied int64 `json:"applied"`
+	// Rate is the changes applied per second over the last few seconds,
+	// BusyRate per second of the time the link had a backlog: what it
+	// sustains when it has work.
+	Rate     float64 `json:"ratePerSecond"`
+	BusyRate float64 `json:"busyRatePerSecond"`
 }
 
 // WriteState is the write region and whether the others can reach it.

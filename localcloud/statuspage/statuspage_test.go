@@ -62,7 +62,7 @@ func newFakeStack() *fakeStack {
 				vantage("us-east-1", "us-east-1", "us-east-1", "eu-west-1", "eu-central-1"),
 			},
 		},
-		links: []Link{{From: "eu-central-1", To: "eu-west-1", Backlog: 0, LagMS: 310}},
+		links: []Link{{From: "eu-central-1", To: "eu-west-1", Backlog: 0, LagMS: 310, Applied: 9000, Rate: 12.4, BusyRate: 815.6}},
 		write: WriteState{Region: "eu-central-1", Reachable: true},
 	}
 }
@@ -160,7 +160,7 @@ func TestPageShowsEveryPart(t *testing.T) {
 		t.Errorf("write region missing or not marked reachable")
 	}
 	link := all(doc, "data-link")["eu-central-1>eu-west-1"]
-	if link == nil || !strings.Contains(text(link), "eu-central-1 → eu-west-1 0 310 ms") {
+	if link == nil || !strings.Contains(text(link), "eu-central-1 → eu-west-1 0 310 ms 9000 12 816") {
 		t.Errorf("replication link row: %v", link)
 	}
 	if got := text(all(doc, "id")["events"]); !strings.Contains(got, "Nothing yet") {
@@ -222,7 +222,7 @@ func TestPageChangesWithTheStack(t *testing.T) {
 	f.snap.Vantages[2].RoutesTo = "eu-central-1"
 	healthy := false
 	f.snap.Events = []frontdoor.Event{{Seq: 1, At: at, Region: "eu-west-1", Healthy: &healthy, Text: "eu-west-1 is unhealthy: 3 consecutive checks failed"}}
-	f.links = append(f.links, Link{From: "eu-west-1", To: "eu-central-1", Backlog: 7, LagMS: 4200, Note: "cut off"})
+	f.links = append(f.links, Link{From: "eu-west-1", To: "eu-central-1", Backlog: 7, LagMS: 4200, Applied: 3, Note: "cut off"})
 	f.write = WriteState{Region: "eu-central-1", Reachable: false, Why: "cut off"}
 	f.mu.Unlock()
 
@@ -251,7 +251,7 @@ func TestPageChangesWithTheStack(t *testing.T) {
 	if got := text(all(doc, "data-write-region")["eu-central-1"]); !strings.Contains(got, "unreachable cut off") {
 		t.Errorf("write region reads %q, want unreachable with why", got)
 	}
-	if got := text(all(doc, "data-link")["eu-west-1>eu-central-1"]); !strings.Contains(got, "eu-west-1 → eu-central-1 7 4200 ms cut off") {
+	if got := text(all(doc, "data-link")["eu-west-1>eu-central-1"]); !strings.Contains(got, "eu-west-1 → eu-central-1 7 4200 ms 3 0 0 cut off") {
 		t.Errorf("stalled link reads %q", got)
 	}
 	if got := text(all(doc, "id")["events"]); !strings.Contains(got, "eu-west-1 is unhealthy: 3 consecutive checks failed") {
@@ -274,7 +274,7 @@ func TestJSON(t *testing.T) {
 		t.Errorf("status.json = %+v", got)
 	}
 	// The field names tools read.
-	for _, key := range []string{`"frontDoor"`, `"routesTo"`, `"detectionMs"`, `"writeRegion"`, `"backlog"`, `"lagMs"`, `"latencyMs"`} {
+	for _, key := range []string{`"frontDoor"`, `"routesTo"`, `"detectionMs"`, `"writeRegion"`, `"backlog"`, `"lagMs"`, `"ratePerSecond"`, `"busyRatePerSecond"`, `"latencyMs"`} {
 		if !strings.Contains(rec.Body.String(), key) {
 			t.Errorf("status.json lacks %s", key)
 		}
