@@ -62,6 +62,7 @@ func TestHostileInput(t *testing.T) {
 		fx.pathCases(),
 		fx.queryCases(),
 		fx.sizeCases(),
+		fx.securityCases(), // issue 23: hostile_security_test.go
 	)
 	names := map[string]bool{}
 	for _, c := range catalog {

@@ -10,7 +10,11 @@
 // need dynamodb:Query and dynamodb:TransactWriteItems (with PutItem and
 // DeleteItem) on the table; -endpoint points it at DynamoDB Local instead.
 // It reads every match of each tournament, so run it when no scorekeeper
-// is writing that tournament; it reports whether the standings it left
+// is writing that tournament; it first moves player links keyed the old
+// way (names with invisible characters, now the player they look like,
+// see scores.PlayerKey) to their keys, and names the matches whose two
+// names became one player (kept, counted for nobody: correct or delete
+// them); then it reports whether the standings it left
 // match the matches, and running it again is harmless.
 package main
 
@@ -75,6 +79,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	store := dynamo.NewStore(client, *table)
 	var errs []error
 	for _, id := range fs.Args() {
+		if err := repairLinks(ctx, store, id, stdout); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", id, err))
+			continue
+		}
 		rep, err := store.RepairStandings(ctx, id)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", id, err))
@@ -98,4 +106,18 @@ func newClient(ctx context.Context, endpoint, region string) (*dynamodb.Client, 
 		return nil, fmt.Errorf("aws config: %w", err)
 	}
 	return dynamo.NewClient(cfg), nil
+}
+
+// repairLinks rewrites the player links of a tournament keyed the old way
+// and says what it did, and which matches and names need a person.
+func repairLinks(ctx context.Context, store *dynamo.Store, id string, stdout io.Writer) error {
+	rep, err := store.RepairPlayerLinks(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s\n", id, rep)
+	for name, why := range rep.Refused {
+		fmt.Fprintf(stdout, "%s: stored name %+q is refused for new matches (%s); it stays as stored\n", id, name, why)
+	}
+	return nil
 }

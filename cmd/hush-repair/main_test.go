@@ -38,7 +38,7 @@ func TestRepair(t *testing.T) {
 	if err := run(ctx, args, &out, &errOut); err != nil {
 		t.Fatalf("run: %v\n%s", err, errOut.String())
 	}
-	for _, want := range []string{"t1: 3 matches, 3 players; 0 lines rewritten, 0 removed; exact: true", "empty: 0 matches"} {
+	for _, want := range []string{"t1: 3 matches; 0 player links rewritten, 0 removed; 0 matches now of one player twice", "t1: 3 matches, 3 players; 0 lines rewritten, 0 removed; exact: true", "empty: 0 matches"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output %q lacks %q", out.String(), want)
 		}
