@@ -428,7 +428,7 @@ func (fd *FrontDoor) Handler(vantage string) (http.Handler, error) {
 			r.failed++
 		}
 		r.requests = appendKept(r.requests, Request{
-			At: start, Vantage: cmp.Or(vantage, "default"), Method: req.Method, Path: req.URL.Path,
+			At: start, Vantage: cmp.Or(vantage, "default"), Method: req.Method, Path: statusrec.Path(req.URL.Path),
 			Status: cmp.Or(rec.Status(), http.StatusOK), LatencyMS: ms(time.Since(start)), Error: proxyErr,
 		}, keptRequests)
 	}), nil
