@@ -53,7 +53,7 @@ func (l layout) wipe() error {
 
 func (l layout) create() error {
 	for _, d := range l.all() {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("localcloud: create %s: %w", d, err)
 		}
 	}
@@ -62,7 +62,7 @@ func (l layout) create() error {
 
 // openLog opens a log file for appending.
 func (l layout) openLog(name string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(l.logs(), name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(l.logs(), name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("localcloud: open log %s: %w", name, err)
 	}

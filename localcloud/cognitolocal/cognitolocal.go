@@ -145,7 +145,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 // refuse; the issuer is pinned to the address clients use.
 func writeConfig(dir, endpoint string) error {
 	cfgDir := filepath.Join(dir, ".cognito")
-	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
 		return fmt.Errorf("cognito-local: create data dir: %w", err)
 	}
 	cfg := map[string]any{
@@ -156,7 +156,7 @@ func writeConfig(dir, endpoint string) error {
 	if err != nil {
 		return fmt.Errorf("cognito-local: encode config: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(cfgDir, "config.json"), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.json"), b, 0o600); err != nil {
 		return fmt.Errorf("cognito-local: write config: %w", err)
 	}
 	return nil
