@@ -1334,7 +1334,11 @@ func (fx *hostileFixture) checkAbsentInTable(t *testing.T) {
 		return
 	}
 	ctx := t.Context()
-	client, err := dynamolocal.NewClient(ctx, endpoint, tgt.Home)
+	secret, err := tgt.emulatorSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := dynamolocal.NewClient(ctx, endpoint, tgt.Home, dynamolocal.Credentials(secret))
 	if err != nil {
 		t.Fatalf("DynamoDB client: %v", err)
 	}

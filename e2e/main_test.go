@@ -40,6 +40,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
 	"github.com/hush-scores/hush/localcloud"
+	"github.com/hush-scores/hush/localcloud/datalock"
 )
 
 // target is the stack under test.
@@ -59,6 +60,9 @@ type target struct {
 	// directly, by key.
 	DynamoDBEndpoint string
 	Table            string
+	// Secret signs requests to the local emulators: the suite's own
+	// stack's, or read from the data dir HUSH_LOCAL_DATA_DIR names.
+	Secret string
 }
 
 // regions returns the regions in a stable order, home first.
@@ -233,7 +237,7 @@ func startLocal(ctx context.Context) (target, *localRun, error) {
 	t := target{
 		URLs: map[string]string{}, Home: info.HomeRegion, PoolID: info.UserPoolID, ClientID: info.UserPoolClientID,
 		CognitoEndpoint: info.CognitoEndpoint, Source: "a local prod stack",
-		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table,
+		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table, Secret: info.Secret,
 	}
 	for _, r := range info.Regions {
 		t.URLs[r.Name] = r.URL
@@ -248,7 +252,11 @@ func newCognitoClient(ctx context.Context, t target) (*cip.Client, error) {
 		var opts []func(*config.LoadOptions) error
 		opts = append(opts, config.WithRegion(t.Home))
 		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+			secret, err := t.emulatorSecret()
+			if err != nil {
+				return nil, err
+			}
+			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", secret, "")))
 		}
 		cfg, err := config.LoadDefaultConfig(ctx, opts...)
 		if err != nil {
@@ -269,4 +277,13 @@ func randomID() string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// emulatorSecret returns the secret the local emulators' guards check: the
+// suite's own stack's, or that of the data dir of a stack started apart.
+func (t target) emulatorSecret() (string, error) {
+	if t.Secret != "" {
+		return t.Secret, nil
+	}
+	return datalock.SecretFromEnv(os.Getenv)
 }

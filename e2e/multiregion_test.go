@@ -97,7 +97,7 @@ func TestMultiRegionEmulatorIsFaithful(t *testing.T) {
 	regions := tgt.regions()
 	clients := map[string]*dynamodb.Client{}
 	for _, r := range regions {
-		c, err := dynamolocal.NewClient(t.Context(), info.DynamoDBEndpoint, r)
+		c, err := dynamolocal.NewClient(t.Context(), info.DynamoDBEndpoint, r, dynamolocal.Credentials(info.Secret))
 		if err != nil {
 			t.Fatal(err)
 		}

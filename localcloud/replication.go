@@ -53,7 +53,7 @@ func (s *Stack) startGlobalTable(ctx context.Context, opts Options, regions []st
 		return fmt.Errorf("localcloud: %w", err)
 	}
 	s.net = n
-	s.clients.endpoint, s.clients.extra = n.Endpoint, s.dynamoExtra
+	s.clients.endpoint, s.clients.extra, s.clients.secret = n.Endpoint, s.dynamoExtra, s.secret
 	if err := s.createTables(ctx, regions, table); err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Stack) replicationClients(from, to string) (replicator.Clients, error) 
 	}
 	cfg := aws.Config{
 		Region:           to,
-		Credentials:      credentials.NewStaticCredentialsProvider("local", "local", ""),
+		Credentials:      credentials.NewStaticCredentialsProvider("local", s.secret, ""),
 		HTTPClient:       awshttp.NewBuildableClient().WithTimeout(replicationCallTimeout),
 		RetryMaxAttempts: 1,
 	}

@@ -63,8 +63,10 @@ type clients struct {
 	// extra configure the functions' clients after the defaults
 	// (Options.DynamoDBOptions).
 	extra []func(*dynamodb.Options)
-	mu    sync.Mutex
-	byKey map[string]*dynamodb.Client
+	// secret signs for the emulator's guard (datalock.Secret).
+	secret string
+	mu     sync.Mutex
+	byKey  map[string]*dynamodb.Client
 }
 
 // The kinds of client: what the read and write functions use, with the
@@ -120,7 +122,7 @@ func (c *clients) get(ctx context.Context, from, to, kind string, writeTimeout .
 	// The client signs for the replica's region: DynamoDB Local keeps a
 	// database per signing region. The functions' clients take the extra
 	// options too (hush-load meters their requests).
-	fns := []func(*dynamodb.Options){configure}
+	fns := []func(*dynamodb.Options){dynamolocal.Credentials(c.secret), configure}
 	if kind == clientRead || kind == clientWrite {
 		fns = append(fns, c.extra...)
 	}

@@ -155,6 +155,10 @@ type Info struct {
 	JWKSURL string
 	// DynamoDBEndpoint is DynamoDB Local's URL; Table is the table's name.
 	DynamoDBEndpoint string
+	// Secret is the secret access key the emulators' guards check
+	// (datalock.Secret): sign with it (dynamolocal.Credentials,
+	// cognitolocal.NewSignedClient). Never print it.
+	Secret string
 	// DynamoDBLoopbackOnly is true when DynamoDB Local listens on 127.0.0.1
 	// only (dynamolocal's launcher, which needs a JDK's javac).
 	DynamoDBLoopbackOnly bool
@@ -207,6 +211,8 @@ type Stack struct {
 	dynamoChanged chan struct{}
 	// dynamoOpts restarts DynamoDB Local on the same port and data.
 	dynamoOpts dynamolocal.Options
+	// secret signs every request to the emulators (datalock.Secret).
+	secret string
 	// dynamoExtra configures the handlers' DynamoDB clients after
 	// dynamo.ConfigureClient (Options.DynamoDBOptions).
 	dynamoExtra []func(*dynamodb.Options)
@@ -283,6 +289,12 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The emulators' guards refuse requests not signed with it.
+	secret, err := datalock.Secret(dataDir)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
 
 	// Every gateway port is taken before any child starts, so a busy port
 	// fails at once and names itself.
@@ -307,9 +319,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 
 	s := &Stack{
 		done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{}), lock: lock, throttle: set.throttle,
-		dynamoExtra: opts.DynamoDBOptions,
-		routing:     routing{writeRegion: set.writeRegion, timeout: cmp.Or(opts.WriteTimeout, DefaultWriteTimeout)},
-		functions:   map[string]*functions{},
+		dynamoExtra: opts.DynamoDBOptions, secret: secret,
+		routing:   routing{writeRegion: set.writeRegion, timeout: cmp.Or(opts.WriteTimeout, DefaultWriteTimeout)},
+		functions: map[string]*functions{},
 	}
 	s.life, s.endLife = context.WithCancel(context.WithoutCancel(ctx))
 	//nolint:contextcheck // stopping must not depend on the start-up context, which may be what ended
@@ -348,6 +360,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		s.dynamoOpts = dynamolocal.Options{
 			Port: dynamoPort, DataDir: dirs.dynamo(), Stdout: log, Stderr: log, ModuleRoot: root,
 			PerRegion: true, // a replica per region
+			Secret:    secret,
 		}
 		s.dynamo, err = dynamolocal.Start(ctx, s.dynamoOpts)
 		if err != nil {
@@ -365,7 +378,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 			return err
 		}
 		s.cognito, err = cognitolocal.Start(ctx, cognitolocal.Options{
-			Dir: dirs.cognito(), Port: cognitoPort, ModuleRoot: root, Log: log,
+			Dir: dirs.cognito(), Port: cognitoPort, ModuleRoot: root, Log: log, Secret: secret,
 		})
 		if err != nil {
 			return fmt.Errorf("localcloud: %w", err)
@@ -396,7 +409,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		UserPoolID: pool.ID, UserPoolClientID: pool.ClientID,
 		CognitoEndpoint: s.cognito.Endpoint,
 		Issuer:          s.cognito.Issuer(pool.ID), JWKSURL: s.cognito.JWKSURL(pool.ID),
-		DynamoDBEndpoint: s.dynamo.Endpoint(), Table: table, DynamoDBLoopbackOnly: s.dynamo.LoopbackOnly(),
+		DynamoDBEndpoint: s.dynamo.Endpoint(), Secret: s.secret, Table: table, DynamoDBLoopbackOnly: s.dynamo.LoopbackOnly(),
 		DataDir: dataDir, LogDir: dirs.logs(), Throttle: set.throttle,
 	}
 	bundle, err := apidocs.FindBundle(root)

@@ -171,7 +171,7 @@ func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, e
 	}()
 	info := s.Info()
 	t := target{Base: info.Regions[0].URL, Region: info.HomeRegion, PoolID: info.UserPoolID,
-		ClientID: info.UserPoolClientID, CognitoEndpoint: info.CognitoEndpoint}
+		ClientID: info.UserPoolClientID, CognitoEndpoint: info.CognitoEndpoint, Secret: info.Secret}
 	cognito, err := newCognito(ctx, t)
 	if err != nil {
 		return dayReport{}, err
@@ -181,7 +181,7 @@ func executeDay(ctx context.Context, c config, stderr io.Writer) (_ dayReport, e
 	if err != nil {
 		return dayReport{}, err
 	}
-	direct, err := dynamolocal.NewClient(ctx, info.DynamoDBEndpoint, info.HomeRegion, dynamo.ConfigureEmulator)
+	direct, err := dynamolocal.NewClient(ctx, info.DynamoDBEndpoint, info.HomeRegion, dynamolocal.Credentials(info.Secret), dynamo.ConfigureEmulator)
 	if err != nil {
 		return dayReport{}, err
 	}

@@ -4,7 +4,7 @@
 // write region's replica, as every write does (DESIGN.md "Write model"):
 //
 //	go run ./cmd/hush-repair -table hush-prod -region eu-central-1 spring-open
-//	go run ./cmd/hush-repair -endpoint http://127.0.0.1:7470 -table hush-dev -region eu-central-1 ttt2024
+//	go run ./cmd/hush-repair -endpoint http://127.0.0.1:7470 -data-dir .hush/local/dev -table hush-dev -region eu-central-1 ttt2024
 //
 // AWS credentials come from the usual chain (AWS_PROFILE, SSO, ...) and
 // need dynamodb:Query and dynamodb:TransactWriteItems (with PutItem and
@@ -33,6 +33,7 @@ import (
 
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/localcloud/datalock"
 	"github.com/hush-scores/hush/scores"
 )
 
@@ -56,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	table := fs.String("table", "", "the table, hush-<stack> (required)")
 	region := fs.String("region", os.Getenv("AWS_REGION"), "the stack's write region (default AWS_REGION)")
 	endpoint := fs.String("endpoint", "", "DynamoDB Local's URL instead of AWS, e.g. http://127.0.0.1:7470")
+	dataDir := fs.String("data-dir", os.Getenv(datalock.DataDirEnv), "with -endpoint: the local stack's data dir, whose secret signs the requests (default $"+datalock.DataDirEnv+")")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: hush-repair -table hush-<stack> -region <write region> [-endpoint URL] tournament...")
 		fs.PrintDefaults()
@@ -72,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("tournament ID %q: want 1-64 letters, digits, '.', '_' or '-'", id)
 		}
 	}
-	client, err := newClient(ctx, *endpoint, *region)
+	client, err := newClient(ctx, *endpoint, *dataDir, *region)
 	if err != nil {
 		return err
 	}
@@ -97,9 +99,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return errors.Join(errs...)
 }
 
-func newClient(ctx context.Context, endpoint, region string) (*dynamodb.Client, error) {
+func newClient(ctx context.Context, endpoint, dataDir, region string) (*dynamodb.Client, error) {
 	if endpoint != "" {
-		return dynamolocal.NewClient(ctx, endpoint, region, dynamo.ConfigureEmulator)
+		if dataDir == "" {
+			return nil, fmt.Errorf("-endpoint needs -data-dir (or $%s): DynamoDB Local's guard wants requests signed with its data dir's secret", datalock.DataDirEnv)
+		}
+		secret, err := datalock.ReadSecret(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		return dynamolocal.NewClient(ctx, endpoint, region, dynamolocal.Credentials(secret), dynamo.ConfigureEmulator)
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/internal/dynamolocal/dynamotest"
+	"github.com/hush-scores/hush/localcloud/datalock"
 	"github.com/hush-scores/hush/scores"
 )
 
@@ -33,8 +34,14 @@ func TestRepair(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// The test's DynamoDB Local takes any signature; a data dir's secret
+	// is what the command signs with.
+	dataDir := t.TempDir()
+	if _, err := datalock.Secret(dataDir); err != nil {
+		t.Fatal(err)
+	}
 	var out, errOut bytes.Buffer
-	args := []string{"-endpoint", dynamotest.Endpoint(t), "-table", table, "-region", dynamotest.Region, "t1", "empty"}
+	args := []string{"-endpoint", dynamotest.Endpoint(t), "-data-dir", dataDir, "-table", table, "-region", dynamotest.Region, "t1", "empty"}
 	if err := run(ctx, args, &out, &errOut); err != nil {
 		t.Fatalf("run: %v\n%s", err, errOut.String())
 	}
@@ -43,7 +50,7 @@ func TestRepair(t *testing.T) {
 			t.Errorf("output %q lacks %q", out.String(), want)
 		}
 	}
-	for _, bad := range [][]string{{"t1"}, {"-table", table, "-region", "x"}, {"-table", table, "-region", "x", "a#b"}} {
+	for _, bad := range [][]string{{"t1"}, {"-endpoint", dynamotest.Endpoint(t), "-data-dir", t.TempDir(), "-table", table, "-region", "x", "t1"}, {"-table", table, "-region", "x"}, {"-table", table, "-region", "x", "a#b"}} {
 		if err := run(ctx, bad, &out, &errOut); err == nil {
 			t.Errorf("run(%q) succeeded, want an error", bad)
 		}
