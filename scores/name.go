@@ -30,9 +30,12 @@ import (
 //     skeletons change between Unicode versions, so they make poor stored
 //     keys. A name must instead keep to one script (Common and Inherited
 //     characters such as digits, punctuation and combining accents go with
-//     any), or to one of the combinations Unicode's "highly restrictive"
-//     level (UTS #39) allows for Chinese, Japanese and Korean written with
-//     Latin letters.
+//     any), or to a mix that Unicode's "moderately restrictive" level
+//     (UTS #39) allows: Chinese, Japanese or Korean with Latin letters, or
+//     Latin with one other script, except the scripts whose letters are
+//     made to look like Latin ones (Cyrillic, Greek, Armenian, Cherokee,
+//     Coptic), which is where "Аlice" comes from. "علي Smith" is a name;
+//     "Аlice" is not.
 //
 // Names that were valid before these rules and stay valid keep their
 // PlayerKey: the key only drops characters that are now refused.
@@ -45,8 +48,8 @@ var freeform = precis.NewFreeform()
 // accepts; NewMatch refuses them and PlayerKey drops them.
 var invisibleBlank = []rune{'\u2800'}
 
-// scriptCombos are the sets of scripts that one name may mix: UTS #39's
-// highly restrictive level.
+// scriptCombos are the sets of scripts that one name may mix besides
+// Latin with one other script: UTS #39's highly restrictive level.
 var scriptCombos = [][]string{
 	{"Latin", "Han", "Hiragana", "Katakana"},
 	{"Latin", "Han", "Bopomofo"},
@@ -172,10 +175,23 @@ func scriptOf(r rune) string {
 	return ""
 }
 
+// latinLookAlikes are the scripts that may not join Latin in a name: their
+// letters include copies of Latin ones (А, Ο, օ, Ꭺ, ⲟ).
+var latinLookAlikes = []string{"Armenian", "Cherokee", "Coptic", "Cyrillic", "Greek"}
+
 // oneScript reports whether scripts (from nameScripts) may make one name.
 func oneScript(scripts []string) bool {
 	if len(scripts) <= 1 {
 		return true
+	}
+	if len(scripts) == 2 && slices.Contains(scripts, "Latin") {
+		other := scripts[0]
+		if other == "Latin" {
+			other = scripts[1]
+		}
+		if !slices.Contains(latinLookAlikes, other) {
+			return true
+		}
 	}
 	for _, combo := range scriptCombos {
 		all := true

@@ -85,6 +85,8 @@ func TestNewMatchAcceptsNamesInOneScript(t *testing.T) {
 		{"Korean with Latin", "김 Kim", "김 Kim"},
 		{"Chinese with bopomofo", "王ㄅ", "王ㄅ"},
 		{"emoji", "Alice 🏓", "Alice 🏓"},
+		{"Arabic with Latin", "علي Smith", "علي Smith"},
+		{"Hebrew with Latin digits and letters", "דוד-a1b2", "דוד-a1b2"},
 		{"fullwidth Latin", "ＡＬＩＣＥ", "ＡＬＩＣＥ"},
 	}
 	for _, tt := range tests {
@@ -107,6 +109,9 @@ func TestNewMatchRefusesMixedScripts(t *testing.T) {
 		{"Latin and Cyrillic", "\u0410lice", "Cyrillic and Latin"},
 		{"Latin and Greek", "Alpha Ωmega", "Greek and Latin"},
 		{"Korean and Japanese", "김たなか", "Hangul and Hiragana"},
+		{"Latin and Armenian", "Jօhn", "Armenian and Latin"},
+		{"Latin and Cherokee", "ᎪBC", "Cherokee and Latin"},
+		{"Arabic, Hebrew and Latin", "علي דוד Sam", "Arabic and Hebrew and Latin"},
 		{"Chinese, bopomofo and hangul", "王ㄅ김", "Bopomofo and Han and Hangul"},
 	}
 	for _, tt := range tests {
