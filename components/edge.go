@@ -14,16 +14,12 @@ import (
 	"github.com/hush-scores/hush/stackconfig"
 )
 
-// Health check settings. A check fails a region after three failed
-// probes 30 s apart, seen by most of Route 53's checkers: about 90 s from
-// outage to DNS change, then the alias record's 60 s TTL in resolvers.
-const (
-	healthCheckIntervalSeconds = 30
-	healthCheckFailures        = 3
-	// HealthPath is the API route a health check probes; it reads the
-	// region's table replica, so it fails when the region cannot serve.
-	HealthPath = "/v1/health"
-)
+// HealthPath is the API's public health route, for people and scripts; it
+// reads the region's table replica, so it fails when the region cannot
+// serve. Route 53 no longer probes it (healthalarm.go): a region leaves
+// DNS after three minutes of 5xx answers, then the alias record's 60 s TTL
+// in resolvers.
+const HealthPath = "/v1/health"
 
 // EdgeArgs are the inputs of the custom-domain edge of a stack.
 type EdgeArgs struct {
