@@ -65,6 +65,7 @@ import (
 	"github.com/hush-scores/hush/localcloud/gateway"
 	"github.com/hush-scores/hush/localcloud/regionnet"
 	"github.com/hush-scores/hush/localcloud/replicator"
+	"github.com/hush-scores/hush/localcloud/waf"
 	"github.com/hush-scores/hush/userpool"
 )
 
@@ -111,6 +112,9 @@ type Options struct {
 	// Gateway does with the stack's hush:throttle; nil means the limits of
 	// Pulumi.<stack>.yaml, and the zero Throttle turns throttling off.
 	Throttle *gateway.Throttle
+	// RateLimit is the per-IP rate-based rule in front of every gateway,
+	// as the cloud's WAF web ACL (DefaultRateLimit); nil turns it off.
+	RateLimit *waf.Limits
 	// DynamoDBOptions configure the handlers' DynamoDB clients, after
 	// dynamo.ConfigureClient: hush-load meters their requests with it.
 	DynamoDBOptions []func(*dynamodb.Options)
@@ -221,6 +225,10 @@ type Stack struct {
 	throttleMu sync.Mutex
 	throttle   gateway.Throttle
 	throttlers []*gateway.Throttler
+	// rateRules are the regions' per-IP rules (ratelimit.go), started
+	// with rateLimit (Options.RateLimit).
+	rateRules []*waf.Rule
+	rateLimit *waf.Limits
 
 	cognito *cognitolocal.Server
 	// lock keeps other stacks off the data dir until Close.
@@ -319,7 +327,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 
 	s := &Stack{
 		done: make(chan struct{}), closing: make(chan struct{}), dynamoChanged: make(chan struct{}), lock: lock, throttle: set.throttle,
-		dynamoExtra: opts.DynamoDBOptions, secret: secret,
+		dynamoExtra: opts.DynamoDBOptions, secret: secret, rateLimit: opts.RateLimit,
 		routing:   routing{writeRegion: set.writeRegion, timeout: cmp.Or(opts.WriteTimeout, DefaultWriteTimeout)},
 		functions: map[string]*functions{},
 	}
@@ -442,6 +450,7 @@ func (s *Stack) startGateways(ctx context.Context, regions []string, listeners [
 				return err
 			}
 			port := listeners[i].Addr().(*net.TCPAddr).Port
+			h = s.newRateRule(s.rateLimit).Handler(h) // before the throttling buckets, as WAF is
 			s.serveGateway(region, h, listeners[i], slog.NewLogLogger(logger.Handler(), slog.LevelError))
 			listeners[i] = nil // the server owns it now
 			s.info.Regions = append(s.info.Regions, Region{

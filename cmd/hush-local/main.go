@@ -124,6 +124,8 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	if *noThrottle {
 		opts.Throttle = &gateway.Throttle{}
+	} else {
+		opts.RateLimit = &localcloud.DefaultRateLimit // the cloud's per-IP rule (WAF)
 	}
 	s, err := localcloud.Start(ctx, opts)
 	if err != nil {
