@@ -127,8 +127,10 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	guardL, err := loopguard.Listen(opts.Port)
-	if err != nil {
+	// The guard's port is taken only once DynamoDB Local answers: a client
+	// that connects while it starts (a restart) must be refused at once, as
+	// by a stopped server, not left waiting in the listen queue.
+	if opts.Port != 0 && child.Bindable("127.0.0.1", opts.Port) != nil {
 		return nil, &PortBusyError{Port: opts.Port}
 	}
 	// A port picked here could be taken by someone else before Java binds
@@ -137,22 +139,24 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	for range 3 {
 		port, err := child.FreePort()
 		if err != nil {
-			guardL.Close()
 			return nil, fmt.Errorf("dynamolocal: %w", err)
 		}
 		inst, err := launch(ctx, java, jar, launcher, port, opts)
 		if err == nil {
+			guardL, err := loopguard.Listen(opts.Port)
+			if err != nil {
+				_ = inst.Stop()
+				return nil, &PortBusyError{Port: opts.Port}
+			}
 			inst.serveGuard(guardL, opts.Secret)
 			return inst, nil
 		}
 		var busy *PortBusyError
 		if !errors.As(err, &busy) {
-			guardL.Close()
 			return nil, err
 		}
 		lastErr = err
 	}
-	guardL.Close()
 	return nil, lastErr
 }
 
