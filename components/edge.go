@@ -14,16 +14,12 @@ import (
 	"github.com/hush-scores/hush/stackconfig"
 )
 
-// Health check settings. A check fails a region after three failed
-// probes 30 s apart, seen by most of Route 53's checkers: about 90 s from
-// outage to DNS change, then the alias record's 60 s TTL in resolvers.
-const (
-	healthCheckIntervalSeconds = 30
-	healthCheckFailures        = 3
-	// HealthPath is the API route a health check probes; it reads the
-	// region's table replica, so it fails when the region cannot serve.
-	HealthPath = "/v1/health"
-)
+// HealthPath is the API's public health route, for people and scripts; it
+// reads the region's table replica, so it fails when the region cannot
+// serve. Route 53 no longer probes it (healthalarm.go): a region leaves
+// DNS after three minutes of 5xx answers, then the alias record's 60 s TTL
+// in resolvers.
+const HealthPath = "/v1/health"
 
 // EdgeArgs are the inputs of the custom-domain edge of a stack.
 type EdgeArgs struct {
@@ -192,20 +188,17 @@ func (re *RegionalEdge) finish(ctx *pulumi.Context, region string, cfg stackconf
 	}
 	re.Mapping = mapping
 
-	// The check probes the region's own execute-api host, not the domain:
-	// the domain resolves to whichever region is closest to the checker,
-	// and a custom domain only answers requests whose Host is the domain,
-	// which Route 53 would send only to a fixed IP address, and API Gateway
-	// has none. So the check covers API Gateway, Lambda and the table
-	// replica of this region, but not its certificate or mapping.
+	// The check follows a CloudWatch alarm of the region (healthalarm.go),
+	// not an HTTP probe, which any client could throttle away.
+	alarm, err := newEdgeHealthAlarm(ctx, region, cfg, on)
+	if err != nil {
+		return err
+	}
 	hc, err := route53.NewHealthCheck(ctx, region+"-edge-health", &route53.HealthCheckArgs{
-		Type:             pulumi.String("HTTPS"),
-		Fqdn:             pulumi.Sprintf("%s.execute-api.%s.amazonaws.com", r.RestAPI.ID(), region),
-		Port:             pulumi.Int(443),
-		ResourcePath:     pulumi.Sprintf("/%s%s", r.Stage.StageName, HealthPath),
-		EnableSni:        pulumi.Bool(true), // API Gateway serves TLS by SNI only
-		RequestInterval:  pulumi.Int(healthCheckIntervalSeconds),
-		FailureThreshold: pulumi.Int(healthCheckFailures),
+		Type:                         pulumi.String("CLOUDWATCH_METRIC"),
+		CloudwatchAlarmName:          alarm.Name,
+		CloudwatchAlarmRegion:        pulumi.String(region),
+		InsufficientDataHealthStatus: pulumi.String("LastKnownStatus"),
 		// A failover drill inverts the check: a healthy region then counts
 		// as failed, without touching the region itself.
 		InvertHealthcheck: pulumi.Bool(slices.Contains(cfg.FailoverDrill, region)),

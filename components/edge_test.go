@@ -124,11 +124,12 @@ func TestEdgeWithDomain(t *testing.T) {
 						name      string
 						got, want any
 					}{
-						{"health check type", hc.Inputs["type"].StringValue(), "HTTPS"},
-						{"health check host", hc.Inputs["fqdn"].StringValue(), fmt.Sprintf("%s-api-id.execute-api.%s.amazonaws.com", region, region)},
-						{"health check port", hc.Inputs["port"].NumberValue(), 443.0},
-						{"health check path", hc.Inputs["resourcePath"].StringValue(), "/" + stack + components.HealthPath},
-						{"health check SNI", hc.Inputs["enableSni"].BoolValue(), true},
+						// issue 23: an alarm, which no client can throttle away, not an HTTP probe.
+						{"health check type", hc.Inputs["type"].StringValue(), "CLOUDWATCH_METRIC"},
+						{"health check alarm", stringInput(hc.Inputs["cloudwatchAlarmName"]), fmt.Sprintf("hush-%s-%s-edge-health", stack, region)},
+						{"health check alarm region", stringInput(hc.Inputs["cloudwatchAlarmRegion"]), region},
+						{"health check without data", stringInput(hc.Inputs["insufficientDataHealthStatus"]), "LastKnownStatus"},
+						{"health check probes nothing", hc.Inputs["resourcePath"].IsNull() && hc.Inputs["fqdn"].IsNull(), true},
 						{"health check inverted", hc.Inputs["invertHealthcheck"].BoolValue(), false},
 						{"health check provider", providerRegion(hc.Provider), home},
 					}...)
@@ -154,9 +155,6 @@ func TestEdgeWithDomain(t *testing.T) {
 						if c.got != c.want {
 							t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 						}
-					}
-					if !strings.HasSuffix(hc.Inputs["resourcePath"].StringValue(), "/v1/health") {
-						t.Errorf("health check path %q does not end in /v1/health", hc.Inputs["resourcePath"].StringValue())
 					}
 					if deps := rec.RegisterRPC.GetDependencies(); !slices.ContainsFunc(deps, func(urn string) bool { return strings.HasSuffix(urn, "::"+region+"-edge-mapping") }) {
 						t.Errorf("latency record does not wait for the base path mapping (depends on %v)", deps)

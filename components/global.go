@@ -139,8 +139,15 @@ func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, statef
 			RequireNumbers:   pulumi.Bool(d.PasswordPolicy.RequireNumbers),
 			RequireSymbols:   pulumi.Bool(d.PasswordPolicy.RequireSymbols),
 		},
-		// Self sign-up stays open, as in the seed.
-		AdminCreateUserConfig: cognito.UserPoolAdminCreateUserConfigArgs{AllowAdminCreateUserOnly: pulumi.Bool(false)},
+		// Sign-up is open only where hush:selfSignUp says so
+		// (stackconfig.Stack.SelfSignUp); elsewhere an administrator
+		// creates the users.
+		AdminCreateUserConfig: cognito.UserPoolAdminCreateUserConfigArgs{AllowAdminCreateUserOnly: pulumi.Bool(!cfg.SelfSignUp)},
+		// A new e-mail address takes effect, as alias and for recovery,
+		// only once confirmed with the code sent to it.
+		UserAttributeUpdateSettings: cognito.UserPoolUserAttributeUpdateSettingsArgs{
+			AttributesRequireVerificationBeforeUpdates: pulumi.ToStringArray(d.VerifyBeforeUpdate),
+		},
 		AccountRecoverySetting: cognito.UserPoolAccountRecoverySettingArgs{
 			RecoveryMechanisms: cognito.UserPoolAccountRecoverySettingRecoveryMechanismArray{
 				cognito.UserPoolAccountRecoverySettingRecoveryMechanismArgs{Name: pulumi.String("verified_email"), Priority: pulumi.Int(1)},
@@ -160,6 +167,8 @@ func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, statef
 		// A public client (CLI, e2e suite, browser): no secret to leak.
 		GenerateSecret:    pulumi.Bool(false),
 		ExplicitAuthFlows: pulumi.ToStringArray(d.ExplicitAuthFlows),
+		ReadAttributes:    pulumi.ToStringArray(d.ReadAttributes),
+		WriteAttributes:   pulumi.ToStringArray(d.WriteAttributes),
 		// Sign-in and recovery answer alike for unknown users and wrong
 		// passwords, so the API cannot be used to list who has an account.
 		PreventUserExistenceErrors: pulumi.String("ENABLED"),

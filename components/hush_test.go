@@ -99,6 +99,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("fqdn", strings.TrimSuffix(str("name"), "."))
 	case "aws:apigateway/stage:Stage":
 		set("invokeUrl", fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com/%s", str("restApi"), region, str("stageName")))
+		set("arn", fmt.Sprintf("arn:aws:apigateway:%s::/restapis/%s/stages/%s", region, str("restApi"), str("stageName")))
 	}
 	return id, outs, nil
 }

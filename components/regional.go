@@ -351,6 +351,9 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 		return fmt.Errorf("components: %s stage: %w", name, err)
 	}
 	r.Stage = stage
+	if _, err := newRateLimit(ctx, name, cfg, stage, on); err != nil { // issue 23: per-client limits
+		return err
+	}
 	_, err = apigateway.NewMethodSettings(ctx, name+"-throttling", &apigateway.MethodSettingsArgs{
 		RestApi:    restAPI.ID(),
 		StageName:  stage.StageName,

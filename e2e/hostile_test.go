@@ -49,6 +49,7 @@ func TestHostileInput(t *testing.T) {
 		fx.pathCases(),
 		fx.queryCases(),
 		fx.sizeCases(),
+		fx.securityCases(), // issue 23: hostile_security_test.go
 	)
 	names := map[string]bool{}
 	for _, c := range catalog {
@@ -488,7 +489,11 @@ func (fx *hostileFixture) checkAbsentInTable(t *testing.T) {
 		return
 	}
 	ctx := t.Context()
-	client, err := dynamoclient.ForEndpoint(endpoint, tgt.Home)
+	secret, err := tgt.emulatorSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := dynamoclient.ForEndpoint(endpoint, tgt.Home, dynamoclient.Secret(secret))
 	if err != nil {
 		t.Fatalf("DynamoDB client: %v", err)
 	}

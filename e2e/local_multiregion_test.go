@@ -35,7 +35,7 @@ func TestMultiRegionEmulatorIsFaithful(t *testing.T) {
 	regions := tgt.regions()
 	clients := map[string]*dynamodb.Client{}
 	for _, r := range regions {
-		c, err := dynamoclient.ForEndpoint(info.DynamoDBEndpoint, r)
+		c, err := dynamoclient.ForEndpoint(info.DynamoDBEndpoint, r, dynamoclient.Secret(info.Secret))
 		if err != nil {
 			t.Fatal(err)
 		}

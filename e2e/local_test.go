@@ -40,7 +40,7 @@ func startLocal(ctx context.Context) (target, *localcloud.Stack, error) {
 	t := target{
 		URLs: map[string]string{}, Home: info.HomeRegion, PoolID: info.UserPoolID, ClientID: info.UserPoolClientID,
 		CognitoEndpoint: info.CognitoEndpoint, Source: "a local prod stack",
-		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table,
+		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table, Secret: info.Secret,
 	}
 	for _, r := range info.Regions {
 		t.URLs[r.Name] = r.URL

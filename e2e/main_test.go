@@ -41,6 +41,7 @@ import (
 
 	"github.com/hush-scores/hush/internal/testtier"
 	"github.com/hush-scores/hush/localcloud"
+	"github.com/hush-scores/hush/localcloud/datalock"
 )
 
 // target is the stack under test.
@@ -60,6 +61,9 @@ type target struct {
 	// directly, by key.
 	DynamoDBEndpoint string
 	Table            string
+	// Secret signs requests to the local emulators: the suite's own
+	// stack's, or read from the data dir HUSH_LOCAL_DATA_DIR names.
+	Secret string
 }
 
 // regions returns the regions in a stable order, home first.
@@ -205,7 +209,11 @@ func newCognitoClient(ctx context.Context, t target) (*cip.Client, error) {
 		var opts []func(*config.LoadOptions) error
 		opts = append(opts, config.WithRegion(t.Home))
 		if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+			secret, err := t.emulatorSecret()
+			if err != nil {
+				return nil, err
+			}
+			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", secret, "")))
 		}
 		cfg, err := config.LoadDefaultConfig(ctx, opts...)
 		if err != nil {
@@ -226,4 +234,13 @@ func randomID() string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// emulatorSecret returns the secret the local emulators' guards check: the
+// suite's own stack's, or that of the data dir of a stack started apart.
+func (t target) emulatorSecret() (string, error) {
+	if t.Secret != "" {
+		return t.Secret, nil
+	}
+	return datalock.SecretFromEnv(os.Getenv)
 }

@@ -30,6 +30,8 @@ type clients struct {
 	// extra configure the functions' clients after the defaults
 	// (Options.DynamoDBOptions).
 	extra []func(*dynamodb.Options)
+	// secret signs for the emulator's guard (datalock.Secret).
+	secret string
 	// iam enforces each function's IAM policy on its clients (package
 	// iamguard); nil enforces nothing.
 	iam *iamguard.Policies
@@ -96,7 +98,7 @@ func (c *clients) get(ctx context.Context, from, to, kind string, writeTimeout .
 	// The client signs for the replica's region: DynamoDB Local keeps a
 	// database per signing region. The functions' clients take the extra
 	// options too (hush-load meters their requests).
-	fns := []func(*dynamodb.Options){configure}
+	fns := []func(*dynamodb.Options){dynamoclient.Secret(c.secret), configure}
 	if kind == clientRead || kind == clientWrite || kind == clientProbe {
 		fns = append(fns, c.extra...)
 	}
@@ -128,7 +130,7 @@ func (c *clients) replication(from, to string) (replicator.Clients, error) {
 	}
 	cfg := aws.Config{
 		Region:           to,
-		Credentials:      credentials.NewStaticCredentialsProvider("local", "local", ""),
+		Credentials:      credentials.NewStaticCredentialsProvider("local", c.secret, ""),
 		HTTPClient:       awshttp.NewBuildableClient().WithTimeout(replicationCallTimeout),
 		RetryMaxAttempts: 1,
 	}

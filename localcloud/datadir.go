@@ -55,7 +55,7 @@ func (l layout) wipe() error {
 
 func (l layout) create() error {
 	for _, d := range l.all() {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := os.MkdirAll(d, 0o700); err != nil {
 			return fmt.Errorf("localcloud: create %s: %w", d, err)
 		}
 	}
@@ -64,7 +64,7 @@ func (l layout) create() error {
 
 // openLog opens a log file for appending.
 func (l layout) openLog(name string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(l.logs(), name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(l.logs(), name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("localcloud: open log %s: %w", name, err)
 	}
@@ -80,6 +80,9 @@ type dataDir struct {
 	files []*os.File
 	// logger receives the handlers' and gateways' logs.
 	logger *slog.Logger
+	// secret signs every request to the emulators, whose guards refuse
+	// any other (datalock.Secret): made once per data dir, kept in it.
+	secret string
 }
 
 // openDataDir locks dir (wiping it first when clean) and opens the API's
@@ -91,6 +94,10 @@ func openDataDir(dir string, clean bool, logger *slog.Logger) (*dataDir, error) 
 		return nil, err
 	}
 	d.lock = lock
+	if d.secret, err = datalock.Secret(dir); err != nil {
+		d.close()
+		return nil, fmt.Errorf("localcloud: %w", err)
+	}
 	if logger == nil {
 		f, err := d.openLog("api.log")
 		if err != nil {

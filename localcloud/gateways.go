@@ -15,6 +15,7 @@ import (
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/apidocs"
 	"github.com/hush-scores/hush/localcloud/gateway"
+	"github.com/hush-scores/hush/localcloud/waf"
 	"github.com/hush-scores/hush/stackconfig"
 )
 
@@ -106,10 +107,14 @@ type gateways struct {
 
 	servers []*gatewayServer
 
-	// mu guards throttle and throttlers.
+	// mu guards throttle, throttlers and rateRules.
 	mu         sync.Mutex
 	throttle   stackconfig.Throttle
 	throttlers []*gateway.Throttler
+	// rateRules are the regions' per-IP rules (ratelimit.go), started
+	// with rateLimit (Options.RateLimit).
+	rateRules []*waf.Rule
+	rateLimit *waf.Limits
 }
 
 // gatewaysOptions are what openGateways needs.
@@ -120,7 +125,9 @@ type gatewaysOptions struct {
 	life     context.Context
 	auth     gateway.CognitoOptions
 	throttle stackconfig.Throttle
-	logger   *slog.Logger
+	// rateLimit is the per-IP rule in front of every gateway (nil: none).
+	rateLimit *waf.Limits
+	logger    *slog.Logger
 	// failed reports a gateway that stopped by itself.
 	failed func(error)
 }
@@ -143,7 +150,7 @@ func openGateways(o gatewaysOptions) (*gateways, error) {
 	}
 	return &gateways{
 		stage: o.stage, life: o.life, auth: o.auth, routes: routes, docs: docs,
-		logger: o.logger, failed: o.failed, throttle: o.throttle,
+		logger: o.logger, failed: o.failed, throttle: o.throttle, rateLimit: o.rateLimit,
 	}, nil
 }
 
@@ -163,7 +170,8 @@ func (g *gateways) add(region string, fns map[api.Function]gateway.LambdaFunc, l
 		return fmt.Errorf("localcloud: gateway for %s: %w", region, err)
 	}
 	srv := &gatewayServer{
-		region: region, addr: l.Addr().String(), handler: g.withDocs(gw),
+		// The per-IP rule comes before the throttling buckets, as WAF does.
+		region: region, addr: l.Addr().String(), handler: g.newRateRule().Handler(g.withDocs(gw)),
 		errorLog: slog.NewLogLogger(g.logger.Handler(), slog.LevelError), failed: g.failed,
 	}
 	g.servers = append(g.servers, srv)

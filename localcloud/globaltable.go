@@ -69,6 +69,8 @@ type globalTableOptions struct {
 	delay time.Duration
 	// extra configure the functions' clients (Options.DynamoDBOptions).
 	extra []func(*dynamodb.Options)
+	// secret signs every request for the emulator's guard.
+	secret string
 	// stack names the stack, whose functions' policies are enforced;
 	// logger receives the denials.
 	stack  string
@@ -91,7 +93,7 @@ func openGlobalTable(ctx context.Context, o globalTableOptions) (_ *globalTable,
 		return nil, fmt.Errorf("localcloud: %w", err)
 	}
 	g := &globalTable{net: n, clients: &clients{
-		endpoint: n.Endpoint, extra: o.extra,
+		endpoint: n.Endpoint, extra: o.extra, secret: o.secret,
 		conflicts: &txconflict.Model{KeyAttrs: []string{dynamo.AttrPK, dynamo.AttrSK}},
 		iam:       &iamguard.Policies{Stack: o.stack, Table: o.table, Index: dynamo.IndexGSI1, Logger: o.logger},
 	}}

@@ -33,6 +33,10 @@ type Info struct {
 	JWKSURL string
 	// DynamoDBEndpoint is DynamoDB Local's URL; Table is the table's name.
 	DynamoDBEndpoint string
+	// Secret is the secret access key the emulators' guards check
+	// (datalock.Secret): sign with it (dynamoclient.Secret,
+	// cognitolocal.NewSignedClient). Never print it.
+	Secret string
 	// DynamoDBLoopbackOnly is true when DynamoDB Local listens on 127.0.0.1
 	// only (dynamolocal's launcher, which needs a JDK's javac).
 	DynamoDBLoopbackOnly bool

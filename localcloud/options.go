@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/hush-scores/hush/localcloud/waf"
 	"github.com/hush-scores/hush/stackconfig"
 )
 
@@ -41,6 +42,9 @@ type Options struct {
 	// Gateway does with the stack's hush:throttle; nil means the limits of
 	// Pulumi.<stack>.yaml, and the zero Throttle turns throttling off.
 	Throttle *stackconfig.Throttle
+	// RateLimit is the per-IP rate-based rule in front of every gateway,
+	// as the cloud's WAF web ACL (DefaultRateLimit); nil turns it off.
+	RateLimit *waf.Limits
 	// DynamoDBOptions configure the handlers' DynamoDB clients, after
 	// dynamo.ConfigureClient: hush-load meters their requests with it.
 	DynamoDBOptions []func(*dynamodb.Options)

@@ -240,7 +240,7 @@ const password = "Passw0rdOK"
 func newUser(t *testing.T, info localcloud.Info, name string) string {
 	t.Helper()
 	ctx := context.Background()
-	c := cognitolocal.NewClient(info.CognitoEndpoint, info.HomeRegion)
+	c := cognitolocal.NewSignedClient(info.CognitoEndpoint, info.HomeRegion, info.Secret)
 	if _, err := c.SignUp(ctx, &cip.SignUpInput{
 		ClientId: aws.String(info.UserPoolClientID), Username: aws.String(name), Password: aws.String(password),
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(name + "@example.com")}},

@@ -84,7 +84,7 @@ func openDataDirStep(_ context.Context, s *Stack) error {
 	s.onClose(d.close)
 	s.info = Info{
 		Stack: s.set.opts.Stack, HomeRegion: s.set.regions[0], Table: s.set.name,
-		DataDir: s.set.dataDir, LogDir: d.logs(), Throttle: s.set.throttle,
+		DataDir: s.set.dataDir, LogDir: d.logs(), Throttle: s.set.throttle, Secret: d.secret,
 	}
 	return nil
 }
@@ -106,7 +106,7 @@ func openDynamoDBStep(ctx context.Context, s *Stack) error {
 	}
 	d, err := openDynamoDB(ctx, dynamolocal.Options{
 		Port: s.set.ports.dynamoDB(), DataDir: s.data.dynamo(),
-		Stdout: log, Stderr: log, ModuleRoot: s.set.root,
+		Stdout: log, Stderr: log, ModuleRoot: s.set.root, Secret: s.data.secret,
 	}, s.life.usable)
 	if err != nil {
 		return err
@@ -123,7 +123,7 @@ func openCognitoStep(ctx context.Context, s *Stack) error {
 		return err
 	}
 	c, err := cognitolocal.Start(ctx, cognitolocal.Options{
-		Dir: s.data.cognito(), Port: s.set.ports.cognito(), ModuleRoot: s.set.root, Log: log,
+		Dir: s.data.cognito(), Port: s.set.ports.cognito(), ModuleRoot: s.set.root, Log: log, Secret: s.data.secret,
 	})
 	if err != nil {
 		return fmt.Errorf("localcloud: %w", err)
@@ -142,7 +142,7 @@ func openGlobalTableStep(ctx context.Context, s *Stack) error {
 	g, err := openGlobalTable(ctx, globalTableOptions{
 		regions: s.set.regions, table: s.set.name, target: s.info.DynamoDBEndpoint,
 		rtt: s.set.opts.CrossRegionRTT, delay: s.set.opts.ReplicationDelay, extra: s.set.opts.DynamoDBOptions,
-		dir: s.data.replicator(), log: log, stack: s.set.opts.Stack, logger: s.data.logger,
+		dir: s.data.replicator(), log: log, stack: s.set.opts.Stack, logger: s.data.logger, secret: s.data.secret,
 	})
 	if err != nil {
 		return err
@@ -179,7 +179,7 @@ func openGatewaysStep(ctx context.Context, s *Stack, progress io.Writer) error {
 	g, err := openGateways(gatewaysOptions{
 		stage: s.info.Stack, root: s.set.root, poolID: s.info.UserPoolID, life: s.life.ctx,
 		auth:     gateway.CognitoOptions{Issuer: s.info.Issuer, JWKSURL: s.info.JWKSURL, ClientID: s.info.UserPoolClientID},
-		throttle: s.set.throttle, logger: s.data.logger, failed: s.life.fail,
+		throttle: s.set.throttle, rateLimit: s.set.opts.RateLimit, logger: s.data.logger, failed: s.life.fail,
 	})
 	if err != nil {
 		return err

@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // MaxIDLength is the longest tournament or match ID.
@@ -40,7 +38,7 @@ func ValidID(s string) bool {
 // a message per field in Fields, keyed by the JSON field name; every field is
 // checked, so a client learns all its mistakes at once. Player names are
 // trimmed, the score is stored in its canonical form (Score.String), best_of
-// is inferred when absent, and times are stored in UTC. A caller without a
+// is inferred when absent, names are in NFC (NormalizeName), and times are stored in UTC. A caller without a
 // sub or a username is a CodeUnauthorized error: a match always has an owner.
 func NewMatch(in MatchInput, caller Caller, now time.Time) (Match, error) {
 	if strings.TrimSpace(caller.Sub) == "" || strings.TrimSpace(caller.Username) == "" {
@@ -50,8 +48,8 @@ func NewMatch(in MatchInput, caller Caller, now time.Time) (Match, error) {
 	m := Match{
 		TournamentID: in.TournamentID,
 		MatchID:      in.MatchID,
-		Player1:      strings.TrimSpace(in.Player1),
-		Player2:      strings.TrimSpace(in.Player2),
+		Player1:      NormalizeName(in.Player1),
+		Player2:      NormalizeName(in.Player2),
 		RecordedBy:   caller.Username,
 		RecordedAt:   now.UTC(),
 		Owner:        caller.Sub,
@@ -129,34 +127,11 @@ func checkID(fields map[string]string, field, id string) {
 // checkName records in fields why name is not a valid player name, if it is
 // not, and reports whether it is valid.
 func checkName(fields map[string]string, field, name string) bool {
-	if reason := nameProblem(name); reason != "" {
+	if reason := NameProblem(name); reason != "" {
 		fields[field] = reason
 		return false
 	}
 	return true
-}
-
-// nameProblem returns why name is not a valid player name, or "". A name is
-// 1-64 printable characters after trimming; spaces other than U+0020, control
-// and format characters and invalid UTF-8 are refused because they make
-// names that look alike but compare differently.
-func nameProblem(name string) string {
-	if !utf8.ValidString(name) {
-		return "must be valid UTF-8"
-	}
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return "required"
-	}
-	if utf8.RuneCountInString(name) > MaxNameLength {
-		return "must be at most 64 characters"
-	}
-	for _, r := range name {
-		if !unicode.IsPrint(r) {
-			return "must contain only printable characters (no control characters, tabs or unusual spaces)"
-		}
-	}
-	return ""
 }
 
 // parsePlayedAt parses an RFC 3339 time into UTC, or returns why it cannot.

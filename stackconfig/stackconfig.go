@@ -35,13 +35,14 @@ const (
 	KeyWriteRegion         = "writeRegion"
 	KeySESEmail            = "sesEmail"
 	KeyRetiringRegions     = "retiringRegions"
+	KeySelfSignUp          = "selfSignUp"
 )
 
 // knownKeys lists every key of the hush namespace; anything else is a typo.
 var knownKeys = []string{
 	KeyRegions, KeyHomeRegion, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
 	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain, KeyFailoverDrill,
-	KeyAPIGatewayAccount, KeyWriteRegion, KeySESEmail, KeyRetiringRegions,
+	KeyAPIGatewayAccount, KeyWriteRegion, KeySESEmail, KeyRetiringRegions, KeySelfSignUp,
 }
 
 // Stack is the validated configuration of one stack.
@@ -65,6 +66,12 @@ type Stack struct {
 	DeletionProtection bool
 	// Protect sets Pulumi's protect option on the stateful resources.
 	Protect bool
+	// SelfSignUp lets anyone create an account (Cognito SignUp); without
+	// it only an administrator creates users (AdminCreateUser). Unset
+	// means off: an account may record matches in any tournament, so a
+	// stack opens sign-up only when it says so (dev and stage do, for the
+	// e2e sign-up flows).
+	SelfSignUp bool
 	// Throttle is the stage-wide API Gateway throttling.
 	Throttle Throttle
 	// AlarmEmail receives the alarms' notifications.
@@ -202,6 +209,7 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	s.PointInTimeRecovery = p.boolean(KeyPointInTimeRecovery)
 	s.DeletionProtection = p.boolean(KeyDeletionProtection)
 	s.Protect = p.boolean(KeyProtect)
+	s.SelfSignUp = p.selfSignUp()
 	s.Throttle = p.throttle()
 	s.AlarmEmail = p.email()
 	s.Domain = p.domain()
@@ -336,6 +344,16 @@ func (p *parser) boolean(key string) bool {
 	}
 	p.fail(full(key), fmt.Sprintf("%q is not a boolean; use true or false", raw))
 	return false
+}
+
+// selfSignUp reads hush:selfSignUp, the one optional boolean: a stack file
+// written before it existed gets sign-up closed, the safe side, rather
+// than an error.
+func (p *parser) selfSignUp() bool {
+	if _, ok := p.values[full(KeySelfSignUp)]; !ok {
+		return false
+	}
+	return p.boolean(KeySelfSignUp)
 }
 
 func (p *parser) throttle() Throttle {

@@ -21,6 +21,17 @@ type Design struct {
 	PasswordPolicy         PasswordPolicy
 	// ExplicitAuthFlows are the app client's flows.
 	ExplicitAuthFlows []string
+	// ReadAttributes and WriteAttributes are the attributes the app client
+	// may read and change, listed so that a new attribute is not readable
+	// or writable by default. E-mail is a sign-in alias: users may change
+	// it, but only through verification (VerifyBeforeUpdate).
+	ReadAttributes  []string
+	WriteAttributes []string
+	// VerifyBeforeUpdate keeps the old value of these attributes in use
+	// until the user confirms the new one with the code sent to it
+	// (Cognito's attributes require verification before update), so an
+	// e-mail change cannot take the alias before it is proved.
+	VerifyBeforeUpdate []string
 	// Token lifetimes of the app client.
 	IDTokenValidityMinutes     int
 	AccessTokenValidityMinutes int
@@ -41,6 +52,9 @@ func Pool() Design {
 			RequireSymbols:   false,
 		},
 		ExplicitAuthFlows:          []string{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+		ReadAttributes:             []string{"email", "email_verified"},
+		WriteAttributes:            []string{"email"},
+		VerifyBeforeUpdate:         []string{"email"},
 		IDTokenValidityMinutes:     60,
 		AccessTokenValidityMinutes: 60,
 		RefreshTokenValidityDays:   30,

@@ -170,7 +170,7 @@ func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport
 	}()
 	info := s.Info()
 	t := target{Base: info.Regions[0].URL, Region: info.HomeRegion, PoolID: info.UserPoolID,
-		ClientID: info.UserPoolClientID, CognitoEndpoint: info.CognitoEndpoint}
+		ClientID: info.UserPoolClientID, CognitoEndpoint: info.CognitoEndpoint, Secret: info.Secret}
 	cognito, err := newCognito(ctx, t)
 	if err != nil {
 		return dayReport{}, err
@@ -180,7 +180,7 @@ func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport
 	if err != nil {
 		return dayReport{}, err
 	}
-	direct, err := dynamolocal.NewClient(ctx, info.DynamoDBEndpoint, info.HomeRegion, dynamo.ConfigureEmulator)
+	direct, err := dynamolocal.NewClient(ctx, info.DynamoDBEndpoint, info.HomeRegion, dynamolocal.Credentials(info.Secret), dynamo.ConfigureEmulator)
 	if err != nil {
 		return dayReport{}, err
 	}

@@ -50,8 +50,8 @@ type floorStore struct {
 	pk     string
 }
 
-func newFloorStore(ctx context.Context, endpoint, region, table, runID string) (*floorStore, error) {
-	c, err := dynamolocal.NewClient(ctx, endpoint, region, dynamo.ConfigureClient)
+func newFloorStore(ctx context.Context, endpoint, secret, region, table, runID string) (*floorStore, error) {
+	c, err := dynamolocal.NewClient(ctx, endpoint, region, dynamolocal.Credentials(secret), dynamo.ConfigureClient)
 	if err != nil {
 		return nil, fmt.Errorf("floor: %w", err)
 	}

@@ -109,7 +109,7 @@ func execute(ctx context.Context, c config, stdout, stderr io.Writer) (rep repor
 	case t.DynamoDBEndpoint == "":
 		rep.NoFloor = "the target's DynamoDB Local is unknown (pass -dynamodb-endpoint)"
 	default:
-		fs, err := newFloorStore(ctx, t.DynamoDBEndpoint, t.Region, t.Table, runID)
+		fs, err := newFloorStore(ctx, t.DynamoDBEndpoint, t.Secret, t.Region, t.Table, runID)
 		if err != nil {
 			return report{}, err
 		}

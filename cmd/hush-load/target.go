@@ -19,6 +19,7 @@ import (
 
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
+	"github.com/hush-scores/hush/localcloud/datalock"
 	"github.com/hush-scores/hush/localcloud/gateway"
 )
 
@@ -33,7 +34,9 @@ type target struct {
 	DynamoDBEndpoint string
 	Table            string
 	Source           string
-	close            func()
+	// Secret signs requests to a local stack's emulators.
+	Secret string
+	close  func()
 }
 
 // startLocal starts a local stack of stack on free ports with a temporary
@@ -63,7 +66,7 @@ func startLocal(ctx context.Context, stack string, throttle bool, via string, pr
 	return target{
 		Base: region.URL, Region: region.Name,
 		PoolID: info.UserPoolID, ClientID: info.UserPoolClientID, CognitoEndpoint: info.CognitoEndpoint,
-		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table,
+		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table, Secret: info.Secret,
 		Source: fmt.Sprintf("a local %s stack (%s, %s)", stack, region.URL, throttleText(info.Throttle)),
 		close: func() {
 			if err := s.Close(); err != nil {
@@ -87,6 +90,14 @@ func givenTarget(c config, getenv func(string) string) (target, error) {
 	if t.Region == "" {
 		t.Region = getenv("HUSH_AWS_REGION")
 	}
+	if t.CognitoEndpoint != "" || t.DynamoDBEndpoint != "" {
+		// A local stack's emulators check its data dir's secret.
+		secret, err := datalock.SecretFromEnv(getenv)
+		if err != nil {
+			return target{}, err
+		}
+		t.Secret = secret
+	}
 	if t.Region == "" || t.PoolID == "" || t.ClientID == "" {
 		return target{}, errors.New("-target needs its user pool: set HUSH_AWS_REGION (or -region), HUSH_USER_POOL_ID and HUSH_USER_POOL_CLIENT_ID (and HUSH_COGNITO_ENDPOINT for cognito-local), as `make local` prints them")
 	}
@@ -98,7 +109,7 @@ func givenTarget(c config, getenv func(string) string) (target, error) {
 // AdminDeleteUser on the pool.
 func newCognito(ctx context.Context, t target) (*cip.Client, error) {
 	if t.CognitoEndpoint != "" {
-		return cognitolocal.NewClient(t.CognitoEndpoint, t.Region), nil
+		return cognitolocal.NewSignedClient(t.CognitoEndpoint, t.Region, t.Secret), nil
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(t.Region))
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/hush-scores/hush/internal/child"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
+	"github.com/hush-scores/hush/localcloud/datalock"
 	"github.com/hush-scores/hush/localcloud/frontdoor"
 	"github.com/hush-scores/hush/stackconfig"
 )
@@ -153,6 +154,8 @@ func parseServe(args []string, stderr io.Writer) (localcloud.Options, error) {
 	}
 	if *noThrottle {
 		opts.Throttle = &stackconfig.Throttle{}
+	} else {
+		opts.RateLimit = &localcloud.DefaultRateLimit // the cloud's per-IP rule (WAF)
 	}
 	return opts, nil
 }
@@ -201,7 +204,8 @@ func printSummary(w io.Writer, info localcloud.Info) {
 	if len(info.Regions) > 1 {
 		fmt.Fprintf(w, "  HUSH_APIGW_URLS='%s' \\\n", urlsJSON(info))
 	}
-	fmt.Fprintf(w, "  HUSH_COGNITO_ENDPOINT=%s\n\n", info.CognitoEndpoint)
+	fmt.Fprintf(w, "  HUSH_COGNITO_ENDPOINT=%s \\\n", info.CognitoEndpoint)
+	fmt.Fprintf(w, "  %s=%s\n\n", datalock.DataDirEnv, info.DataDir) // where tools find the secret the emulators check
 }
 
 func groupsNote(groups []string) string {

@@ -30,16 +30,19 @@ func runToken(args []string, stdout, stderr io.Writer) error {
 
 Prints a fresh ID token of a user of the running local stack, for the
 Authorization header. The stack creates the demo users %s
-(passwords in README.md); any other user needs -password.
+(passwords in README.md); any other user needs a password: in the
+environment variable %s, or on standard input with -password-stdin
+(a -password flag shows in the process list to every user).
 
 Flags:
-`, strings.Join(names, " and "))
+`, strings.Join(names, " and "), passwordEnv)
 		fs.PrintDefaults()
 	}
 	stack := fs.String("stack", "dev", "the -stack of the running hush-local")
 	dataDir := fs.String("data-dir", "", "the -data-dir of the running hush-local (default .hush/local/<stack>)")
 	user := fs.String("user", cognitolocal.DemoUsers[0].Name, "the user to sign in")
-	password := fs.String("password", "", "the user's password (default: the demo user's)")
+	password := fs.String("password", "", "the user's password (default: $"+passwordEnv+", else the demo user's); visible to other users in ps, prefer $"+passwordEnv+" or -password-stdin")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,11 +64,17 @@ Flags:
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
-	pw := *password
+	if err := checkLoopback(st.CognitoEndpoint); err != nil {
+		return fmt.Errorf("token: the lock file of %s names %w; it is not sent a password", dir, err)
+	}
+	pw, err := tokenPassword(*password, *fromStdin, *user)
+	if err != nil {
+		return fmt.Errorf("token: %w", err)
+	}
 	if pw == "" {
 		demo, ok := cognitolocal.FindDemoUser(*user)
 		if !ok {
-			return fmt.Errorf("token: %s is no demo user (%s): give its -password", *user, strings.Join(names, ", "))
+			return fmt.Errorf("token: %s is no demo user (%s): give its password in $%s or with -password-stdin", *user, strings.Join(names, ", "), passwordEnv)
 		}
 		pw = demo.Password
 	}

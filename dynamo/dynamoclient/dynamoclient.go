@@ -34,3 +34,11 @@ func ForEndpoint(endpoint, region string, optFns ...func(*dynamodb.Options)) (*d
 	}}, optFns...)
 	return dynamodb.NewFromConfig(cfg, fns...), nil
 }
+
+// Secret signs with the access key "local" and secret: the local stack's
+// emulator guards refuse requests not signed with its data dir's secret.
+func Secret(secret string) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider("local", secret, "")
+	}
+}

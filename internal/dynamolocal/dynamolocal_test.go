@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -190,13 +189,17 @@ func TestLaunchOnTakenPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	launcher, err := loopbackLauncher(ctx, java, jar, filepath.Join(root, ".hush", "cache"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
-	inst, err := launch(ctx, java, jar, "", port, Options{})
+	inst, err := launch(ctx, java, jar, launcher, port, Options{})
 	if err == nil {
 		_ = inst.Stop()
 		t.Fatalf("launch on taken port %d succeeded; want a PortBusyError", port)
@@ -209,12 +212,9 @@ func TestLaunchOnTakenPort(t *testing.T) {
 
 // TestExposure checks what a browser and another machine can reach. No web
 // page may call DynamoDB Local: a browser's preflight gets no
-// Access-Control-Allow-Origin, so the browser stops there. With a JDK's
-// javac the launcher binds it to 127.0.0.1, so this machine's other
-// addresses cannot connect; with a bare JRE (simulated by hiding javac) it
-// listens on every interface, and LoopbackOnly and ExposureWarning say so.
-// If a later version binds loopback by itself, the fallback half fails and
-// the warning can go.
+// Access-Control-Allow-Origin, so the browser stops there. The launcher
+// binds it to 127.0.0.1, so this machine's other addresses cannot connect,
+// and without a JDK's javac to build the launcher it does not start.
 func TestExposure(t *testing.T) {
 	testtier.Needs(t, testtier.DynamoDBLocal)
 	addrs, err := loopguard.ExternalAddrs()
@@ -224,52 +224,34 @@ func TestExposure(t *testing.T) {
 	if len(addrs) == 0 {
 		t.Fatal("this machine has no non-loopback address to dial; the test needs a network interface with one")
 	}
-	_, err = exec.LookPath("javac")
-	haveJavac := err == nil
-	for _, tt := range []struct {
-		name         string
-		hideJavac    bool
-		wantLoopback bool
-	}{
-		{"as found", false, haveJavac},
-		{"without javac", true, false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.hideJavac {
-				saved := findJavac
-				findJavac = func(string) string { return "" }
-				t.Cleanup(func() { findJavac = saved })
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			inst, err := Start(ctx, Options{})
-			if err != nil {
-				t.Fatalf("Start: %v", err)
-			}
-			defer func() { _ = inst.Stop() }()
-			if inst.LoopbackOnly() != tt.wantLoopback {
-				t.Errorf("LoopbackOnly = %v, want %v (javac found: %v)", inst.LoopbackOnly(), tt.wantLoopback, haveJavac)
-			}
-			checkNoBrowser(ctx, t, inst)
-			addr := net.JoinHostPort(addrs[0], strconv.Itoa(inst.Port()))
-			c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-			if err == nil {
-				c.Close()
-			}
-			switch {
-			case tt.wantLoopback && err == nil:
-				t.Errorf("%s accepted a connection; want DynamoDB Local on loopback only", addr)
-			case !tt.wantLoopback && err != nil:
-				t.Errorf("DynamoDB Local refuses %s (%v) without the launcher: it no longer listens on every interface by itself, so drop ExposureWarning", addr, err)
-			}
-			// It still answers on loopback.
-			if _, err := mustClient(t, inst).ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
-				t.Errorf("ListTables on 127.0.0.1: %v", err)
-			}
-		})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	inst, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
 	}
-	if w := ExposureWarning(7470); !strings.Contains(w, "every network interface") || !strings.Contains(w, "7470") {
-		t.Errorf("ExposureWarning = %q, want it to name every interface and the port", w)
+	defer func() { _ = inst.Stop() }()
+	checkNoBrowser(ctx, t, inst)
+	for _, port := range []int{inst.Port(), inst.javaPort} {
+		addr := net.JoinHostPort(addrs[0], strconv.Itoa(port))
+		if c, err := net.DialTimeout("tcp", addr, 2*time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s accepted a connection; want DynamoDB Local on loopback only", addr)
+		}
+	}
+	// It still answers on loopback.
+	if _, err := mustClient(t, inst).ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
+		t.Errorf("ListTables on 127.0.0.1: %v", err)
+	}
+
+	saved := findJavac
+	findJavac = func(string) string { return "" }
+	t.Cleanup(func() { findJavac = saved })
+	if inst, err := Start(ctx, Options{}); err == nil {
+		_ = inst.Stop()
+		t.Errorf("Start without javac succeeded; want it refused: DynamoDB Local would listen on every interface")
+	} else if !strings.Contains(err.Error(), "openjdk-17-jdk-headless") {
+		t.Errorf("Start without javac: %v; want it to name what to install", err)
 	}
 }
 

@@ -39,14 +39,25 @@ type Refusal string
 // from another machine, one a browser sent, or one addressed to a name that
 // is not this machine's loopback.
 func Check(r *http.Request) Refusal {
-	if !loopbackHost(remoteHost(r.RemoteAddr)) {
-		return "not from this machine"
+	if why := CheckHost(r); why != "" {
+		return why
 	}
 	if r.Header.Get("Origin") != "" {
 		return "browser request (Origin)"
 	}
 	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "none" {
 		return "browser request (Sec-Fetch-Site)"
+	}
+	return ""
+}
+
+// CheckHost reports why r must be refused by a server that browsers may
+// use (a status page), or "": a request from another machine, or one
+// addressed to a name that is not this machine's loopback, which is what a
+// page that rebinds its own DNS name to 127.0.0.1 sends.
+func CheckHost(r *http.Request) Refusal {
+	if !loopbackHost(remoteHost(r.RemoteAddr)) {
+		return "not from this machine"
 	}
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -58,6 +69,20 @@ func Check(r *http.Request) Refusal {
 	return ""
 }
 
+// HostOnly returns next behind CheckHost: a refused request gets 403 with
+// a short text body.
+func HostOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if why := CheckHost(r); why != "" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = fmt.Fprintf(w, "refused: %s; open this page at 127.0.0.1\n", why)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // Handler returns next behind the guard: a refused request gets 403 with a
 // short text body and no CORS headers, so a browser learns nothing, and
 // next never sees it. CORS headers next sets are removed too, so no answer
@@ -67,7 +92,7 @@ func Handler(next http.Handler) http.Handler {
 		if why := Check(r); why != "" {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.WriteHeader(http.StatusForbidden)
-			_, _ = fmt.Fprintf(w, "refused: %s; this emulator answers programs on this machine only\n", why)
+			_, _ = fmt.Fprintf(w, "refused: %s; this emulator answers programs on this machine only\n", why) //nolint:gosec // text/plain, and why is one of Check's fixed phrases
 			return
 		}
 		next.ServeHTTP(&noCORS{ResponseWriter: w}, r)

@@ -16,6 +16,7 @@
 package cognitolocal
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,6 +51,10 @@ type Options struct {
 	Log io.Writer
 	// StartTimeout bounds the wait for the first answer; zero means 30s.
 	StartTimeout time.Duration
+	// Secret, when set, is the secret access key every request must be
+	// signed with, except the operations Cognito serves without
+	// credentials (Anonymous); the local stack makes one per data dir.
+	Secret string
 }
 
 // Server is a running cognito-local.
@@ -57,9 +62,10 @@ type Server struct {
 	// Endpoint is the base URL to give the Cognito client as its endpoint.
 	Endpoint string
 	// Port is the port clients use at 127.0.0.1, the guard's.
-	Port  int
-	proc  *child.Process
-	guard *http.Server
+	Port   int
+	proc   *child.Process
+	guard  *http.Server
+	secret string
 }
 
 // Check reports what is missing to run cognito-local from the module at
@@ -135,9 +141,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		_ = proc.Stop(2 * time.Second)
 		return nil, fmt.Errorf("cognito-local: %w", err)
 	}
-	guard := &http.Server{Handler: loopguard.Proxy(innerURL), ReadHeaderTimeout: 10 * time.Second}
+	guard := &http.Server{
+		Handler:           loopguard.ProxyWith(innerURL, loopguard.ProxyOptions{Secret: opts.Secret, Anonymous: Anonymous}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
 	go func() { _ = guard.Serve(l) }() // Close ends it
-	return &Server{Endpoint: endpoint, Port: port, proc: proc, guard: guard}, nil
+	return &Server{Endpoint: endpoint, Port: port, proc: proc, guard: guard, secret: cmp.Or(opts.Secret, "local")}, nil
 }
 
 // writeConfig writes .cognito/config.json. Users pick a username (e-mail is
@@ -145,7 +154,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 // refuse; the issuer is pinned to the address clients use.
 func writeConfig(dir, endpoint string) error {
 	cfgDir := filepath.Join(dir, ".cognito")
-	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
 		return fmt.Errorf("cognito-local: create data dir: %w", err)
 	}
 	cfg := map[string]any{
@@ -156,7 +165,7 @@ func writeConfig(dir, endpoint string) error {
 	if err != nil {
 		return fmt.Errorf("cognito-local: encode config: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(cfgDir, "config.json"), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.json"), b, 0o600); err != nil {
 		return fmt.Errorf("cognito-local: write config: %w", err)
 	}
 	return nil

