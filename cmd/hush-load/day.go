@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -259,7 +260,7 @@ func (d *day) seed(ctx context.Context) error {
 			for k := range jobs {
 				body, err := matchBody(d.small, fmt.Sprintf("m%05d", k), k)
 				if err == nil {
-					_, err = d.do(ctx, http.MethodPost, d.home+"/v1/tournament/match", body, "")
+					err = d.seedWrite(ctx, body)
 				}
 				if err != nil {
 					failed.Add(1)
@@ -305,6 +306,25 @@ func (d *day) seed(ctx context.Context) error {
 	d.meter.Take()
 	d.logs.take()
 	return ctx.Err()
+}
+
+// seedWrite posts one match of the seed. Four writers share the small
+// tournament's standing lines, so a write can lose to the others and get
+// 429 (try again); it is sent again after the Retry-After pause with some
+// jitter, for up to a minute, as a scorekeeper's client would.
+func (d *day) seedWrite(ctx context.Context, body []byte) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		a, err := d.do(ctx, http.MethodPost, d.home+"/v1/tournament/match", body, "")
+		if err == nil || a.Status != http.StatusTooManyRequests || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second + time.Duration(rand.IntN(500))*time.Millisecond):
+		}
+	}
 }
 
 // probeKind is one kind of request of the probe; req returns the request
