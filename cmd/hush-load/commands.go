@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // The subcommands. Each has its own flags: a flag of one given to the
@@ -180,6 +181,9 @@ type dayConfig struct {
 	Throttle bool
 	// Quick shrinks the day for tests.
 	Quick bool
+	// WriteTimeout bounds each write of the local stack; 0 is the cloud's
+	// bound (localcloud.DefaultWriteTimeout).
+	WriteTimeout time.Duration
 }
 
 // dayFlags returns the flags of `hush-load day`, which fill c.
@@ -198,6 +202,7 @@ func dayFlags(c *dayConfig, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.Stack, "stack", "dev", "stack whose regions the local stack serves (make bench-day: prod, three regions)")
 	fs.BoolVar(&c.Throttle, "throttle", false, "keep the stack's API Gateway method throttling on; off by default, as the compressed day polls far faster than a real one")
 	fs.BoolVar(&c.Quick, "quick", false, "small tournaments and a short polling phase, for tests (figures not representative)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 0, "bound of one write on the local stack; 0 is the Lambda functions' bound, as in the cloud")
 	return fs
 }
 

@@ -62,6 +62,9 @@ type config struct {
 	CPUProfile       string
 	// Throttle keeps the stack's method throttling on the local stack.
 	Throttle bool
+	// WriteTimeout bounds each write of the local stack; 0 is the cloud's
+	// bound (localcloud.DefaultWriteTimeout).
+	WriteTimeout time.Duration
 	// Via is the region of the local stack to drive; "" means the first.
 	Via string
 }
@@ -91,6 +94,7 @@ func endpointsFlags(c *config, endpoints *string, stderr io.Writer) *flag.FlagSe
 	fs.StringVar(&c.Region, "region", "", "region of the -target (default HUSH_AWS_REGION)")
 	fs.BoolVar(&c.NoFloor, "no-floor", false, "skip the direct DynamoDB calls")
 	fs.BoolVar(&c.Throttle, "throttle", false, "keep the stack's API Gateway method throttling on the local stack it starts; off by default (as hush-local -no-throttle), so the figures measure the gateway and handlers, not the limits")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 0, "bound of one write on the local stack it starts; 0 is the Lambda functions' bound, as in the cloud")
 	fs.StringVar(&c.Via, "via", "", "with a local stack, the region whose gateway to drive (default the first); from a region other than the write region, every write pays the cross-region round trip to it")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file (with a local stack it includes the gateway and handlers, which run in this process)")
 	return fs

@@ -148,7 +148,7 @@ func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport
 	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	opts := localcloud.Options{
-		Stack: c.Stack, Progress: stderr,
+		Stack: c.Stack, Progress: stderr, WriteTimeout: c.WriteTimeout,
 		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
 		DynamoDBOptions: []func(*dynamodb.Options){meter.Install},
 		// The front door's health checks would land in the probe's

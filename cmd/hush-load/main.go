@@ -61,7 +61,7 @@ func main() {
 func execute(ctx context.Context, c config, stdout, stderr io.Writer) (rep report, err error) {
 	var t target
 	if c.Target == "" {
-		t, err = startLocal(ctx, c.Stack, c.Throttle, c.Via, stderr)
+		t, err = startLocal(ctx, c.Stack, c.Throttle, c.WriteTimeout, c.Via, stderr)
 	} else {
 		t, err = givenTarget(c, os.Getenv)
 	}

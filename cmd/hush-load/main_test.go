@@ -242,10 +242,14 @@ func TestMatchBodyPlayersDiffer(t *testing.T) {
 // timing: the figures depend on the machine.
 func TestSmoke(t *testing.T) {
 	testtier.Needs(t, testtier.LocalCloud)
-	c, err := parseEndpoints([]string{"-concurrency", "4", "-duration", "200ms", "-warmup", "20ms", "-rounds", "1"}, io.Discard)
+	// The tool, not the machine, is under test: on a shared 2-core machine
+	// a cold DynamoDB Local's first transactions can outlast the cloud's
+	// 1.8 s write bound, so this run allows 10 s and says so.
+	c, err := parseEndpoints([]string{"-concurrency", "4", "-duration", "200ms", "-warmup", "20ms", "-rounds", "1", "-write-timeout", "10s"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("write bound: %v instead of the cloud's 1.8 s (the tool is under test, not this machine's speed)", c.WriteTimeout)
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()

@@ -41,10 +41,10 @@ type target struct {
 
 // startLocal starts a local stack of stack on free ports with a temporary
 // data directory, which closing the target removes.
-func startLocal(ctx context.Context, stack string, throttle bool, via string, progress io.Writer) (target, error) {
+func startLocal(ctx context.Context, stack string, throttle bool, writeTimeout time.Duration, via string, progress io.Writer) (target, error) {
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	opts := localcloud.Options{Stack: stack, Progress: progress}
+	opts := localcloud.Options{Stack: stack, Progress: progress, WriteTimeout: writeTimeout}
 	if !throttle {
 		opts.Throttle = &gateway.Throttle{}
 	}

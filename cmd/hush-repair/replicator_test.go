@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -84,7 +86,13 @@ func TestRepairAfterOldReplicator(t *testing.T) {
 	}
 
 	var out, errOut bytes.Buffer
-	args := []string{"-endpoint", dynamotest.Endpoint(t), "-table", table, "-region", dynamotest.Region, "spring"}
+	// The test's DynamoDB Local takes any signature; the command wants a
+	// secret file all the same, as it would for a local stack.
+	secretFile := filepath.Join(t.TempDir(), "local-secret")
+	if err := os.WriteFile(secretFile, []byte("test-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-endpoint", dynamotest.Endpoint(t), "-secret-file", secretFile, "-table", table, "-region", dynamotest.Region, "spring"}
 	if err := run(ctx, args, &out, &errOut); err != nil {
 		t.Fatalf("run: %v\n%s", err, errOut.String())
 	}
