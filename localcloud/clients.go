@@ -144,24 +144,52 @@ func (c *clients) replication(from, to string) (replicator.Clients, error) {
 	return replicator.Clients{DB: db, Streams: streams}, nil
 }
 
-// warmUp runs one transaction against region's replica and ignores how it
-// ends. DynamoDB Local answers its first transaction after a start slowly
-// (class loading and JIT, seconds on a busy machine), and the write path's
-// bounds, which are AWS's, would turn that first write into a 503. A
-// condition check on a key no item has is cancelled without writing, so
-// nothing reaches the stream.
+// warmUpTable is a scratch table in each region's replica that the
+// warm-up writes to: it has no stream the replicator reads, so nothing the
+// warm-up does reaches another region or the API's data.
+const warmUpTable = "hush-warmup"
+
+// warmUp runs a few transactions of the kinds the write function runs (a
+// Put with an Update, then Deletes) against a scratch table of region's
+// replica, and a condition check against the table itself, and ignores
+// how they end. DynamoDB Local answers its first transactions after a
+// start slowly (class loading and JIT, seconds on a busy machine), and the
+// write path's bounds, which are AWS's, would turn the first writes into
+// 503s.
 func (c *clients) warmUp(ctx context.Context, region, table string) {
 	cl, err := c.get(ctx, region, region, clientSetup)
 	if err != nil {
 		return
 	}
-	key := map[string]types.AttributeValue{
-		dynamo.AttrPK: &types.AttributeValueMemberS{Value: "HUSH#WARMUP"},
-		dynamo.AttrSK: &types.AttributeValueMemberS{Value: "HUSH#WARMUP"},
+	key := func(pk, sk string) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{
+			dynamo.AttrPK: &types.AttributeValueMemberS{Value: pk},
+			dynamo.AttrSK: &types.AttributeValueMemberS{Value: sk},
+		}
 	}
+	// A condition check on a key no item has is cancelled without
+	// writing, so nothing reaches the table's stream.
 	_, _ = cl.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{
 		ConditionCheck: &types.ConditionCheck{
-			TableName: aws.String(table), Key: key, ConditionExpression: aws.String("attribute_exists(PK)"),
+			TableName: aws.String(table), Key: key("HUSH#WARMUP", "HUSH#WARMUP"), ConditionExpression: aws.String("attribute_exists(PK)"),
 		},
 	}}})
+	if err := dynamo.CreateTable(ctx, cl, warmUpTable); err != nil {
+		return
+	}
+	for i := range 3 {
+		item := key("WARMUP", fmt.Sprintf("match#%d", i))
+		item["n"] = &types.AttributeValueMemberN{Value: "1"}
+		_, _ = cl.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{TableName: aws.String(warmUpTable), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+			{Update: &types.Update{
+				TableName: aws.String(warmUpTable), Key: key("WARMUP", "standing"), UpdateExpression: aws.String("ADD n :one"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+			}},
+		}})
+		_, _ = cl.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+			{Delete: &types.Delete{TableName: aws.String(warmUpTable), Key: key("WARMUP", fmt.Sprintf("match#%d", i))}},
+			{Delete: &types.Delete{TableName: aws.String(warmUpTable), Key: key("WARMUP", "standing")}},
+		}})
+	}
 }
