@@ -322,7 +322,7 @@ func (d *day) seedWrite(ctx context.Context, body []byte) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Second + time.Duration(rand.IntN(500))*time.Millisecond):
+		case <-time.After(time.Second + time.Duration(rand.IntN(500))*time.Millisecond): //nolint:gosec // jitter, not a secret
 		}
 	}
 }
