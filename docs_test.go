@@ -153,8 +153,9 @@ func skippedDir(name string) bool {
 }
 
 // docPages returns README.md and the pages under docs/, whose links must
-// resolve. docs/incoming/ holds drafts to be spliced into the pages, with
-// links written for their destination, so its files are not among them.
+// resolve. Only docs/*.md: drafts in a subfolder (such as a docs/incoming/
+// of text to be spliced into the pages, with links written for their
+// destination) are not among them.
 func docPages(t *testing.T) []string {
 	t.Helper()
 	pages, err := filepath.Glob(filepath.Join("docs", "*.md"))
