@@ -20,6 +20,7 @@ import (
 
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/components"
+	"github.com/hush-scores/hush/iampolicy"
 	"github.com/hush-scores/hush/internal/lambdabuild"
 	"github.com/hush-scores/hush/internal/testtier"
 	"github.com/hush-scores/hush/stackconfig"
@@ -746,36 +747,14 @@ func (s snapshot) childrenOf(typ, region string) []pulumi.MockResourceArgs {
 	return out
 }
 
-// policy is just enough of an IAM policy document to inspect it.
-type policy struct {
-	Statement []struct {
-		Effect   string
-		Action   stringOrList
-		Resource stringOrList
-	}
-}
-
-type stringOrList []string
-
-func (s *stringOrList) UnmarshalJSON(b []byte) error {
-	var one string
-	if json.Unmarshal(b, &one) == nil {
-		*s = []string{one}
-		return nil
-	}
-	var many []string
-	if err := json.Unmarshal(b, &many); err != nil {
-		return err
-	}
-	*s = many
-	return nil
-}
-
-func parsePolicy(t *testing.T, name, doc string) policy {
+// parsePolicy reads an IAM policy document as the local cloud's
+// evaluator does (package iampolicy), so the checks here read what it
+// enforces.
+func parsePolicy(t *testing.T, name, doc string) iampolicy.Document {
 	t.Helper()
-	var p policy
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		t.Fatalf("%s: policy is not JSON: %v\n%s", name, err, doc)
+	p, err := iampolicy.Parse(doc)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, doc)
 	}
 	return p
 }
@@ -826,17 +805,7 @@ type grant struct {
 // grants returns the statements of a policy, failing on anything but Allow.
 func grants(t *testing.T, name, doc string) []grant {
 	t.Helper()
-	var p struct {
-		Statement []struct {
-			Sid      string
-			Effect   string
-			Action   stringOrList
-			Resource stringOrList
-		}
-	}
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		t.Fatalf("%s: policy is not JSON: %v\n%s", name, err, doc)
-	}
+	p := parsePolicy(t, name, doc)
 	var out []grant
 	for _, st := range p.Statement {
 		if st.Effect != "Allow" {
