@@ -59,6 +59,10 @@ func EnsurePool(ctx context.Context, c *cip.Client, name string, design userpool
 			AliasAttributes:        aliasAttributes(design.AliasAttributes),
 			AutoVerifiedAttributes: verifiedAttributes(design.AutoVerifiedAttributes),
 			Schema:                 schema(design.RequiredAttributes),
+			// cognito-local stores this but does not enforce it; the
+			// server's guard refuses SignUp (Options.SelfSignUp). Setting it
+			// keeps DescribeUserPool telling the truth, as in the cloud.
+			AdminCreateUserConfig: &types.AdminCreateUserConfigType{AllowAdminCreateUserOnly: !design.SelfSignUp},
 			Policies: &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{
 				MinimumLength:    aws.Int32(int32(pp.MinimumLength)),
 				RequireLowercase: pp.RequireLowercase,
