@@ -141,3 +141,39 @@ func TestSignUpOn(t *testing.T) {
 		t.Errorf("cognito:username = %v, want carol", got)
 	}
 }
+
+// TestEnsurePoolAlignsSignUp: a pool found again takes the design's
+// sign-up setting (a data dir from before the setting, or a stack file
+// changed since) and keeps the rest of its settings and its users.
+func TestEnsurePoolAlignsSignUp(t *testing.T) {
+	ctx := t.Context()
+	_, c, pool := startPool(t, true)
+	if err := cognitolocal.EnsureDemoUsers(ctx, c, pool); err != nil {
+		t.Fatal(err)
+	}
+	for _, selfSignUp := range []bool{false, true} {
+		design := userpool.Pool()
+		design.SelfSignUp = selfSignUp
+		again, err := cognitolocal.EnsurePool(ctx, c, "hush-signup", design)
+		if err != nil || again != pool {
+			t.Fatalf("EnsurePool with SelfSignUp %v: %+v, %v; want the same pool %+v", selfSignUp, again, err, pool)
+		}
+		desc, err := c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(pool.ID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := desc.UserPool
+		if p.AdminCreateUserConfig == nil || p.AdminCreateUserConfig.AllowAdminCreateUserOnly != !selfSignUp {
+			t.Errorf("SelfSignUp %v: AdminCreateUserConfig = %+v, want AllowAdminCreateUserOnly %v", selfSignUp, p.AdminCreateUserConfig, !selfSignUp)
+		}
+		if p.Policies == nil || p.Policies.PasswordPolicy == nil || aws.ToInt32(p.Policies.PasswordPolicy.MinimumLength) != int32(design.PasswordPolicy.MinimumLength) {
+			t.Errorf("SelfSignUp %v: password policy %+v, want the design's kept", selfSignUp, p.Policies)
+		}
+		if len(p.AutoVerifiedAttributes) != 1 || p.AutoVerifiedAttributes[0] != types.VerifiedAttributeTypeEmail {
+			t.Errorf("SelfSignUp %v: auto-verified %v, want [email] kept", selfSignUp, p.AutoVerifiedAttributes)
+		}
+		if _, err := cognitolocal.IDToken(ctx, c, pool, "demo", cognitolocal.DemoUsers[0].Password); err != nil {
+			t.Errorf("SelfSignUp %v: demo sign-in: %v", selfSignUp, err)
+		}
+	}
+}
