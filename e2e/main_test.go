@@ -16,8 +16,10 @@
 //
 // Against AWS, the Cognito admin calls (AdminConfirmSignUp, AdminCreateUser,
 // AdminDeleteUser) use the default AWS credentials, which need those rights
-// on the pool. Every name the suite creates carries a per-run ID, and the
-// suite deletes its users and matches when it ends.
+// on the pool, and DescribeUserPool unless HUSH_SELF_SIGN_UP or the stack
+// output selfSignUp says whether the pool allows sign-up (learnSelfSignUp).
+// Every name the suite creates carries a per-run ID, and the suite deletes
+// its users and matches when it ends.
 package e2e
 
 import (
