@@ -97,6 +97,7 @@ func TableName(cfg stackconfig.Stack) string { return stackconfig.ResourceName(c
 
 func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, stateful, on []pulumi.ResourceOption) (*cognito.UserPool, *cognito.UserPoolClient, *cognito.UserGroup, error) {
 	d := userpool.Pool()
+	d.SelfSignUp = cfg.SelfSignUp // as the local stack sets it, from hush:selfSignUp
 	var schemas cognito.UserPoolSchemaArray
 	for _, attr := range d.RequiredAttributes {
 		schemas = append(schemas, cognito.UserPoolSchemaArgs{
@@ -140,9 +141,9 @@ func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, statef
 			RequireSymbols:   pulumi.Bool(d.PasswordPolicy.RequireSymbols),
 		},
 		// Sign-up is open only where hush:selfSignUp says so
-		// (stackconfig.Stack.SelfSignUp); elsewhere an administrator
+		// (userpool.Design.SelfSignUp); elsewhere an administrator
 		// creates the users.
-		AdminCreateUserConfig: cognito.UserPoolAdminCreateUserConfigArgs{AllowAdminCreateUserOnly: pulumi.Bool(!cfg.SelfSignUp)},
+		AdminCreateUserConfig: cognito.UserPoolAdminCreateUserConfigArgs{AllowAdminCreateUserOnly: pulumi.Bool(!d.SelfSignUp)},
 		// A new e-mail address takes effect, as alias and for recovery,
 		// only once confirmed with the code sent to it.
 		UserAttributeUpdateSettings: cognito.UserPoolUserAttributeUpdateSettingsArgs{

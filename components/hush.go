@@ -28,6 +28,7 @@ const (
 	OutputRegions          = "regions"          // every region, home first, the others sorted
 	OutputDashboardURL     = "dashboardUrl"     // the stack's CloudWatch dashboard in the console
 	OutputDomainURL        = "domainUrl"        // https://<domain>, only when the stack names a domain
+	OutputSelfSignUp       = "selfSignUp"       // hush:selfSignUp: whether anyone may sign up (the e2e suite reads it)
 )
 
 // Hush is everything one stack declares.
@@ -142,6 +143,7 @@ func (h *Hush) Export(ctx *pulumi.Context) {
 	ctx.Export(OutputUserPoolClientID, h.Global.Client.ID())
 	ctx.Export(OutputTableName, h.Global.Table.Name)
 	ctx.Export(OutputHomeRegion, pulumi.String(h.Config.HomeRegion()))
+	ctx.Export(OutputSelfSignUp, pulumi.Bool(h.Config.SelfSignUp))
 	// Sorted, so that reordering hush:regions changes no output either.
 	ctx.Export(OutputRegions, pulumi.ToStringArray(append([]string{h.Config.HomeRegion()}, slices.Sorted(slices.Values(h.Config.ReplicaRegions()))...)))
 	home := h.Config.HomeRegion()

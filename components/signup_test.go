@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/hush-scores/hush/components"
 )
 
 // TestSignUpAndAttributes: hush:selfSignUp opens sign-up per stack (dev and
@@ -33,7 +35,7 @@ func TestSignUpAndAttributes(t *testing.T) {
 			default:
 				config["hush:selfSignUp"] = tt.selfSetAs
 			}
-			resources, _, err := run(t, tt.stack, config)
+			resources, outputs, err := run(t, tt.stack, config)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,6 +45,9 @@ func TestSignUpAndAttributes(t *testing.T) {
 			if !admin.IsObject() || !admin.ObjectValue()["allowAdminCreateUserOnly"].IsBool() ||
 				admin.ObjectValue()["allowAdminCreateUserOnly"].BoolValue() != tt.adminOnly {
 				t.Errorf("adminCreateUserConfig = %v, want allowAdminCreateUserOnly %v", admin, tt.adminOnly)
+			}
+			if got, ok := outputs[components.OutputSelfSignUp].(bool); !ok || got != !tt.adminOnly {
+				t.Errorf("output %s = %v, want %v", components.OutputSelfSignUp, outputs[components.OutputSelfSignUp], !tt.adminOnly)
 			}
 			upd := pool.Inputs["userAttributeUpdateSettings"]
 			if !upd.IsObject() || !slices.Equal(stringsOf(upd.ObjectValue()["attributesRequireVerificationBeforeUpdates"]), []string{"email"}) {

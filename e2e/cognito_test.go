@@ -11,11 +11,28 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// TestSignUpFlow walks one user from sign-up to a token the API accepts.
-// The steps depend on each other, so a failed step stops the test.
+// TestSignUpFlow walks one user from sign-up to a token the API accepts
+// where the stack's hush:selfSignUp is on (dev, stage). The steps depend on
+// each other, so a failed step stops the test. Where sign-up is off (prod,
+// and the suite's default local prod stack), it checks that SignUp gets
+// Cognito's refusal and creates nobody; cognitolocal's TestSignUpOn covers
+// the flow locally.
 func TestSignUpFlow(t *testing.T) {
 	ctx := context.Background()
 	name := username("signup")
+
+	if !tgt.SelfSignUp {
+		t.Logf("self sign-up is off in %s: checking the refusal", tgt.Source)
+		if err := checkSignUpRefused(signUp(ctx, name, password)); err != nil {
+			t.Fatalf("sign-up where hush:selfSignUp is false: %v", err)
+		}
+		_, err := cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(tgt.PoolID), Username: aws.String(name)})
+		var missing *types.UserNotFoundException
+		if !errors.As(err, &missing) {
+			t.Fatalf("AdminGetUser after the refused sign-up: %v, want UserNotFoundException", err)
+		}
+		return
+	}
 
 	if err := signUp(ctx, name, password); err != nil {
 		t.Fatalf("sign-up: %v", err)

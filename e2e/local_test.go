@@ -41,6 +41,9 @@ func startLocal(ctx context.Context) (target, *localcloud.Stack, error) {
 		URLs: map[string]string{}, Home: info.HomeRegion, PoolID: info.UserPoolID, ClientID: info.UserPoolClientID,
 		CognitoEndpoint: info.CognitoEndpoint, Source: "a local prod stack",
 		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table, Secret: info.Secret,
+		// The stack read hush:selfSignUp from Pulumi.prod.yaml (package
+		// stackconfig) and its cognito-local applies it.
+		SelfSignUp: info.SelfSignUp, signUpKnown: "hush:selfSignUp in Pulumi.prod.yaml",
 	}
 	for _, r := range info.Regions {
 		t.URLs[r.Name] = r.URL

@@ -16,8 +16,10 @@
 //
 // Against AWS, the Cognito admin calls (AdminConfirmSignUp, AdminCreateUser,
 // AdminDeleteUser) use the default AWS credentials, which need those rights
-// on the pool. Every name the suite creates carries a per-run ID, and the
-// suite deletes its users and matches when it ends.
+// on the pool, and DescribeUserPool unless HUSH_SELF_SIGN_UP or the stack
+// output selfSignUp says whether the pool allows sign-up (learnSelfSignUp).
+// Every name the suite creates carries a per-run ID, and the suite deletes
+// its users and matches when it ends.
 package e2e
 
 import (
@@ -64,6 +66,12 @@ type target struct {
 	// Secret signs requests to the local emulators: the suite's own
 	// stack's, or read from the data dir HUSH_LOCAL_DATA_DIR names.
 	Secret string
+	// SelfSignUp is the stack's hush:selfSignUp: whether the public SignUp
+	// is open (see selfSignUp). Where it is not, the sign-up flow checks
+	// the refusal; every other test user is admin-created either way.
+	SelfSignUp bool
+	// signUpKnown says where SelfSignUp came from; empty until known.
+	signUpKnown string
 }
 
 // regions returns the regions in a stable order, home first.
@@ -113,7 +121,13 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "e2e: run %s against %s: regions %v\n", runID, tgt.Source, tgt.regions())
+	signUpFrom, err := learnSelfSignUp(ctx, &tgt)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "e2e: run %s against %s: regions %v; self sign-up %s (%s)\n",
+		runID, tgt.Source, tgt.regions(), onOff(tgt.SelfSignUp), signUpFrom)
 	began := time.Now()
 	code := m.Run()
 	fmt.Fprintf(os.Stderr, "e2e: tests took %s\n", time.Since(began).Round(time.Second))
@@ -175,6 +189,9 @@ type outputs struct {
 	UserPoolID       string            `json:"userPoolId"`
 	UserPoolClientID string            `json:"userPoolClientId"`
 	HomeRegion       string            `json:"homeRegion"`
+	// SelfSignUp is the stack's hush:selfSignUp; nil in the outputs of a
+	// stack deployed before the output existed.
+	SelfSignUp *bool `json:"selfSignUp"`
 }
 
 func readOutputs(path string) (target, error) {
@@ -191,6 +208,9 @@ func readOutputs(path string) (target, error) {
 		CognitoEndpoint: os.Getenv("HUSH_COGNITO_ENDPOINT"), Source: "stack outputs " + path,
 	}
 	maps.Copy(t.URLs, o.APIURLs)
+	if o.SelfSignUp != nil {
+		t.SelfSignUp, t.signUpKnown = *o.SelfSignUp, "stack output selfSignUp"
+	}
 	if o.APIURL != "" && t.Home != "" {
 		if _, ok := t.URLs[t.Home]; !ok {
 			t.URLs[t.Home] = o.APIURL

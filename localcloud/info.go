@@ -50,6 +50,10 @@ type Info struct {
 	StatusURL    string
 	// Throttle is the method throttling the gateways started with.
 	Throttle stackconfig.Throttle
+	// SelfSignUp is the stack's hush:selfSignUp: whether Cognito's SignUp
+	// is open. Where it is false, SignUp is refused as Cognito refuses it
+	// and users are made with AdminCreateUser (the demo users always are).
+	SelfSignUp bool
 }
 
 // DocsURL returns the address of the API's documentation page on the

@@ -33,6 +33,9 @@ type settings struct {
 	writeTimeout time.Duration
 	// ports are the parts' ports, from opts.BasePort.
 	ports ports
+	// selfSignUp is hush:selfSignUp from Pulumi.<stack>.yaml; false for a
+	// stack without a file (sign-up closed, as an unset key means).
+	selfSignUp bool
 }
 
 // resolveSettings applies the defaults of opts and reads the rest from
@@ -87,9 +90,8 @@ func readSettings(root string, opts Options) (settings, error) {
 	if opts.Throttle != nil {
 		s.throttle = *opts.Throttle
 	}
-	if len(s.regions) > 0 && opts.Throttle != nil {
-		return s, nil
-	}
+	// The file is read even when opts give the regions and the throttling:
+	// hush:selfSignUp comes only from it.
 	cfg, err := stackconfig.LoadFile(stackconfig.File(root, opts.Stack))
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && len(s.regions) > 0:
@@ -97,6 +99,7 @@ func readSettings(root string, opts Options) (settings, error) {
 	case err != nil:
 		return s, fmt.Errorf("localcloud: read the settings of stack %s: %w", opts.Stack, err)
 	}
+	s.selfSignUp = cfg.SelfSignUp
 	if len(s.regions) == 0 {
 		// Home first, as Options.Regions has it: hush:homeRegion, not the
 		// order of hush:regions, says which region holds the user pool.

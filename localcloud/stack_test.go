@@ -240,15 +240,21 @@ const password = "Passw0rdOK"
 func newUser(t *testing.T, info localcloud.Info, name string) string {
 	t.Helper()
 	ctx := context.Background()
+	// Admin-created: these stacks have no stack file, so sign-up is closed.
 	c := cognitolocal.NewSignedClient(info.CognitoEndpoint, info.HomeRegion, info.Secret)
-	if _, err := c.SignUp(ctx, &cip.SignUpInput{
-		ClientId: aws.String(info.UserPoolClientID), Username: aws.String(name), Password: aws.String(password),
-		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(name + "@example.com")}},
+	if _, err := c.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId: aws.String(info.UserPoolID), Username: aws.String(name), MessageAction: types.MessageActionTypeSuppress,
+		UserAttributes: []types.AttributeType{
+			{Name: aws.String("email"), Value: aws.String(name + "@example.com")},
+			{Name: aws.String("email_verified"), Value: aws.String("true")},
+		},
 	}); err != nil {
-		t.Fatalf("SignUp: %v", err)
+		t.Fatalf("AdminCreateUser: %v", err)
 	}
-	if _, err := c.AdminConfirmSignUp(ctx, &cip.AdminConfirmSignUpInput{UserPoolId: aws.String(info.UserPoolID), Username: aws.String(name)}); err != nil {
-		t.Fatalf("AdminConfirmSignUp: %v", err)
+	if _, err := c.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
+		UserPoolId: aws.String(info.UserPoolID), Username: aws.String(name), Password: aws.String(password), Permanent: true,
+	}); err != nil {
+		t.Fatalf("AdminSetUserPassword: %v", err)
 	}
 	return signIn(t, info, name)
 }

@@ -124,6 +124,7 @@ func openCognitoStep(ctx context.Context, s *Stack) error {
 	}
 	c, err := cognitolocal.Start(ctx, cognitolocal.Options{
 		Dir: s.data.cognito(), Port: s.set.ports.cognito(), ModuleRoot: s.set.root, Log: log, Secret: s.data.secret,
+		SelfSignUp: s.set.selfSignUp,
 	})
 	if err != nil {
 		return fmt.Errorf("localcloud: %w", err)
@@ -153,13 +154,17 @@ func openGlobalTableStep(ctx context.Context, s *Stack) error {
 }
 
 // openUserPoolStep creates the user pool (hush-<stack>) and its demo
-// users in the home region, where the cloud pool lives.
+// users in the home region, where the cloud pool lives. The demo users are
+// admin-created, so they exist whatever hush:selfSignUp says.
 func openUserPoolStep(ctx context.Context, s *Stack) error {
 	c := s.cognito.NewClient(s.info.HomeRegion)
-	pool, err := cognitolocal.EnsurePool(ctx, c, s.set.name, userpool.Pool())
+	design := userpool.Pool()
+	design.SelfSignUp = s.set.selfSignUp
+	pool, err := cognitolocal.EnsurePool(ctx, c, s.set.name, design)
 	if err != nil {
 		return err
 	}
+	s.info.SelfSignUp = s.set.selfSignUp
 	if err := cognitolocal.EnsureDemoUsers(ctx, c, pool); err != nil {
 		return err
 	}

@@ -13,6 +13,12 @@ type PasswordPolicy struct {
 
 // Design describes the user pool and its app client.
 type Design struct {
+	// SelfSignUp lets anyone create an account with SignUp; without it
+	// only an administrator creates users (Cognito's
+	// AdminCreateUserConfig.AllowAdminCreateUserOnly). It is the stack's
+	// hush:selfSignUp, so Pool leaves it false: closed unless a stack
+	// opens it.
+	SelfSignUp bool
 	// UsernameAttributes is empty: users pick a username, which is what
 	// cognito:username carries and what the API greets. E-mail is an alias.
 	AliasAttributes        []string

@@ -204,6 +204,7 @@ func printSummary(w io.Writer, info localcloud.Info) {
 	if len(info.Regions) > 1 {
 		fmt.Fprintf(w, "  HUSH_APIGW_URLS='%s' \\\n", urlsJSON(info))
 	}
+	fmt.Fprintf(w, "  HUSH_SELF_SIGN_UP=%t \\\n", info.SelfSignUp) // hush:selfSignUp: whether the e2e sign-up flow can run
 	fmt.Fprintf(w, "  HUSH_COGNITO_ENDPOINT=%s \\\n", info.CognitoEndpoint)
 	fmt.Fprintf(w, "  %s=%s\n\n", datalock.DataDirEnv, info.DataDir) // where tools find the secret the emulators check
 }

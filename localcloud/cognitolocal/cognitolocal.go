@@ -55,6 +55,11 @@ type Options struct {
 	// signed with, except the operations Cognito serves without
 	// credentials (Anonymous); the local stack makes one per data dir.
 	Secret string
+	// SelfSignUp lets anyone sign up (the stack's hush:selfSignUp); false,
+	// the zero value, refuses SignUp as Cognito does for a pool where only
+	// administrators create users. It applies to every pool of the server;
+	// the local stack has one.
+	SelfSignUp bool
 }
 
 // Server is a running cognito-local.
@@ -141,8 +146,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		_ = proc.Stop(2 * time.Second)
 		return nil, fmt.Errorf("cognito-local: %w", err)
 	}
+	handler := loopguard.ProxyWith(innerURL, loopguard.ProxyOptions{Secret: opts.Secret, Anonymous: Anonymous})
+	if !opts.SelfSignUp {
+		handler = refuseSignUp(handler)
+	}
 	guard := &http.Server{
-		Handler:           loopguard.ProxyWith(innerURL, loopguard.ProxyOptions{Secret: opts.Secret, Anonymous: Anonymous}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() { _ = guard.Serve(l) }() // Close ends it

@@ -27,18 +27,21 @@ func TestServer(t *testing.T) {
 	testtier.Needs(t, testtier.CognitoLocal)
 	ctx := context.Background()
 	dir := t.TempDir()
-	srv, err := cognitolocal.Start(ctx, cognitolocal.Options{Dir: dir})
+	// Sign-up on, as in a dev stack: the test signs alice up.
+	srv, err := cognitolocal.Start(ctx, cognitolocal.Options{Dir: dir, SelfSignUp: true})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() { srv.Close() })
 	c := srv.NewClient("eu-west-1")
 
-	pool, err := cognitolocal.EnsurePool(ctx, c, "hush-test", userpool.Pool())
+	design := userpool.Pool()
+	design.SelfSignUp = true
+	pool, err := cognitolocal.EnsurePool(ctx, c, "hush-test", design)
 	if err != nil {
 		t.Fatalf("EnsurePool: %v", err)
 	}
-	again, err := cognitolocal.EnsurePool(ctx, c, "hush-test", userpool.Pool())
+	again, err := cognitolocal.EnsurePool(ctx, c, "hush-test", design)
 	if err != nil {
 		t.Fatalf("EnsurePool again: %v", err)
 	}

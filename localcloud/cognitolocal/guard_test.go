@@ -24,7 +24,8 @@ import (
 func TestGuardWantsTheDataDirSecret(t *testing.T) {
 	ctx := context.Background()
 	const secret = "per-data-dir-secret" //nolint:gosec // a test secret
-	srv, err := cognitolocal.Start(ctx, cognitolocal.Options{Dir: t.TempDir(), Secret: secret})
+	// Sign-up on (a dev stack), so that SignUp reaches cognito-local.
+	srv, err := cognitolocal.Start(ctx, cognitolocal.Options{Dir: t.TempDir(), Secret: secret, SelfSignUp: true})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}

@@ -59,6 +59,10 @@ func EnsurePool(ctx context.Context, c *cip.Client, name string, design userpool
 			AliasAttributes:        aliasAttributes(design.AliasAttributes),
 			AutoVerifiedAttributes: verifiedAttributes(design.AutoVerifiedAttributes),
 			Schema:                 schema(design.RequiredAttributes),
+			// cognito-local stores this but does not enforce it; the
+			// server's guard refuses SignUp (Options.SelfSignUp). Setting it
+			// keeps DescribeUserPool telling the truth, as in the cloud.
+			AdminCreateUserConfig: &types.AdminCreateUserConfigType{AllowAdminCreateUserOnly: !design.SelfSignUp},
 			Policies: &types.UserPoolPolicyType{PasswordPolicy: &types.PasswordPolicyType{
 				MinimumLength:    aws.Int32(int32(pp.MinimumLength)),
 				RequireLowercase: pp.RequireLowercase,
@@ -71,6 +75,8 @@ func EnsurePool(ctx context.Context, c *cip.Client, name string, design userpool
 			return Pool{}, fmt.Errorf("cognito-local: create user pool %s: %w", name, err)
 		}
 		poolID = aws.ToString(out.UserPool.Id)
+	} else if err := alignSignUp(ctx, c, poolID, design); err != nil {
+		return Pool{}, err
 	}
 	clientID, err := findClient(ctx, c, poolID, name)
 	if err != nil {
@@ -103,6 +109,52 @@ func EnsurePool(ctx context.Context, c *cip.Client, name string, design userpool
 		return Pool{}, fmt.Errorf("cognito-local: create group %s: %w", scores.AdminGroup, err)
 	}
 	return Pool{ID: poolID, ClientID: clientID}, nil
+}
+
+// alignSignUp makes an existing pool's AllowAdminCreateUserOnly what design
+// says: the pool may come from before the setting existed, or the stack
+// file may have changed since. UpdateUserPool, here as in Cognito, resets
+// what it is not given, so everything else goes back as described.
+func alignSignUp(ctx context.Context, c *cip.Client, poolID string, design userpool.Design) error {
+	out, err := c.DescribeUserPool(ctx, &cip.DescribeUserPoolInput{UserPoolId: aws.String(poolID)})
+	if err != nil {
+		return fmt.Errorf("cognito-local: describe user pool %s: %w", poolID, err)
+	}
+	p := out.UserPool
+	want := !design.SelfSignUp
+	cfg := types.AdminCreateUserConfigType{}
+	if p.AdminCreateUserConfig != nil {
+		if p.AdminCreateUserConfig.AllowAdminCreateUserOnly == want {
+			return nil
+		}
+		cfg = *p.AdminCreateUserConfig
+	}
+	cfg.AllowAdminCreateUserOnly = want
+	_, err = c.UpdateUserPool(ctx, &cip.UpdateUserPoolInput{
+		UserPoolId:                  aws.String(poolID),
+		AdminCreateUserConfig:       &cfg,
+		AccountRecoverySetting:      p.AccountRecoverySetting,
+		AutoVerifiedAttributes:      p.AutoVerifiedAttributes,
+		DeletionProtection:          p.DeletionProtection,
+		DeviceConfiguration:         p.DeviceConfiguration,
+		EmailConfiguration:          p.EmailConfiguration,
+		EmailVerificationMessage:    p.EmailVerificationMessage,
+		EmailVerificationSubject:    p.EmailVerificationSubject,
+		LambdaConfig:                p.LambdaConfig,
+		MfaConfiguration:            p.MfaConfiguration,
+		Policies:                    p.Policies,
+		SmsAuthenticationMessage:    p.SmsAuthenticationMessage,
+		SmsConfiguration:            p.SmsConfiguration,
+		SmsVerificationMessage:      p.SmsVerificationMessage,
+		UserAttributeUpdateSettings: p.UserAttributeUpdateSettings,
+		UserPoolAddOns:              p.UserPoolAddOns,
+		UserPoolTags:                p.UserPoolTags,
+		VerificationMessageTemplate: p.VerificationMessageTemplate,
+	})
+	if err != nil {
+		return fmt.Errorf("cognito-local: set AllowAdminCreateUserOnly %v on user pool %s: %w", want, poolID, err)
+	}
+	return nil
 }
 
 func findPool(ctx context.Context, c *cip.Client, name string) (string, error) {
