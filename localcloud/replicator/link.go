@@ -65,6 +65,13 @@ func (r *Replicator) pick(name string) ([]*entry, time.Duration) {
 		if e.gone || e.busy || q.applying[e.Key] != nil {
 			continue
 		}
+		if !r.savedLocked(e) {
+			// Not in the state file yet: written now and the replicator
+			// killed before the next save, its record would come back
+			// with nothing saved to recognise it by (see "State and crash
+			// safety").
+			continue
+		}
 		if wait := e.Seen.Add(r.opts.Delay).Sub(now); wait > 0 {
 			if len(out) == 0 {
 				return nil, wait

@@ -19,6 +19,9 @@ type entry struct {
 	gone bool
 	// n is how many changes it stands for: itself and those it replaced.
 	n int
+	// gen is the first save whose state holds its content (see
+	// Replicator.snapGen); it is not written before that save is done.
+	gen uint64
 }
 
 // queue is a link's changes, in the order they were first seen, with at
@@ -141,9 +144,14 @@ func (q *queue) compact() {
 // its time seen, with c's content and version; if it may have been written
 // already, it becomes an echo entry of to first, since its record may
 // still come. maybe marks c as possibly written (loaded from a saved
-// state). r.mu must be held.
+// state, so already saved); any other change waits for the next save
+// before it may be written (see savedLocked). r.mu must be held.
 func (r *Replicator) enqueueLocked(to string, q *queue, c change, maybe bool, now time.Time) bool {
 	h, size := c.Image.digest()
+	gen := r.snapGen + 1
+	if maybe {
+		gen = 0
+	}
 	if w := q.waiting[c.Key]; w != nil {
 		if !c.V.newer(w.V) {
 			return false
@@ -151,13 +159,13 @@ func (r *Replicator) enqueueLocked(to string, q *queue, c change, maybe bool, no
 		if w.maybe {
 			r.addEchoLocked(to, w, now)
 		}
-		w.Keys, w.Image, w.V, w.h, w.size, w.maybe = c.Keys, c.Image, c.V, h, size, maybe
+		w.Keys, w.Image, w.V, w.h, w.size, w.maybe, w.gen = c.Keys, c.Image, c.V, h, size, maybe, gen
 		w.n++
 		q.backlog++
 		r.dirty = true
 		return true
 	}
-	e := &entry{change: c, h: h, size: size, maybe: maybe, n: 1}
+	e := &entry{change: c, h: h, size: size, maybe: maybe, n: 1, gen: gen}
 	q.list = append(q.list, e)
 	q.waiting[c.Key] = e
 	q.live++

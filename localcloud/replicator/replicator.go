@@ -261,6 +261,10 @@ type Replicator struct {
 	polled map[string]time.Time
 	// saveTook is how long the last save took, which spaces the next.
 	saveTook time.Duration
+	// snapGen counts the states taken to be saved; savedGen is the last of
+	// them that is in the file. A queued change holding the content of
+	// state n or later (entry.gen > savedGen) is not written yet.
+	snapGen, savedGen uint64
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -395,6 +399,8 @@ func (r *Replicator) save() error {
 	}
 	b, err := json.Marshal(&st)
 	r.dirty = false
+	r.snapGen++
+	gen := r.snapGen
 	r.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("replicator: encode state: %w", err)
@@ -408,9 +414,14 @@ func (r *Replicator) save() error {
 	}
 	r.mu.Lock()
 	r.saveTook = time.Since(began)
+	r.savedGen = max(r.savedGen, gen)
 	r.mu.Unlock()
 	return nil
 }
+
+// savedLocked reports whether the state file holds e's content as queued,
+// so that e may be written; r.mu must be held.
+func (r *Replicator) savedLocked(e *entry) bool { return e.gen <= r.savedGen }
 
 // saveLoop saves every SaveInterval, or every four times what the last
 // save took when that is longer: a big backlog makes a big file, and

@@ -57,6 +57,8 @@ type world struct {
 	rep     *replicator.Replicator
 	mu      sync.Mutex
 	clients map[string]replicator.Clients
+	// saveInterval is the replicator's SaveInterval; 0 means the default.
+	saveInterval time.Duration
 }
 
 func newWorld(t testing.TB, own bool) *world {
@@ -121,7 +123,7 @@ func (w *world) startDB(port int) {
 func (w *world) startReplicator() {
 	w.t.Helper()
 	rep, err := replicator.Start(replicator.Options{
-		Regions: regions, Table: w.table, Delay: delay, Dir: w.dir,
+		Regions: regions, Table: w.table, Delay: delay, Dir: w.dir, SaveInterval: w.saveInterval,
 		Clients: func(from, to string) (replicator.Clients, error) { return w.client(from, to), nil },
 	})
 	if err != nil {
