@@ -73,11 +73,14 @@
 // State (stream positions, queued changes, echo entries, the version and
 // content hash of every item in every replica) lives in memory and is saved
 // as one JSON file in Dir, atomically (write and rename), at most every
-// SaveInterval (longer when a save takes long). A change moves from a queue
-// to an echo entry, and an echo entry or queued change is consumed by its
-// record, in one step under one lock, so every saved state holds each
-// change the replicator may have written whose record lies past the saved
-// stream position, as a queued change or an echo entry. A change done
+// SaveInterval (longer when a save takes long). A queued change is written
+// only once a saved state holds it (its content, as queued): write ahead,
+// then apply. From then on it moves from a queue to an echo entry, and an
+// echo entry or queued change is consumed by its record, in one step under
+// one lock, so every later saved state holds it too, or a stream position
+// past its record; every saved state therefore holds each change the
+// replicator may have written whose record lies past the saved stream
+// position, as a queued change or an echo entry. A change done
 // stays in the saved queue for two more seconds (durabilityGrace), and is
 // checked again after a restart. On start the replicator loads the file
 // and resumes each stream after its saved position (TRIM_HORIZON for a
@@ -98,7 +101,15 @@
 //     again after the restart and get a version then, before any newer
 //     write (Start reads to the end first); the write region's changes of
 //     one item keep their order and stay above what the other replicas
-//     hold.
+//     hold. None of the changes they made was written before the crash:
+//     a change waits in its queue until a save holds it, however long
+//     saves take. (Written earlier, the echo would come back with nothing
+//     saved to recognise it by: after the restart the source's records
+//     are coalesced anew into other content than was written, or the
+//     target's stream is read before the source's; the echo would be
+//     taken for a change of the target and sent back, reverting newer
+//     writes of the write region.) A save that fails holds replication
+//     up until one succeeds.
 //   - Killed after a write into a target but before saving its outcome:
 //     the saved queue still holds the change, so its record is recognised
 //     as an echo, and applying it again finds it done.
@@ -181,6 +192,8 @@ type Options struct {
 	// PollInterval is how often an idle stream is read; 0 means the default.
 	PollInterval time.Duration
 	// SaveInterval is how often changed state is saved; 0 means the default.
+	// A change is applied only once a save holds it, so a SaveInterval
+	// above Delay lengthens the delay.
 	SaveInterval time.Duration
 	// Batch is how many changes of distinct items a link applies in one
 	// round (one read, one transaction); 0 means DefaultBatch.
