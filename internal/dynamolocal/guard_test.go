@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go"
+
+	"github.com/hush-scores/hush/internal/testtier"
 )
 
 // TestGuard: the port clients use refuses a page that rebinds its name to
@@ -19,6 +21,7 @@ import (
 // well-known local credentials; DynamoDB Local's own port answers no one
 // but the guard.
 func TestGuard(t *testing.T) {
+	testtier.Needs(t, testtier.DynamoDBLocal)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const secret = "per-data-dir-secret" //nolint:gosec // a test secret

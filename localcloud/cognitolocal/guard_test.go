@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/hush-scores/hush/internal/testtier"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
 	"github.com/hush-scores/hush/userpool"
 )
@@ -22,6 +23,7 @@ import (
 // when signed with the secret: not with the well-known local credentials.
 // A page that rebinds its name to 127.0.0.1 is refused whatever it sends.
 func TestGuardWantsTheDataDirSecret(t *testing.T) {
+	testtier.Needs(t, testtier.CognitoLocal)
 	ctx := context.Background()
 	const secret = "per-data-dir-secret" //nolint:gosec // a test secret
 	// Sign-up on (a dev stack), so that SignUp reaches cognito-local.
