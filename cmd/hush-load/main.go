@@ -37,6 +37,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime"
@@ -57,7 +58,8 @@ func main() {
 }
 
 // execute runs the load described by c and returns the report; it writes
-// a heading to stdout and progress to stderr.
+// a heading to stdout and progress to stderr. Its steps: the target, the
+// API's user and fixture, the floor's items, the measured rounds, the rows.
 func execute(ctx context.Context, c config, stdout, stderr io.Writer) (rep report, err error) {
 	var t target
 	if c.Target == "" {
@@ -70,85 +72,111 @@ func execute(ctx context.Context, c config, stdout, stderr io.Writer) (rep repor
 	}
 	defer t.close()
 
-	// Cleanup must run even after Ctrl-C ended ctx.
-	cleanupCtx := context.WithoutCancel(ctx)
+	// What was created is removed in reverse, even after Ctrl-C ended ctx.
+	var cl cleanups
+	defer func() { err = errors.Join(err, cl.run(context.WithoutCancel(ctx))) }()
 	runID := randomID()
 	client := newHTTPClient(c.Concurrency)
-	cognito, err := newCognito(ctx, t)
-	if err != nil {
-		return report{}, err
-	}
-	user := "load-" + runID
-	token, err := signUp(ctx, cognito, t, user)
-	defer func() {
-		if derr := deleteUser(cleanupCtx, cognito, t, user); derr != nil {
-			err = errors.Join(err, derr)
-		}
-	}()
-	if err != nil {
-		return report{}, err
-	}
-	fix, err := newFixture(t.Base, token, runID, c.Concurrency)
-	if err != nil {
-		return report{}, err
-	}
-	defer func() {
-		if cerr := fix.cleanup(cleanupCtx, client); cerr != nil {
-			err = errors.Join(err, cerr)
-		}
-	}()
-	attrs, err := fix.seed(ctx, client)
+	fix, attrs, err := prepareAPI(ctx, t, c.Concurrency, runID, client, &cl)
 	if err != nil {
 		return report{}, err
 	}
 	phases := fix.phases(client, c.Endpoints)
-
-	switch {
-	case c.NoFloor:
-		rep.NoFloor = "-no-floor"
-	case t.DynamoDBEndpoint == "":
-		rep.NoFloor = "the target's DynamoDB Local is unknown (pass -dynamodb-endpoint)"
-	default:
-		fs, err := newFloorStore(ctx, t.DynamoDBEndpoint, t.Secret, t.Region, t.Table, runID)
-		if err != nil {
-			return report{}, err
-		}
-		defer func() {
-			if cerr := fs.cleanup(cleanupCtx, c.Concurrency); cerr != nil {
-				err = errors.Join(err, cerr)
-			}
-		}()
-		if err := fs.seed(ctx, attrs); err != nil {
-			return report{}, err
-		}
-		floors, err := fs.phases(attrs)
-		if err != nil {
-			return report{}, err
-		}
-		phases = append(phases, floors...)
-	}
-
-	s := newSchedule(c)
-	fmt.Fprintf(stdout, "hush-load: %s, concurrency %d, per endpoint %s, %d rounds, warm-up %s; %s, GOMAXPROCS %d\n",
-		t.Source, c.Concurrency, boundText(c), c.Rounds, c.Warmup, runtime.Version(), runtime.GOMAXPROCS(0))
-	startProfile, stopProfile := profiler(c.CPUProfile, stderr)
-	samples, err := measure(ctx, s, phases, stderr, startProfile, stopProfile)
+	floors, noFloor, err := prepareFloor(ctx, c, t, runID, attrs, &cl)
 	if err != nil {
 		return report{}, err
 	}
-	for i, p := range phases {
-		row := summarize(p.Name, samples[i])
-		if i < len(c.Endpoints) {
-			row.Floor = p.Floor
-			if rep.NoFloor != "" {
-				row.Floor = ""
-			}
-			rep.Endpoints = append(rep.Endpoints, row)
-		} else {
-			rep.Floors = append(rep.Floors, row)
-		}
+	rep.NoFloor = noFloor
+	phases = append(phases, floors...)
+
+	fmt.Fprintf(stdout, "hush-load: %s, concurrency %d, per endpoint %s, %d rounds, warm-up %s; %s, GOMAXPROCS %d\n",
+		t.Source, c.Concurrency, boundText(c), c.Rounds, c.Warmup, runtime.Version(), runtime.GOMAXPROCS(0))
+	startProfile, stopProfile := profiler(c.CPUProfile, stderr)
+	samples, err := measure(ctx, newSchedule(c), phases, stderr, startProfile, stopProfile)
+	if err != nil {
+		return report{}, err
 	}
+	rep.Endpoints, rep.Floors = rows(phases, samples, len(c.Endpoints), rep.NoFloor != "")
 	return rep, nil
+}
+
+// cleanups are the steps that undo what a run created; run takes them in
+// reverse and joins their errors.
+type cleanups []func(context.Context) error
+
+func (cl *cleanups) add(f func(context.Context) error) { *cl = append(*cl, f) }
+
+func (cl cleanups) run(ctx context.Context) error {
+	var err error
+	for i := len(cl) - 1; i >= 0; i-- {
+		err = errors.Join(err, cl[i](ctx))
+	}
+	return err
+}
+
+// prepareAPI signs a user of its own in and seeds the fixture the
+// endpoints read and replace; it returns the fixture and the first match
+// as the API answers it.
+func prepareAPI(ctx context.Context, t target, concurrency int, runID string, client *http.Client, cl *cleanups) (*fixture, map[string]any, error) {
+	cognito, err := newCognito(ctx, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	user := "load-" + runID
+	token, err := signUp(ctx, cognito, t, user)
+	cl.add(func(ctx context.Context) error { return deleteUser(ctx, cognito, t, user) })
+	if err != nil {
+		return nil, nil, err
+	}
+	fix, err := newFixture(t.Base, token, runID, concurrency)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl.add(func(ctx context.Context) error { return fix.cleanup(ctx, client) })
+	attrs, err := fix.seed(ctx, client)
+	if err != nil {
+		return nil, nil, err
+	}
+	return fix, attrs, nil
+}
+
+// prepareFloor seeds the items of the direct DynamoDB calls and returns
+// their phases, or none and why not.
+func prepareFloor(ctx context.Context, c config, t target, runID string, attrs map[string]any, cl *cleanups) ([]phase, string, error) {
+	switch {
+	case c.NoFloor:
+		return nil, "-no-floor", nil
+	case t.DynamoDBEndpoint == "":
+		return nil, "the target's DynamoDB Local is unknown (pass -dynamodb-endpoint)", nil
+	}
+	fs, err := newFloorStore(ctx, t.DynamoDBEndpoint, t.Secret, t.Region, t.Table, runID)
+	if err != nil {
+		return nil, "", err
+	}
+	cl.add(func(ctx context.Context) error { return fs.cleanup(ctx, c.Concurrency) })
+	if err := fs.seed(ctx, attrs); err != nil {
+		return nil, "", err
+	}
+	floors, err := fs.phases(attrs)
+	return floors, "", err
+}
+
+// rows summarizes each phase's samples: the first endpoints phases are the
+// endpoints (with their floor's name unless there is no floor), the rest
+// the floors.
+func rows(phases []phase, samples []sample, endpoints int, noFloor bool) (eps, floors []summary) {
+	for i, p := range phases {
+		r := summarize(p.Name, samples[i])
+		if i >= endpoints {
+			floors = append(floors, r)
+			continue
+		}
+		if !noFloor {
+			r.Floor = p.Floor
+		}
+		eps = append(eps, r)
+	}
+	return eps, floors
 }
 
 // boundText says how each endpoint's measurement is bounded.
