@@ -296,51 +296,9 @@ const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
 
 // event builds the Lambda proxy event API Gateway sends for r.
 func (g *gateway) event(r *http.Request, rt *route, params, claims map[string]string, body []byte, rawPath string, id ids, at time.Time) events.APIGatewayProxyRequest {
-	headers := make(map[string]string, len(r.Header)+4)
-	multi := make(map[string][]string, len(r.Header)+4)
-	for k, vs := range r.Header {
-		if len(vs) == 0 {
-			continue
-		}
-		multi[k] = vs
-		headers[k] = vs[len(vs)-1]
-	}
-	set := func(k, v string) {
-		headers[k] = v
-		multi[k] = []string{v}
-	}
-	// net/http moves Host out of the header map; API Gateway passes it.
-	set("Host", r.Host)
 	ip := clientIP(r)
-	if xff := headers["X-Forwarded-For"]; xff != "" {
-		set("X-Forwarded-For", xff+", "+ip)
-	} else {
-		set("X-Forwarded-For", ip)
-	}
-	set("X-Forwarded-Port", serverPort(r))
-	if r.TLS != nil {
-		set("X-Forwarded-Proto", "https")
-	} else {
-		set("X-Forwarded-Proto", "http")
-	}
-	set("X-Amzn-Trace-Id", id.trace)
-
-	var query map[string]string
-	var multiQuery map[string][]string
-	if r.URL.RawQuery != "" {
-		// ParseQuery keeps what it can read of a malformed query, as API
-		// Gateway does; "+" reads as a space.
-		values, _ := url.ParseQuery(r.URL.RawQuery)
-		if len(values) > 0 {
-			query = make(map[string]string, len(values))
-			multiQuery = make(map[string][]string, len(values))
-			for k, vs := range values {
-				multiQuery[k] = vs
-				query[k] = vs[len(vs)-1] // the last value wins, as in AWS
-			}
-		}
-	}
-
+	headers, multi := eventHeaders(r, ip, id.trace)
+	query, multiQuery := eventQuery(r.URL.RawQuery)
 	// domainName is the API's own name in AWS, never the client's Host:
 	// the Lambda proxy builds the request URL from it, so a Host of "a:b"
 	// would make every request unparsable. Locally it is the listener's
@@ -390,6 +348,61 @@ func (g *gateway) event(r *http.Request, rt *route, params, claims map[string]st
 		ev.IsBase64Encoded = true
 	}
 	return ev
+}
+
+// eventHeaders returns r's headers as the event carries them, the last
+// value of each and all of them, with the ones API Gateway adds: Host
+// (net/http moves it out of the header map), X-Forwarded-For with the
+// client's address ip appended, X-Forwarded-Port and -Proto, and the
+// trace ID.
+func eventHeaders(r *http.Request, ip, trace string) (map[string]string, map[string][]string) {
+	headers := make(map[string]string, len(r.Header)+4)
+	multi := make(map[string][]string, len(r.Header)+4)
+	for k, vs := range r.Header {
+		if len(vs) == 0 {
+			continue
+		}
+		multi[k] = vs
+		headers[k] = vs[len(vs)-1]
+	}
+	set := func(k, v string) {
+		headers[k] = v
+		multi[k] = []string{v}
+	}
+	set("Host", r.Host)
+	if xff := headers["X-Forwarded-For"]; xff != "" {
+		set("X-Forwarded-For", xff+", "+ip)
+	} else {
+		set("X-Forwarded-For", ip)
+	}
+	set("X-Forwarded-Port", serverPort(r))
+	if r.TLS != nil {
+		set("X-Forwarded-Proto", "https")
+	} else {
+		set("X-Forwarded-Proto", "http")
+	}
+	set("X-Amzn-Trace-Id", trace)
+	return headers, multi
+}
+
+// eventQuery returns the query parameters of raw, the last value of each
+// (as in AWS) and all of them; nil for none. ParseQuery keeps what it can
+// read of a malformed query, as API Gateway does; "+" reads as a space.
+func eventQuery(raw string) (map[string]string, map[string][]string) {
+	if raw == "" {
+		return nil, nil
+	}
+	values, _ := url.ParseQuery(raw)
+	if len(values) == 0 {
+		return nil, nil
+	}
+	query := make(map[string]string, len(values))
+	multi := make(map[string][]string, len(values))
+	for k, vs := range values {
+		multi[k] = vs
+		query[k] = vs[len(vs)-1]
+	}
+	return query, multi
 }
 
 // errEventTooLarge is an event over Lambda's request payload limit. Lambda
