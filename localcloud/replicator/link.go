@@ -98,8 +98,6 @@ func (r *Replicator) pick(name string) ([]*entry, time.Duration) {
 // reports whether any change was done with.
 func (r *Replicator) round(from, to string, due []*entry) (progress bool, err error) {
 	name := linkName(from, to)
-	var writes []*entry
-	var expected []item
 	settled := map[*entry]bool{}
 	defer func() {
 		// Whatever was not done with waits for the next round.
@@ -120,9 +118,27 @@ func (r *Replicator) round(from, to string, due []*entry) (progress bool, err er
 	if err != nil {
 		return false, fmt.Errorf("read %d items in %s: %w", len(due), to, err)
 	}
+	writes, expected, progress := r.triage(to, name, due, current, asked, settled)
+	if len(writes) == 0 {
+		return progress, nil
+	}
+	werr := r.transact(cl.DB, writes, expected)
+	if err := r.recordWrite(to, name, writes, werr, settled); err != nil {
+		return progress, err
+	}
+	// Committed, or cancelled by local writes that slipped in (they wait).
+	return progress || werr == nil, nil
+}
 
+// triage compares each due change with what the target held when read at
+// asked: a change the target already holds, or that a newer one there
+// supersedes, is done with (settled); a change newer than what it holds is
+// to be written, conditional on the target still holding that (expected);
+// a change whose target holds a write its reader has not seen yet waits.
+func (r *Replicator) triage(to, name string, due []*entry, current map[string]item, asked time.Time, settled map[*entry]bool) (writes []*entry, expected []item, progress bool) {
 	now := time.Now()
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	rs, q, st := r.replicas[to], r.queues[name], r.stats[name]
 	for _, e := range due {
 		cur, read := current[e.Key]
@@ -158,13 +174,16 @@ func (r *Replicator) round(from, to string, due []*entry) (progress bool, err er
 		settled[e] = true
 		progress = true
 	}
-	r.mu.Unlock()
-	if len(writes) == 0 {
-		return progress, nil
-	}
+	return writes, expected, progress
+}
 
-	err = r.transact(cl.DB, writes, expected)
-	now = time.Now()
+// recordWrite notes how the transaction of writes into to ended (err):
+// committed, each change is done with and its echo expected; cancelled by
+// a failed condition only (local writes slipped in), they wait for the
+// target's reader and recordWrite returns nil; without an answer saying it
+// did not commit, each may have landed and its record may come.
+func (r *Replicator) recordWrite(to, name string, writes []*entry, err error, settled map[*entry]bool) error {
+	now := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
@@ -176,11 +195,11 @@ func (r *Replicator) round(from, to string, due []*entry) (progress bool, err er
 			}
 		}
 		if errors.As(err, &cancelled) && conditionsOnly(cancelled) {
-			// Local writes slipped in: wait for the target's reader.
-			return progress, nil
+			return nil
 		}
-		return progress, fmt.Errorf("write %d items in %s: %w", len(writes), to, err)
+		return fmt.Errorf("write %d items in %s: %w", len(writes), to, err)
 	}
+	rs, q, st := r.replicas[to], r.queues[name], r.stats[name]
 	st.writes += int64(len(writes))
 	for _, e := range writes {
 		if !e.gone {
@@ -191,7 +210,7 @@ func (r *Replicator) round(from, to string, due []*entry) (progress bool, err er
 		r.doneLocked(q, st, e, now)
 		settled[e] = true
 	}
-	return true, nil
+	return nil
 }
 
 // doneLocked takes e out of the queue as applied.
