@@ -96,33 +96,29 @@ const (
 // with it) right after the last acknowledged write, while replication
 // runs, and starts it again on the same data directory.
 func TestCrashHushLocalKilled(t *testing.T) {
-	dir := t.TempDir()
-	s := start(t, dir)
-	tid := "crash-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	want := s.workload(t, tid)
-	time.Sleep(settle)
-	backlog := s.backlog(t)
-	s.kill(t)
-	t.Logf("killed hush-local with a backlog of %d changes", backlog)
-	if backlog < minBacklog {
-		t.Fatalf("backlog at the kill = %d, want at least %d: the run had too little to replicate to prove anything", backlog, minBacklog)
-	}
-	s = start(t, dir)
-	s.check(t, tid, want)
+	crashAndCheck(t, "hush-local", (*stack).kill)
 }
 
 // TestCrashDynamoDBLocalKilled kills DynamoDB Local alone with SIGKILL
 // while replication runs: hush-local stops, saying why, and is started
 // again on the same data directory.
 func TestCrashDynamoDBLocalKilled(t *testing.T) {
+	crashAndCheck(t, "DynamoDB Local", (*stack).killDynamoDB)
+}
+
+// crashAndCheck runs the workload on a stack, kills what with kill once
+// replication has a backlog worth the name, starts the stack again on the
+// same data directory, and checks every region against what was
+// acknowledged.
+func crashAndCheck(t *testing.T, what string, kill func(*stack, *testing.T)) {
 	dir := t.TempDir()
 	s := start(t, dir)
 	tid := "crash-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	want := s.workload(t, tid)
 	time.Sleep(settle)
 	backlog := s.backlog(t)
-	s.killDynamoDB(t)
-	t.Logf("killed DynamoDB Local with a backlog of %d changes", backlog)
+	kill(s, t)
+	t.Logf("killed %s with a backlog of %d changes", what, backlog)
 	if backlog < minBacklog {
 		t.Fatalf("backlog at the kill = %d, want at least %d: the run had too little to replicate to prove anything", backlog, minBacklog)
 	}
