@@ -212,5 +212,8 @@ func parseDay(args []string, stderr io.Writer) (dayConfig, error) {
 	if err := parseCommand(dayFlags(&c, stderr), cmdDay, args, stderr); err != nil {
 		return dayConfig{}, err
 	}
+	if err := checkWriteTimeout(c.WriteTimeout); err != nil {
+		return dayConfig{}, err
+	}
 	return c, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCommands checks the command line above the flags: which subcommand
@@ -90,6 +91,7 @@ func TestParseDay(t *testing.T) {
 		{"defaults", nil, dayConfig{Stack: "dev"}},
 		{"as make bench-day", []string{"-stack", "prod"}, dayConfig{Stack: "prod"}},
 		{"quick, throttled", []string{"-quick", "-throttle", "-stack=stage"}, dayConfig{Stack: "stage", Throttle: true, Quick: true}},
+		{"a looser write bound", []string{"-write-timeout", "10s"}, dayConfig{Stack: "dev", WriteTimeout: 10 * time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,5 +100,10 @@ func TestParseDay(t *testing.T) {
 				t.Errorf("parseDay(%q) = %+v, %v; want %+v", tt.args, got, err, tt.want)
 			}
 		})
+	}
+	for _, bad := range []string{"-1s", "11s"} {
+		if _, err := parseDay([]string{"-write-timeout", bad}, io.Discard); err == nil || !strings.Contains(err.Error(), "-write-timeout") {
+			t.Errorf("parseDay(-write-timeout %s) = %v, want an error naming -write-timeout", bad, err)
+		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hush-scores/hush/api"
 )
 
 // Bounds of a run. Every phase stops by itself: at its share of -duration,
@@ -146,6 +148,9 @@ func (c config) validate() error {
 	if c.Warmup < 0 || c.Warmup > maxDuration {
 		errs = append(errs, fmt.Errorf("-warmup %s: want 0 to %s", c.Warmup, maxDuration))
 	}
+	if err := checkWriteTimeout(c.WriteTimeout); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Rounds < 1 || c.Rounds > maxRounds {
 		errs = append(errs, fmt.Errorf("-rounds %d: want 1 to %d", c.Rounds, maxRounds))
 	}
@@ -205,4 +210,13 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkWriteTimeout refuses a negative -write-timeout, which would fail
+// every write, and one past a Lambda function's whole timeout.
+func checkWriteTimeout(d time.Duration) error {
+	if d < 0 || d > api.LambdaTimeout {
+		return fmt.Errorf("-write-timeout %s: want 0 (the cloud's bound) to %s (a Lambda function's timeout)", d, api.LambdaTimeout)
+	}
+	return nil
 }

@@ -137,6 +137,8 @@ func TestParseEndpoints(t *testing.T) {
 		{"too long", []string{"-duration", "1h"}, "-duration 1h0m0s"},
 		{"too many requests", []string{"-requests", "2000000"}, "-requests 2000000"},
 		{"negative warm-up", []string{"-warmup", "-1s"}, "-warmup"},
+		{"negative write timeout", []string{"-write-timeout", "-1s"}, "-write-timeout"},
+		{"write timeout past the Lambda timeout", []string{"-write-timeout", "11s"}, "-write-timeout"},
 		{"no rounds", []string{"-rounds", "0"}, "-rounds 0"},
 		{"unknown endpoint", []string{"-endpoints", "hello,scan"}, `unknown endpoint "scan"`},
 		{"endpoint twice", []string{"-endpoints", "hello,hello"}, `"hello" twice`},
