@@ -98,12 +98,15 @@ func (g *gatewayServer) start() error {
 type gateways struct {
 	stage string
 	// life bounds the authorizers' key refresh: the stack's, not Start's.
-	life   context.Context
-	auth   gateway.CognitoOptions
-	routes []api.Route
-	docs   http.Handler
-	logger *slog.Logger
-	failed func(error)
+	life context.Context
+	auth gateway.CognitoOptions
+	// issuers, when set, replace auth: every issuer is trusted, each with
+	// its own keys (identity.go, AuthorizerLambda).
+	issuers []gateway.CognitoOptions
+	routes  []api.Route
+	docs    http.Handler
+	logger  *slog.Logger
+	failed  func(error)
 
 	servers []*gatewayServer
 
@@ -124,6 +127,7 @@ type gatewaysOptions struct {
 	poolID   string
 	life     context.Context
 	auth     gateway.CognitoOptions
+	issuers  []gateway.CognitoOptions
 	throttle stackconfig.Throttle
 	// rateLimit is the per-IP rule in front of every gateway (nil: none).
 	rateLimit *waf.Limits
@@ -149,7 +153,7 @@ func openGateways(o gatewaysOptions) (*gateways, error) {
 		return nil, fmt.Errorf("localcloud: API docs: %w", err)
 	}
 	return &gateways{
-		stage: o.stage, life: o.life, auth: o.auth, routes: routes, docs: docs,
+		stage: o.stage, life: o.life, auth: o.auth, issuers: o.issuers, routes: routes, docs: docs,
 		logger: o.logger, failed: o.failed, throttle: o.throttle, rateLimit: o.rateLimit,
 	}, nil
 }
@@ -158,7 +162,7 @@ func openGateways(o gatewaysOptions) (*gateways, error) {
 func (g *gateways) add(region string, fns map[api.Function]gateway.LambdaFunc, l net.Listener) error {
 	// The authorizer refreshes its keys until the stack closes, not only
 	// while Start runs.
-	auth, err := gateway.NewCognitoAuthorizer(g.life, g.auth)
+	auth, err := g.newAuthorizer()
 	if err != nil {
 		return fmt.Errorf("localcloud: authorizer for %s: %w", region, err)
 	}
@@ -246,4 +250,13 @@ func (s *Stack) SetThrottle(t stackconfig.Throttle) {
 	for _, th := range s.gateways.throttlers {
 		th.SetLimits(t)
 	}
+}
+
+// newAuthorizer returns a region's authorizer: the Cognito authorizer of
+// the pool's issuer, or one trusting each of g.issuers.
+func (g *gateways) newAuthorizer() (gateway.Authorizer, error) {
+	if len(g.issuers) > 0 {
+		return gateway.NewIssuerAuthorizer(g.life, g.issuers)
+	}
+	return gateway.NewCognitoAuthorizer(g.life, g.auth)
 }

@@ -54,6 +54,13 @@ type Info struct {
 	// is open. Where it is false, SignUp is refused as Cognito refuses it
 	// and users are made with AdminCreateUser (the demo users always are).
 	SelfSignUp bool
+	// IdentityReplicaRegion and IdentityReplicaEndpoint are the user
+	// pool's secondary replica (Options.IdentityReplicaRegion): sign in
+	// there when the home region's endpoint does not answer. Empty without
+	// one. IdentityAuthorizer is how the gateways accept its tokens.
+	IdentityReplicaRegion   string
+	IdentityReplicaEndpoint string
+	IdentityAuthorizer      string
 }
 
 // DocsURL returns the address of the API's documentation page on the

@@ -10,7 +10,8 @@ func (i Info) lockState() datalock.State {
 		Stack: i.Stack, HomeRegion: i.HomeRegion, Gateways: map[string]string{},
 		CognitoEndpoint: i.CognitoEndpoint, DynamoDBEndpoint: i.DynamoDBEndpoint,
 		UserPoolID: i.UserPoolID, UserPoolClientID: i.UserPoolClientID,
-		StatusURL: i.StatusURL,
+		StatusURL: i.StatusURL, IdentityReplicaRegion: i.IdentityReplicaRegion,
+		IdentityReplicaEndpoint: i.IdentityReplicaEndpoint,
 	}
 	for _, r := range i.Regions {
 		st.Gateways[r.Name] = r.URL

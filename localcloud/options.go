@@ -63,6 +63,18 @@ type Options struct {
 	CrossRegionRTT Distances
 	// WriteTimeout bounds each write; 0 means DefaultWriteTimeout.
 	WriteTimeout time.Duration
+	// IdentityReplicaRegion, when set, gives the user pool a secondary
+	// replica in that region (a region of the stack other than home), as
+	// hush:identityReplicaRegion does in the cloud: its own cognito-local,
+	// following the primary's directory after IdentityReplicaDelay, and
+	// INACTIVE until ActivateIdentityReplica.
+	IdentityReplicaRegion string
+	// IdentityReplicaDelay is how long the directory takes to reach the
+	// replica; 0 means cognitolocal.DefaultReplicaDelay.
+	IdentityReplicaDelay time.Duration
+	// IdentityAuthorizer is how the gateways accept the replicas' tokens:
+	// AuthorizerCognito (the default with a replica) or AuthorizerLambda.
+	IdentityAuthorizer string
 }
 
 // FrontDoorOptions configure the front door's health checks.

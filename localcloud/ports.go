@@ -22,8 +22,11 @@ const (
 	maxRegions         = 10
 	offsetDynamoDB     = 10
 	offsetCognitoLocal = 11
-	OffsetFrontDoor    = 30
-	OffsetStatusPage   = 41
+	// The user pool's replica and the multi-Region issuer (identity.go).
+	offsetCognitoReplica = 12
+	offsetIssuer         = 13
+	OffsetFrontDoor      = 30
+	OffsetStatusPage     = 41
 )
 
 // ports hands out the stack's ports: base plus each part's offset, or 0
@@ -40,6 +43,8 @@ func (p ports) at(offset int) int {
 func (p ports) gateway(i int) int   { return p.at(i) }
 func (p ports) dynamoDB() int       { return p.at(offsetDynamoDB) }
 func (p ports) cognito() int        { return p.at(offsetCognitoLocal) }
+func (p ports) cognitoReplica() int { return p.at(offsetCognitoReplica) }
+func (p ports) issuer() int         { return p.at(offsetIssuer) }
 func (p ports) frontDoor(i int) int { return p.at(OffsetFrontDoor + i) }
 func (p ports) statusPage() int     { return p.at(OffsetStatusPage) }
 

@@ -36,6 +36,8 @@ type settings struct {
 	// selfSignUp is hush:selfSignUp from Pulumi.<stack>.yaml; false for a
 	// stack without a file (sign-up closed, as an unset key means).
 	selfSignUp bool
+	// identity is the user pool's replica (identity.go); nil without one.
+	identity *identity
 }
 
 // resolveSettings applies the defaults of opts and reads the rest from
@@ -66,6 +68,9 @@ func resolveSettings(ctx context.Context, opts Options) (settings, error) {
 	set.opts, set.root, set.ports = opts, root, ports{base: opts.BasePort}
 	set.name = stackconfig.ResourceName(opts.Stack)
 	set.writeTimeout = cmp.Or(opts.WriteTimeout, DefaultWriteTimeout)
+	if set.identity, err = resolveIdentity(opts, set.regions); err != nil {
+		return settings{}, err
+	}
 	return set, nil
 }
 

@@ -40,9 +40,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		{"", openDataDirStep},
 		{"", takePortsStep},
 		{"starting DynamoDB Local", openDynamoDBStep},
+		{"", openIssuerStep},
 		{"starting cognito-local", openCognitoStep},
 		{"creating table " + set.name + " with a replica per region", openGlobalTableStep},
 		{"creating user pool " + set.name, openUserPoolStep},
+		{identityStepName(set), openIdentityReplicaStep},
 		{"", openFunctionsStep},
 		{"", func(ctx context.Context, s *Stack) error { return openGatewaysStep(ctx, s, progress) }},
 		{"starting the front door and the status page", openEdgeStep},
@@ -124,7 +126,7 @@ func openCognitoStep(ctx context.Context, s *Stack) error {
 	}
 	c, err := cognitolocal.Start(ctx, cognitolocal.Options{
 		Dir: s.data.cognito(), Port: s.set.ports.cognito(), ModuleRoot: s.set.root, Log: log, Secret: s.data.secret,
-		SelfSignUp: s.set.selfSignUp,
+		SelfSignUp: s.set.selfSignUp, IssuerDomain: s.cognitoIssuerDomain(), Wrap: s.wrapCognito,
 	})
 	if err != nil {
 		return fmt.Errorf("localcloud: %w", err)
@@ -184,6 +186,7 @@ func openGatewaysStep(ctx context.Context, s *Stack, progress io.Writer) error {
 	g, err := openGateways(gatewaysOptions{
 		stage: s.info.Stack, root: s.set.root, poolID: s.info.UserPoolID, life: s.life.ctx,
 		auth:     gateway.CognitoOptions{Issuer: s.info.Issuer, JWKSURL: s.info.JWKSURL, ClientID: s.info.UserPoolClientID},
+		issuers:  s.identityIssuers(),
 		throttle: s.set.throttle, rateLimit: s.set.opts.RateLimit, logger: s.data.logger, failed: s.life.fail,
 	})
 	if err != nil {

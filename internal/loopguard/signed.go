@@ -34,9 +34,16 @@ func ProxyWith(target *url.URL, opts ProxyOptions) http.Handler {
 			}
 		},
 	}
-	var next http.Handler = rp
+	return GuardWith(rp, opts)
+}
+
+// GuardWith returns next behind the guard and the signature check of
+// opts (its Upstream is not used): for an emulator whose requests pass
+// through more than a plain proxy, such as a replica that refuses some
+// operations itself or one whose process is replaced while it serves.
+func GuardWith(next http.Handler, opts ProxyOptions) http.Handler {
 	if opts.Secret != "" {
-		next = signed(rp, opts.Secret, opts.Anonymous)
+		next = signed(next, opts.Secret, opts.Anonymous)
 	}
 	return Handler(next)
 }
@@ -61,4 +68,17 @@ func signed(next http.Handler, secret string, anonymous func(*http.Request) bool
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// ReverseProxy returns an unguarded reverse proxy to the emulator target
+// names at each request, so the process behind can be replaced while the
+// guard serves (put it behind GuardWith). The Host header is passed on as
+// in Proxy.
+func ReverseProxy(target func() *url.URL) http.Handler {
+	return &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target())
+			pr.Out.Host = pr.In.Host
+		},
+	}
 }

@@ -60,6 +60,14 @@ type Options struct {
 	// administrators create users. It applies to every pool of the server;
 	// the local stack has one.
 	SelfSignUp bool
+	// IssuerDomain is what the pool's tokens name as their issuer, before
+	// the pool ID; empty means Endpoint. Two servers given the same one
+	// stand for the replicas of a pool with Cognito's multi-Region issuer.
+	IssuerDomain string
+	// Wrap, when set, wraps what the guard passes on (after the browser
+	// and signature checks): the replica set answers its own operations
+	// there (ReplicaSet.Handler).
+	Wrap func(http.Handler) http.Handler
 }
 
 // Server is a running cognito-local.
@@ -69,8 +77,10 @@ type Server struct {
 	// Port is the port clients use at 127.0.0.1, the guard's.
 	Port   int
 	proc   *child.Process
-	guard  *http.Server
+	guard  *guardServer
 	secret string
+	// issuerDomain is Options.IssuerDomain, else Endpoint.
+	issuerDomain string
 }
 
 // Check reports what is missing to run cognito-local from the module at
@@ -113,24 +123,52 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	if err := writeConfig(opts.Dir, endpoint); err != nil {
+	issuerDomain := cmp.Or(opts.IssuerDomain, endpoint)
+	if err := writeConfig(opts.Dir, issuerDomain); err != nil {
 		return nil, err
 	}
-	inner, err := child.FreePort()
+	proc, innerURL, err := launch(ctx, node, entry, opts.Dir, opts.Log, opts.StartTimeout)
 	if err != nil {
+		return nil, err
+	}
+	l, err := loopguard.Listen(port)
+	if err != nil {
+		_ = proc.Stop(2 * time.Second)
 		return nil, fmt.Errorf("cognito-local: %w", err)
 	}
-	innerURL := &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(inner))}
+	next := loopguard.ReverseProxy(func() *url.URL { return innerURL })
+	if opts.Wrap != nil {
+		next = opts.Wrap(next)
+	}
+	handler := loopguard.GuardWith(next, loopguard.ProxyOptions{Secret: opts.Secret, Anonymous: Anonymous})
+	if !opts.SelfSignUp {
+		handler = refuseSignUp(handler)
+	}
+	guard := &guardServer{name: "cognito-local", addr: l.Addr().String(), handler: handler}
+	guard.serve(l)
+	return &Server{
+		Endpoint: endpoint, Port: port, proc: proc, guard: guard,
+		secret: cmp.Or(opts.Secret, "local"), issuerDomain: issuerDomain,
+	}, nil
+}
 
+// launch starts cognito-local with dir as its working directory, on a
+// loopback port that nothing advertises, and waits until it answers;
+// timeout zero means 30s.
+func launch(ctx context.Context, node, entry, dir string, log io.Writer, timeout time.Duration) (*child.Process, *url.URL, error) {
+	inner, err := child.FreePort()
+	if err != nil {
+		return nil, nil, fmt.Errorf("cognito-local: %w", err)
+	}
+	innerURL := &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(inner))}
 	// Not CommandContext: ctx bounds the start-up only; the server runs until Close.
 	cmd := exec.Command(node, entry) //nolint:noctx // see above
-	cmd.Dir = opts.Dir
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(inner))
-	proc, err := child.Start("cognito-local", cmd, opts.Log)
+	proc, err := child.Start("cognito-local", cmd, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	timeout := opts.StartTimeout
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
@@ -139,36 +177,23 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := proc.WaitHTTP(wctx, innerURL.String()+"/"); err != nil {
 		// The start-up error says more than a failure to stop would.
 		_ = proc.Stop(2 * time.Second)
-		return nil, err
+		return nil, nil, err
 	}
-	l, err := loopguard.Listen(port)
-	if err != nil {
-		_ = proc.Stop(2 * time.Second)
-		return nil, fmt.Errorf("cognito-local: %w", err)
-	}
-	handler := loopguard.ProxyWith(innerURL, loopguard.ProxyOptions{Secret: opts.Secret, Anonymous: Anonymous})
-	if !opts.SelfSignUp {
-		handler = refuseSignUp(handler)
-	}
-	guard := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	go func() { _ = guard.Serve(l) }() // Close ends it
-	return &Server{Endpoint: endpoint, Port: port, proc: proc, guard: guard, secret: cmp.Or(opts.Secret, "local")}, nil
+	return proc, innerURL, nil
 }
 
 // writeConfig writes .cognito/config.json. Users pick a username (e-mail is
 // only an alias), which cognito-local's default of e-mail usernames would
-// refuse; the issuer is pinned to the address clients use.
-func writeConfig(dir, endpoint string) error {
+// refuse; the issuer is pinned to issuerDomain, the address clients use
+// unless the pool has a multi-Region issuer.
+func writeConfig(dir, issuerDomain string) error {
 	cfgDir := filepath.Join(dir, ".cognito")
 	if err := os.MkdirAll(cfgDir, 0o700); err != nil {
 		return fmt.Errorf("cognito-local: create data dir: %w", err)
 	}
 	cfg := map[string]any{
 		"UserPoolDefaults": map[string]any{"UsernameAttributes": []string{}},
-		"TokenConfig":      map[string]any{"IssuerDomain": endpoint},
+		"TokenConfig":      map[string]any{"IssuerDomain": issuerDomain},
 	}
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -199,7 +224,7 @@ func checkNodeVersion(ctx context.Context, node string) error {
 }
 
 // Issuer returns the iss claim of the pool's tokens.
-func (s *Server) Issuer(poolID string) string { return s.Endpoint + "/" + poolID }
+func (s *Server) Issuer(poolID string) string { return s.issuerDomain + "/" + poolID }
 
 // JWKSURL returns where the pool's signing keys are served.
 func (s *Server) JWKSURL(poolID string) string {
@@ -220,7 +245,7 @@ func (s *Server) Close() error {
 	if s == nil || s.proc == nil {
 		return errors.New("cognito-local: not started")
 	}
-	_ = s.guard.Close() // its error would only say it was closed already
+	s.guard.close()
 	if err := s.proc.Stop(5 * time.Second); err != nil {
 		return fmt.Errorf("cognito-local: %w", err)
 	}

@@ -35,6 +35,11 @@ type State struct {
 	UserPoolClientID string            `json:"userPoolClientId,omitempty"`
 	// StatusURL is the status page, beside which the drill controls sit.
 	StatusURL string `json:"statusUrl,omitempty"`
+	// IdentityReplicaRegion and IdentityReplicaEndpoint are the user
+	// pool's secondary replica, where clients sign in when the home
+	// region's Cognito does not answer; empty without one.
+	IdentityReplicaRegion   string `json:"identityReplicaRegion,omitempty"`
+	IdentityReplicaEndpoint string `json:"identityReplicaEndpoint,omitempty"`
 }
 
 // Lock is a held lock on a data directory.
