@@ -26,7 +26,7 @@ const consoleHelp = `Commands (type them here, then Enter):
   write-region REGION  move the write region (stop writes and let replication drain first)
   links                replication backlog, lag and changes applied per second of every link
   status               the above, plus the network and the write region
-`
+` + identityHelp
 
 // shorthands are the console's short words for a fault broken or
 // restored: "cut R" is "break cutoff R".
@@ -90,6 +90,8 @@ func command(ctx context.Context, s *localcloud.Stack, f []string, out io.Writer
 		}
 		fmt.Fprintf(out, "%s is the write region\n", f[1])
 		return nil
+	case "identity":
+		return identityCommand(ctx, s, f[1:], out)
 	case "links":
 		printLinks(out, s.ReplicationLinks())
 		return nil

@@ -139,6 +139,8 @@ func parseServe(args []string, stderr io.Writer) (localcloud.Options, error) {
 	var rtt localcloud.Distances
 	fs.Var(&rtt, "cross-region-rtt", "round trip added to every call from one region to another, such as a write routed to the write region, plus TCP and TLS handshakes (2 round trips) on a new connection: table (the front door's figures, default), 0.5x (the table scaled), 20ms (every pair), 0 (none)")
 	writeTimeout := fs.Duration("write-timeout", localcloud.DefaultWriteTimeout, "bound of one write, retries included; 1.8s is the Lambda functions' bound")
+	identityReplica := fs.String("identity-replica", "", "give the user pool a secondary replica in this region of the stack (not home), as hush:identityReplicaRegion does; it starts INACTIVE: the console's `identity activate` makes it serve")
+	identityAuthorizer := fs.String("identity-authorizer", "", "how the gateways accept the replica's tokens: cognito (the multi-Region issuer, default) or lambda (each replica's own keys)")
 	if err := fs.Parse(args); err != nil {
 		return localcloud.Options{}, err
 	}
@@ -151,6 +153,7 @@ func parseServe(args []string, stderr io.Writer) (localcloud.Options, error) {
 	opts := localcloud.Options{
 		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, FrontDoor: fdOpts,
 		WriteRegion: *writeRegion, ReplicationDelay: *delay, CrossRegionRTT: rtt, WriteTimeout: *writeTimeout,
+		IdentityReplicaRegion: *identityReplica, IdentityAuthorizer: *identityAuthorizer,
 	}
 	if *noThrottle {
 		opts.Throttle = &stackconfig.Throttle{}
@@ -181,6 +184,9 @@ func printSummary(w io.Writer, info localcloud.Info) {
 	fmt.Fprintf(tw, "  user pool\t%s\n", info.UserPoolID)
 	fmt.Fprintf(tw, "  app client\t%s\n", info.UserPoolClientID)
 	fmt.Fprintf(tw, "  cognito-local\t%s\n", info.CognitoEndpoint)
+	if info.IdentityReplicaEndpoint != "" {
+		fmt.Fprintf(tw, "  user pool replica\t%s in %s (INACTIVE until the console's `identity activate`; tokens: %s authorizer)\n", info.IdentityReplicaEndpoint, info.IdentityReplicaRegion, info.IdentityAuthorizer)
+	}
 	reach := "every interface"
 	if info.DynamoDBLoopbackOnly {
 		reach = "loopback only"

@@ -13,6 +13,7 @@ import (
 	"github.com/hush-scores/hush/internal/child"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
 	"github.com/hush-scores/hush/localcloud/datalock"
+	"github.com/hush-scores/hush/userpool/signin"
 )
 
 // runToken is `hush-local token`: it signs a user of a running local stack
@@ -64,8 +65,13 @@ Flags:
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
-	if err := checkLoopback(st.CognitoEndpoint); err != nil {
-		return fmt.Errorf("token: the lock file of %s names %w; it is not sent a password", dir, err)
+	for _, ep := range []string{st.CognitoEndpoint, st.IdentityReplicaEndpoint} {
+		if ep == "" {
+			continue
+		}
+		if err := checkLoopback(ep); err != nil {
+			return fmt.Errorf("token: the lock file of %s names %w; it is not sent a password", dir, err)
+		}
 	}
 	pw, err := tokenPassword(*password, *fromStdin, *user)
 	if err != nil {
@@ -80,11 +86,27 @@ Flags:
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	pool := cognitolocal.Pool{ID: st.UserPoolID, ClientID: st.UserPoolClientID}
-	token, err := cognitolocal.IDToken(ctx, cognitolocal.NewClient(st.CognitoEndpoint, st.HomeRegion), pool, *user, pw)
+	token, region, err := signInPool(st).IDToken(ctx, *user, pw)
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
+	if region != st.HomeRegion {
+		fmt.Fprintf(stderr, "token: the home region's Cognito (%s) did not answer; signed in at the user pool's replica in %s\n", st.HomeRegion, region)
+	}
 	fmt.Fprintln(stdout, token)
 	return nil
+}
+
+// signInPool is the running stack's user pool: the home region's endpoint,
+// then the replica's when the stack has one (signin tries them in order).
+func signInPool(st datalock.State) signin.Pool {
+	p := signin.Pool{ClientID: st.UserPoolClientID, Endpoints: []signin.Endpoint{
+		{Region: st.HomeRegion, Client: cognitolocal.NewClient(st.CognitoEndpoint, st.HomeRegion)},
+	}}
+	if st.IdentityReplicaEndpoint != "" {
+		p.Endpoints = append(p.Endpoints, signin.Endpoint{
+			Region: st.IdentityReplicaRegion, Client: cognitolocal.NewClient(st.IdentityReplicaEndpoint, st.IdentityReplicaRegion),
+		})
+	}
+	return p
 }
