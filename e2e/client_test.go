@@ -155,8 +155,8 @@ var cognitoMessages atomic.Int64
 // signUp registers name through the public SignUp call, which sends a
 // confirmation message.
 func signUp(ctx context.Context, name, pw string) error {
-	_, err := cognito.SignUp(ctx, &cip.SignUpInput{
-		ClientId: aws.String(tgt.ClientID), Username: aws.String(name), Password: aws.String(pw),
+	_, _, err := identityPool.SignUp(ctx, cip.SignUpInput{
+		Username: aws.String(name), Password: aws.String(pw),
 		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String(email(name))}},
 	})
 	if err == nil {
@@ -192,12 +192,12 @@ func adminCreateUser(ctx context.Context, poolID, name, pw string) error {
 	return nil
 }
 
-// signIn runs USER_PASSWORD_AUTH and returns the whole answer.
+// signIn runs USER_PASSWORD_AUTH at the home region's Cognito, or at the
+// user pool's replica when home does not answer, and returns the whole
+// answer.
 func signIn(ctx context.Context, name, pw string) (*cip.InitiateAuthOutput, error) {
-	return cognito.InitiateAuth(ctx, &cip.InitiateAuthInput{
-		ClientId: aws.String(tgt.ClientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
-		AuthParameters: map[string]string{"USERNAME": name, "PASSWORD": pw},
-	})
+	out, _, err := identityPool.Password(ctx, name, pw)
+	return out, err
 }
 
 // newUser creates a confirmed user without sending a message, and signs

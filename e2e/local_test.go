@@ -36,19 +36,24 @@ func startLocal(ctx context.Context) (target, *localcloud.Stack, error) {
 	if err != nil {
 		return target{}, nil, fmt.Errorf("start a local stack (set HUSH_APIGW_URL or HUSH_STACK_OUTPUTS to test a deployed one): %w", err)
 	}
-	info := s.Info()
+	return localTarget(s.Info(), "a local prod stack"), s, nil
+}
+
+// localTarget is the target of a local stack.
+func localTarget(info localcloud.Info, source string) target {
 	t := target{
 		URLs: map[string]string{}, Home: info.HomeRegion, PoolID: info.UserPoolID, ClientID: info.UserPoolClientID,
-		CognitoEndpoint: info.CognitoEndpoint, Source: "a local prod stack",
+		CognitoEndpoint: info.CognitoEndpoint, Source: source,
 		DynamoDBEndpoint: info.DynamoDBEndpoint, Table: info.Table, Secret: info.Secret,
-		// The stack read hush:selfSignUp from Pulumi.prod.yaml (package
+		// The stack read hush:selfSignUp from Pulumi.<stack>.yaml (package
 		// stackconfig) and its cognito-local applies it.
-		SelfSignUp: info.SelfSignUp, signUpKnown: "hush:selfSignUp in Pulumi.prod.yaml",
+		SelfSignUp: info.SelfSignUp, signUpKnown: "hush:selfSignUp in Pulumi." + info.Stack + ".yaml",
+		IdentityReplicaRegion: info.IdentityReplicaRegion, IdentityReplicaEndpoint: info.IdentityReplicaEndpoint,
 	}
 	for _, r := range info.Regions {
 		t.URLs[r.Name] = r.URL
 	}
-	return t, s, nil
+	return t
 }
 
 // requireLocal returns the local stack the suite started. Tests that stop

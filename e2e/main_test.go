@@ -72,6 +72,11 @@ type target struct {
 	SelfSignUp bool
 	// signUpKnown says where SelfSignUp came from; empty until known.
 	signUpKnown string
+	// IdentityReplicaRegion is the user pool's secondary replica, where
+	// the suite signs in when the home region's Cognito does not answer;
+	// IdentityReplicaEndpoint overrides its endpoint (cognito-local).
+	IdentityReplicaRegion   string
+	IdentityReplicaEndpoint string
 }
 
 // regions returns the regions in a stable order, home first.
@@ -121,6 +126,10 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
+	if identityPool, err = newIdentityPool(ctx, tgt, cognito); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	signUpFrom, err := learnSelfSignUp(ctx, &tgt)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
@@ -163,6 +172,8 @@ func chooseTarget(ctx context.Context) (target, *localcloud.Stack, error) {
 			ClientID:        os.Getenv("HUSH_USER_POOL_CLIENT_ID"),
 			CognitoEndpoint: os.Getenv("HUSH_COGNITO_ENDPOINT"),
 			Source:          "HUSH_APIGW_URL " + url,
+			// The user pool's replica (hush:identityReplicaRegion), if any.
+			IdentityReplicaRegion: os.Getenv("HUSH_IDENTITY_REPLICA_REGION"),
 		}
 		if t.Home == "" || t.PoolID == "" || t.ClientID == "" {
 			return target{}, nil, errors.New("HUSH_APIGW_URL is set, so HUSH_AWS_REGION, HUSH_USER_POOL_ID and HUSH_USER_POOL_CLIENT_ID must be set too")
@@ -192,6 +203,9 @@ type outputs struct {
 	// SelfSignUp is the stack's hush:selfSignUp; nil in the outputs of a
 	// stack deployed before the output existed.
 	SelfSignUp *bool `json:"selfSignUp"`
+	// IdentityReplicaRegion is the user pool's replica region; empty for a
+	// stack without one.
+	IdentityReplicaRegion string `json:"identityReplicaRegion"`
 }
 
 func readOutputs(path string) (target, error) {
@@ -206,6 +220,7 @@ func readOutputs(path string) (target, error) {
 	t := target{
 		URLs: map[string]string{}, Home: o.HomeRegion, PoolID: o.UserPoolID, ClientID: o.UserPoolClientID,
 		CognitoEndpoint: os.Getenv("HUSH_COGNITO_ENDPOINT"), Source: "stack outputs " + path,
+		IdentityReplicaRegion: o.IdentityReplicaRegion,
 	}
 	maps.Copy(t.URLs, o.APIURLs)
 	if o.SelfSignUp != nil {
