@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hush-scores/hush/internal/child"
@@ -67,10 +68,13 @@ type Server struct {
 	// Endpoint is the base URL to give the Cognito client as its endpoint.
 	Endpoint string
 	// Port is the port clients use at 127.0.0.1, the guard's.
-	Port   int
-	proc   *child.Process
-	guard  *http.Server
-	secret string
+	Port    int
+	proc    *child.Process
+	handler http.Handler
+	secret  string
+
+	mu    sync.Mutex
+	guard *http.Server // nil while dark
 }
 
 // Check reports what is missing to run cognito-local from the module at
@@ -150,12 +154,52 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if !opts.SelfSignUp {
 		handler = refuseSignUp(handler)
 	}
-	guard := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
+	s := &Server{Endpoint: endpoint, Port: port, proc: proc, handler: handler, secret: cmp.Or(opts.Secret, "local")}
+	s.serve(l)
+	return s, nil
+}
+
+// serve answers on l through the guard; Close or Darken ends it.
+func (s *Server) serve(l net.Listener) {
+	guard := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	s.mu.Lock()
+	s.guard = guard
+	s.mu.Unlock()
+	go func() { _ = guard.Serve(l) }()
+}
+
+// Darken stops answering on the advertised port: connections are refused,
+// as a region's Cognito is unreachable while the region is lost. The
+// server and its data stay. Darkening a dark server does nothing.
+func (s *Server) Darken() error {
+	s.mu.Lock()
+	guard := s.guard
+	s.guard = nil
+	s.mu.Unlock()
+	if guard == nil {
+		return nil
 	}
-	go func() { _ = guard.Serve(l) }() // Close ends it
-	return &Server{Endpoint: endpoint, Port: port, proc: proc, guard: guard, secret: cmp.Or(opts.Secret, "local")}, nil
+	if err := guard.Close(); err != nil {
+		return fmt.Errorf("cognito-local: stop answering on port %d: %w", s.Port, err)
+	}
+	return nil
+}
+
+// Light answers on the advertised port again, with everything the server
+// held. Lighting a server that answers does nothing.
+func (s *Server) Light() error {
+	s.mu.Lock()
+	dark := s.guard == nil
+	s.mu.Unlock()
+	if !dark {
+		return nil
+	}
+	l, err := loopguard.Listen(s.Port)
+	if err != nil {
+		return fmt.Errorf("cognito-local: answer on port %d again: %w", s.Port, err)
+	}
+	s.serve(l)
+	return nil
 }
 
 // writeConfig writes .cognito/config.json. Users pick a username (e-mail is
@@ -220,7 +264,7 @@ func (s *Server) Close() error {
 	if s == nil || s.proc == nil {
 		return errors.New("cognito-local: not started")
 	}
-	_ = s.guard.Close() // its error would only say it was closed already
+	_ = s.Darken() // its error would only say it was closed already
 	if err := s.proc.Stop(5 * time.Second); err != nil {
 		return fmt.Errorf("cognito-local: %w", err)
 	}

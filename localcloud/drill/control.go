@@ -37,10 +37,17 @@ const (
 	// Invert inverts the region's health check, as hush:failoverDrill does
 	// in the cloud: the region leaves the rotation without being broken.
 	Invert Fault = "invert"
+	// Lose loses the region: it goes dark at once, its gateway (connections
+	// refused), its replica (every call refused, its own region's too), its
+	// network (cross-region calls and replication into and out of it stop)
+	// and, in the home region, the user pool. Restoring it brings it back
+	// with whatever it held; replication delivers what was pending both
+	// ways.
+	Lose Fault = "lose"
 )
 
 // Faults lists every fault, in the order the CLI documents them.
-func Faults() []Fault { return []Fault{Gateway, Replica, CutOff, Invert} }
+func Faults() []Fault { return []Fault{Gateway, Replica, CutOff, Invert, Lose} }
 
 // ParseFault returns the fault named s.
 func ParseFault(s string) (Fault, error) {

@@ -118,6 +118,9 @@ func (s *fakeStack) set(f Fault, region string, on bool) error {
 		return s.fd.SetInverted(region, on)
 	case CutOff:
 		// Nothing the front door sees: the region's gateway still answers.
+	case Lose:
+		// What the front door sees of a lost region: its gateway refuses.
+		r.down.Store(on)
 	}
 	return nil
 }
@@ -137,6 +140,7 @@ func TestDrills(t *testing.T) {
 		{Gateway, true},
 		{Replica, true},
 		{Invert, false}, // the region is not broken: nothing fails
+		{Lose, true},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.fault), func(t *testing.T) {
@@ -257,8 +261,10 @@ func TestControlEndpoints(t *testing.T) {
 	}{
 		{"break", FaultPath, "application/json", `{"fault":"invert","region":"eu-west-1"}`, 204, ""},
 		{"restore", FaultPath, "application/json; charset=utf-8", `{"fault":"invert","region":"eu-west-1","restore":true}`, 204, ""},
+		{"lose", FaultPath, "application/json", `{"fault":"lose","region":"eu-west-1"}`, 204, ""},
+		{"restore the lost region", FaultPath, "application/json", `{"fault":"lose","region":"eu-west-1","restore":true}`, 204, ""},
 		{"form posts are refused", FaultPath, "application/x-www-form-urlencoded", `fault=invert&region=eu-west-1`, 415, "application/json"},
-		{"unknown fault", FaultPath, "application/json", `{"fault":"melt","region":"eu-west-1"}`, 400, "gateway, replica, cutoff, invert"},
+		{"unknown fault", FaultPath, "application/json", `{"fault":"melt","region":"eu-west-1"}`, 400, "gateway, replica, cutoff, invert, lose"},
 		{"no region", FaultPath, "application/json", `{"fault":"gateway"}`, 400, "a region of the stack"},
 		{"unknown field", FaultPath, "application/json", `{"fault":"gateway","region":"eu-west-1","x":1}`, 400, "not the JSON object"},
 		{"not JSON", FaultPath, "application/json", `{`, 400, "not the JSON object"},
@@ -294,4 +300,35 @@ func closedAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+func TestParseFault(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     Fault
+		wantErr  string
+	}{
+		{"gateway", "gateway", Gateway, ""},
+		{"replica", "replica", Replica, ""},
+		{"cutoff", "cutoff", CutOff, ""},
+		{"invert", "invert", Invert, ""},
+		{"lose", "lose", Lose, ""},
+		{"unknown", "melt", "", `unknown fault "melt"; want one of gateway, replica, cutoff, invert, lose`},
+		{"case matters", "Lose", "", `unknown fault "Lose"`},
+		{"empty", "", "", `unknown fault ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseFault(tt.in)
+			if got != tt.want {
+				t.Errorf("ParseFault(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("ParseFault(%q): %v, want no error", tt.in, err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("ParseFault(%q): %v, want an error containing %q", tt.in, err, tt.wantErr)
+			}
+		})
+	}
 }
