@@ -12,6 +12,10 @@ type Pending struct {
 	Keys map[string]string
 	// Deleted is set when the change deletes the item.
 	Deleted bool
+	// Values are the item's top-level string and number attributes as the
+	// change leaves them (nil when it deletes the item): enough to tell
+	// which of several writes of the item is the one waiting.
+	Values map[string]string
 	// Seen is when the source's reader saw the change (for changes of one
 	// item coalesced while they waited, the first of them).
 	Seen time.Time
@@ -36,7 +40,11 @@ func (r *Replicator) Pending(from, to string) []Pending {
 			continue
 		}
 		seen[e.Key] = true
-		out = append(out, Pending{Keys: e.Keys.text(), Deleted: e.Image == nil, Seen: e.Seen})
+		p := Pending{Keys: e.Keys.text(), Deleted: e.Image == nil, Seen: e.Seen}
+		if e.Image != nil {
+			p.Values = e.Image.scalars()
+		}
+		out = append(out, p)
 	}
 	return out
 }
@@ -52,6 +60,20 @@ func (it item) text() map[string]string {
 			out[name] = *v.N
 		default:
 			out[name] = base64.StdEncoding.EncodeToString(v.B)
+		}
+	}
+	return out
+}
+
+// scalars returns the string and number attributes of an item as text.
+func (it item) scalars() map[string]string {
+	out := map[string]string{}
+	for name, v := range it {
+		switch {
+		case v.S != nil:
+			out[name] = *v.S
+		case v.N != nil:
+			out[name] = *v.N
 		}
 	}
 	return out

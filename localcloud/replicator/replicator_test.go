@@ -393,8 +393,8 @@ func TestPendingListsWhatALostRegionHasNotDelivered(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if p := w.rep.Pending("eu-central-1", "us-east-1")[0]; p.Keys["PK"] != "T#lost" || p.Deleted || p.Seen.IsZero() {
-		t.Errorf("pending change = %+v, want the put of T#lost with the time it was seen", p)
+	if p := w.rep.Pending("eu-central-1", "us-east-1")[0]; p.Keys["PK"] != "T#lost" || p.Deleted || p.Seen.IsZero() || p.Values["score"] != "written just before the loss" || p.Values["n"] != "7" {
+		t.Errorf("pending change = %+v, want the put of T#lost with its values and the time it was seen", p)
 	}
 	if got := w.rep.Pending("eu-central-1", "eu-central-1"); got != nil {
 		t.Errorf("Pending of a region to itself = %v, want nil", got)
