@@ -87,3 +87,9 @@ func (s *Stack) Lost(region string) bool {
 func (s *Stack) PendingReplication(from, to string) []PendingChange {
 	return s.table.replicator.Pending(from, to)
 }
+
+// PendingReplication is Stack.PendingReplication, for the drill's control
+// endpoints (drill.PendingLister).
+func (f *Faults) PendingReplication(from, to string) []PendingChange {
+	return f.s.PendingReplication(from, to)
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hush-scores/hush/localcloud/frontdoor"
+	"github.com/hush-scores/hush/localcloud/replicator"
 	"github.com/hush-scores/hush/localcloud/statuspage"
 )
 
@@ -330,5 +331,30 @@ func TestParseFault(t *testing.T) {
 				t.Errorf("ParseFault(%q): %v, want an error containing %q", tt.in, err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func (s *fakeStack) PendingReplication(from, to string) []replicator.Pending {
+	if from == "eu-central-1" && to == "eu-west-1" {
+		return []replicator.Pending{{Keys: map[string]string{"PK": "TOURNAMENT#t", "SK": "MATCH#m1"}, Values: map[string]string{"score": "5,4,9"}}}
+	}
+	return nil
+}
+
+func TestPendingEndpoint(t *testing.T) {
+	s := newFakeStack(t)
+	c := &Client{BaseURL: s.url}
+	got, err := c.Pending(t.Context(), "eu-central-1", "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Keys["SK"] != "MATCH#m1" || got[0].Values["score"] != "5,4,9" {
+		t.Errorf("Pending = %+v, want the one change of MATCH#m1", got)
+	}
+	if got, err := c.Pending(t.Context(), "us-east-1", "eu-west-1"); err != nil || got == nil || len(got) != 0 {
+		t.Errorf("Pending of an idle link = %#v, %v; want an empty list", got, err)
+	}
+	if _, err := c.Pending(t.Context(), "", "eu-west-1"); err == nil || !strings.Contains(err.Error(), "400") {
+		t.Errorf("Pending without from: %v, want a 400", err)
 	}
 }
