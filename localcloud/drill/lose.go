@@ -204,16 +204,21 @@ func (d *loseDrill) say(format string, args ...any) {
 	fmt.Fprintf(d.out, "  t+%6.3fs  %s\n", time.Since(d.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
-// seeds are the matches the readers read.
-var seeds = []string{"seed-0", "seed-1", "seed-2", "seed-3"}
+// Seeds are the matches the lose drill's readers read, written before
+// the traffic starts.
+var Seeds = []string{"seed-0", "seed-1", "seed-2", "seed-3"}
+
+// GatewayWriteID is the match the lose drill writes through the returned
+// region's gateway.
+const GatewayWriteID = "through-the-returned-region"
 
 func (d *loseDrill) run(ctx context.Context) (err error) {
 	p := d.plan
-	tp := TrafficPlan{Near: d.near, Token: p.Token, Tournament: p.Tournament, Players: p.Players, Reads: seeds, Pace: p.Pace}
-	if err := Seed(ctx, tp, d.gateways[p.Region], seeds); err != nil {
+	tp := TrafficPlan{Near: d.near, Token: p.Token, Tournament: p.Tournament, Players: p.Players, Reads: Seeds, Pace: p.Pace}
+	if err := Seed(ctx, tp, d.gateways[p.Region], Seeds); err != nil {
 		return err
 	}
-	for _, id := range seeds {
+	for _, id := range Seeds {
 		for r, base := range d.gateways {
 			if err := d.until(ctx, "match "+id+" readable in "+r, func() bool {
 				return d.get(ctx, base, id).status == http.StatusOK
@@ -222,7 +227,7 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 			}
 		}
 	}
-	d.say("seeded %d matches, readable in every region", len(seeds))
+	d.say("seeded %d matches, readable in every region", len(Seeds))
 	if d.traffic, err = StartTraffic(ctx, tp); err != nil {
 		return err
 	}
@@ -504,7 +509,7 @@ func (d *loseDrill) gatewayWrite(ctx context.Context) error {
 	if len(tr.plan.Players) < 2 {
 		tr.plan.Players = []string{"ann", "bea", "cyd"}
 	}
-	const id = "through-the-returned-region"
+	const id = GatewayWriteID
 	score := "7,8"
 	var a reply
 	if err := d.until(ctx, "a write through the gateway of "+p.Region, func() bool {
