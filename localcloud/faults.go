@@ -21,6 +21,8 @@ import (
 //     refused until it is restored, its functions and replica untouched.
 //   - drill.Invert inverts a region's health check at the front door, as
 //     hush:failoverDrill does in the cloud.
+//   - drill.Lose loses a region: all of the above that a lost region is,
+//     at once (see lose.go), until it is restored with what it held.
 type Faults struct{ s *Stack }
 
 var _ drill.Breaker = (*Faults)(nil)
@@ -72,6 +74,8 @@ func (f *Faults) set(ctx context.Context, fault drill.Fault, region string, brok
 			return s.table.net.CutOff(region)
 		}
 		return s.table.net.Reconnect(region)
+	case drill.Lose:
+		return f.lose(ctx, region, broken)
 	}
 	return fmt.Errorf("localcloud: this local stack cannot %s a region", fault)
 }

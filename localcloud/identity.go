@@ -217,7 +217,10 @@ func (s *Stack) IdentityReplicaStatus() string {
 // longer reaches the secondary.
 func (s *Stack) SetCognitoDark(region string, dark bool) error {
 	if region == s.info.HomeRegion {
-		return s.cognito.SetDark(dark)
+		if dark {
+			return s.cognito.Darken()
+		}
+		return s.cognito.Light()
 	}
 	if id := s.set.identity; id != nil && region == id.region {
 		return id.replica.SetDark(dark)
@@ -301,4 +304,14 @@ func identityStepName(set settings) string {
 		return ""
 	}
 	return "starting the user pool's replica in " + set.identity.region + " (INACTIVE)"
+}
+
+// loseIdentityReplica darkens (or lights) the user pool's replica when
+// region is where it lives: a lost region's Cognito answers nothing,
+// whichever replica it holds.
+func (s *Stack) loseIdentityReplica(region string, lost bool) error {
+	if id := s.set.identity; id != nil && id.replica != nil && region == id.region {
+		return id.replica.SetDark(lost)
+	}
+	return nil
 }

@@ -55,6 +55,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 	}
 	go s.watch()
+	if err := s.writeStackOutput(); err != nil {
+		return nil, err
+	}
 	return s, s.data.record(s.info) // on error the deferred Close stops s
 }
 

@@ -19,8 +19,14 @@ const consoleHelp = `Commands (type them here, then Enter):
   break FAULT REGION   put REGION through FAULT, one of the faults of hush-local drill:
                        gateway (connections refused), replica (its table replica
                        refuses every call), cutoff (cross-region calls into and out
-                       of it hang), invert (its health check is inverted)
+                       of it hang), invert (its health check is inverted), lose (all
+                       of the region goes dark, see lose)
   restore FAULT REGION undo it
+  lose REGION          lose REGION at once: its gateway and replica refuse every
+                       connection, cross-region calls and replication into and out of
+                       it stop, and Cognito is dark when it is the home region
+  restore REGION       bring the lost REGION back with what it held; replication
+                       delivers what was pending both ways
   cut REGION           the same as break cutoff REGION; reconnect REGION restores it
   down REGION          the same as break replica REGION; up REGION restores it
   write-region REGION  move the write region (stop writes and let replication drain first)
@@ -33,6 +39,7 @@ const consoleHelp = `Commands (type them here, then Enter):
 var shorthands = map[string][2]string{
 	"cut": {"break", string(drill.CutOff)}, "reconnect": {"restore", string(drill.CutOff)},
 	"down": {"break", string(drill.Replica)}, "up": {"restore", string(drill.Replica)},
+	"lose": {"break", string(drill.Lose)},
 }
 
 // faultDone says what a fault did to a region, broken and restored.
@@ -41,6 +48,7 @@ var faultDone = map[drill.Fault][2]string{
 	drill.Replica: {"replica is down", "replica is up"},
 	drill.Gateway: {"gateway is stopped", "gateway is serving again"},
 	drill.Invert:  {"health check is inverted", "health check is no longer inverted"},
+	drill.Lose:    {"is lost: gateway, replica and network dark (and Cognito, in the home region)", "is back with what it held; replication delivers what was pending"},
 }
 
 // console reads drill commands from in until it ends or ctx does, and
@@ -98,7 +106,7 @@ func command(ctx context.Context, s *localcloud.Stack, f []string, out io.Writer
 	case "status":
 		fmt.Fprintf(out, "write region %s, replication delay %s\n", s.WriteRegion(), s.ReplicationDelay())
 		for _, st := range s.NetworkStates() {
-			fmt.Fprintf(out, "  %-16s cut off %-5v replica down %v\n", st.Region, st.CutOff, st.Down)
+			fmt.Fprintf(out, "  %-16s cut off %-5v replica down %-5v lost %v\n", st.Region, st.CutOff, st.Down, st.Lost)
 		}
 		printLinks(out, s.ReplicationLinks())
 		return nil
@@ -110,8 +118,12 @@ func command(ctx context.Context, s *localcloud.Stack, f []string, out io.Writer
 }
 
 // expand turns a shorthand ("cut R") into the command it stands for
-// ("break cutoff R"); other commands stay as they are.
+// ("break cutoff R"), and "restore R" into "restore lose R"; other
+// commands stay as they are.
 func expand(f []string) ([]string, error) {
+	if f[0] == "restore" && len(f) == 2 {
+		return []string{"restore", string(drill.Lose), f[1]}, nil
+	}
 	long, ok := shorthands[f[0]]
 	if !ok {
 		return f, nil

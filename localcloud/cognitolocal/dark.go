@@ -65,10 +65,14 @@ func (g *guardServer) dark() bool {
 
 func (g *guardServer) close() { _ = g.setDark(true) }
 
-// SetDark takes the server's endpoint away (dark) or brings it back, as a
-// drill does to the Cognito of a lost region: while dark, connections to
-// its port are refused; the data stays.
-func (s *Server) SetDark(dark bool) error { return s.guard.setDark(dark) }
+// Darken stops answering on the advertised port: connections are refused,
+// as a region's Cognito is unreachable while the region is lost. The
+// server and its data stay. Darkening a dark server does nothing.
+func (s *Server) Darken() error { return s.guard.setDark(true) }
 
-// Dark reports whether the server's endpoint is away (SetDark).
+// Light answers on the advertised port again, with everything the server
+// held. Lighting a server that answers does nothing.
+func (s *Server) Light() error { return s.guard.setDark(false) }
+
+// Dark reports whether the server's endpoint is away (Darken).
 func (s *Server) Dark() bool { return s.guard.dark() }

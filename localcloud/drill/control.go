@@ -13,10 +13,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/hush-scores/hush/localcloud/replicator"
 	"github.com/hush-scores/hush/localcloud/statuspage"
 )
 
@@ -37,10 +39,17 @@ const (
 	// Invert inverts the region's health check, as hush:failoverDrill does
 	// in the cloud: the region leaves the rotation without being broken.
 	Invert Fault = "invert"
+	// Lose loses the region: it goes dark at once, its gateway (connections
+	// refused), its replica (every call refused, its own region's too), its
+	// network (cross-region calls and replication into and out of it stop)
+	// and, in the home region, the user pool. Restoring it brings it back
+	// with whatever it held; replication delivers what was pending both
+	// ways.
+	Lose Fault = "lose"
 )
 
 // Faults lists every fault, in the order the CLI documents them.
-func Faults() []Fault { return []Fault{Gateway, Replica, CutOff, Invert} }
+func Faults() []Fault { return []Fault{Gateway, Replica, CutOff, Invert, Lose} }
 
 // ParseFault returns the fault named s.
 func ParseFault(s string) (Fault, error) {
@@ -73,7 +82,16 @@ type Breaker interface {
 const (
 	FaultPath       = "/drill/fault"
 	WriteRegionPath = "/drill/write-region"
+	// PendingPath lists what replication has not delivered from one region
+	// to another: GET PendingPath?from=REGION&to=REGION.
+	PendingPath = "/drill/pending"
 )
+
+// PendingLister is a stack that can say what replication has not
+// delivered yet; Handler serves PendingPath when its Breaker is one.
+type PendingLister interface {
+	PendingReplication(from, to string) []replicator.Pending
+}
 
 // FaultRequest is the body of POST FaultPath.
 type FaultRequest struct {
@@ -127,6 +145,17 @@ func Handler(b Breaker) http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+	if pl, ok := b.(PendingLister); ok {
+		mux.HandleFunc("GET "+PendingPath, func(w http.ResponseWriter, r *http.Request) {
+			from, to := r.URL.Query().Get("from"), r.URL.Query().Get("to")
+			if from == "" || to == "" {
+				fail(w, http.StatusBadRequest, errors.New("want ?from=REGION&to=REGION"))
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(append([]replicator.Pending{}, pl.PendingReplication(from, to)...))
+		})
+	}
 	return mux
 }
 
@@ -201,6 +230,30 @@ func (c *Client) Restore(ctx context.Context, fault Fault, region string) error 
 // SetWriteRegion moves the stack's write region.
 func (c *Client) SetWriteRegion(ctx context.Context, region string) error {
 	return c.post(ctx, WriteRegionPath, WriteRegionRequest{Region: region})
+}
+
+// Pending lists what replication has not delivered from one region to
+// another yet.
+func (c *Client) Pending(ctx context.Context, from, to string) ([]replicator.Pending, error) {
+	u := strings.TrimRight(c.BaseURL, "/") + PendingPath + "?" + url.Values{"from": {from}, "to": {to}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("drill: %w", err)
+	}
+	resp, err := c.http().Do(req) //nolint:gosec // G704: the developer's own local stack
+	if err != nil {
+		return nil, fmt.Errorf("drill: reach the stack at %s (is hush-local running there?): %w", c.BaseURL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("drill: %s answered %s: %s", PendingPath, resp.Status, strings.TrimSpace(string(raw)))
+	}
+	var out []replicator.Pending
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, fmt.Errorf("drill: %s: %w", PendingPath, err)
+	}
+	return out, nil
 }
 
 func (c *Client) post(ctx context.Context, path string, body any) error {

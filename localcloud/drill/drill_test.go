@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hush-scores/hush/localcloud/frontdoor"
+	"github.com/hush-scores/hush/localcloud/replicator"
 	"github.com/hush-scores/hush/localcloud/statuspage"
 )
 
@@ -118,6 +119,9 @@ func (s *fakeStack) set(f Fault, region string, on bool) error {
 		return s.fd.SetInverted(region, on)
 	case CutOff:
 		// Nothing the front door sees: the region's gateway still answers.
+	case Lose:
+		// What the front door sees of a lost region: its gateway refuses.
+		r.down.Store(on)
 	}
 	return nil
 }
@@ -137,6 +141,7 @@ func TestDrills(t *testing.T) {
 		{Gateway, true},
 		{Replica, true},
 		{Invert, false}, // the region is not broken: nothing fails
+		{Lose, true},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.fault), func(t *testing.T) {
@@ -257,8 +262,10 @@ func TestControlEndpoints(t *testing.T) {
 	}{
 		{"break", FaultPath, "application/json", `{"fault":"invert","region":"eu-west-1"}`, 204, ""},
 		{"restore", FaultPath, "application/json; charset=utf-8", `{"fault":"invert","region":"eu-west-1","restore":true}`, 204, ""},
+		{"lose", FaultPath, "application/json", `{"fault":"lose","region":"eu-west-1"}`, 204, ""},
+		{"restore the lost region", FaultPath, "application/json", `{"fault":"lose","region":"eu-west-1","restore":true}`, 204, ""},
 		{"form posts are refused", FaultPath, "application/x-www-form-urlencoded", `fault=invert&region=eu-west-1`, 415, "application/json"},
-		{"unknown fault", FaultPath, "application/json", `{"fault":"melt","region":"eu-west-1"}`, 400, "gateway, replica, cutoff, invert"},
+		{"unknown fault", FaultPath, "application/json", `{"fault":"melt","region":"eu-west-1"}`, 400, "gateway, replica, cutoff, invert, lose"},
 		{"no region", FaultPath, "application/json", `{"fault":"gateway"}`, 400, "a region of the stack"},
 		{"unknown field", FaultPath, "application/json", `{"fault":"gateway","region":"eu-west-1","x":1}`, 400, "not the JSON object"},
 		{"not JSON", FaultPath, "application/json", `{`, 400, "not the JSON object"},
@@ -294,4 +301,60 @@ func closedAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+func TestParseFault(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     Fault
+		wantErr  string
+	}{
+		{"gateway", "gateway", Gateway, ""},
+		{"replica", "replica", Replica, ""},
+		{"cutoff", "cutoff", CutOff, ""},
+		{"invert", "invert", Invert, ""},
+		{"lose", "lose", Lose, ""},
+		{"unknown", "melt", "", `unknown fault "melt"; want one of gateway, replica, cutoff, invert, lose`},
+		{"case matters", "Lose", "", `unknown fault "Lose"`},
+		{"empty", "", "", `unknown fault ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseFault(tt.in)
+			if got != tt.want {
+				t.Errorf("ParseFault(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("ParseFault(%q): %v, want no error", tt.in, err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("ParseFault(%q): %v, want an error containing %q", tt.in, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func (s *fakeStack) PendingReplication(from, to string) []replicator.Pending {
+	if from == "eu-central-1" && to == "eu-west-1" {
+		return []replicator.Pending{{Keys: map[string]string{"PK": "TOURNAMENT#t", "SK": "MATCH#m1"}, Values: map[string]string{"score": "5,4,9"}}}
+	}
+	return nil
+}
+
+func TestPendingEndpoint(t *testing.T) {
+	s := newFakeStack(t)
+	c := &Client{BaseURL: s.url}
+	got, err := c.Pending(t.Context(), "eu-central-1", "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Keys["SK"] != "MATCH#m1" || got[0].Values["score"] != "5,4,9" {
+		t.Errorf("Pending = %+v, want the one change of MATCH#m1", got)
+	}
+	if got, err := c.Pending(t.Context(), "us-east-1", "eu-west-1"); err != nil || got == nil || len(got) != 0 {
+		t.Errorf("Pending of an idle link = %#v, %v; want an empty list", got, err)
+	}
+	if _, err := c.Pending(t.Context(), "", "eu-west-1"); err == nil || !strings.Contains(err.Error(), "400") {
+		t.Errorf("Pending without from: %v, want a 400", err)
+	}
 }

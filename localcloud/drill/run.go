@@ -317,6 +317,7 @@ var faultTexts = map[Fault]faultWords{
 	Replica: {"take the table replica of %s down", "took the table replica of %s down", "brought the table replica of %s back"},
 	CutOff:  {"cut %s off from the other regions", "cut %s off", "reconnected %s"},
 	Invert:  {"invert the health check of %s", "inverted the health check of %s", "the health check of %s is no longer inverted"},
+	Lose:    {"lose %s (gateway, replica, network, and Cognito in the home region)", "lost %s: it is dark", "%s is back with what it held"},
 }
 
 // words returns f's words for region; a fault without words is named as it

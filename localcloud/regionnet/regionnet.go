@@ -14,7 +14,15 @@
 //     the region to itself keep working, so its own gateway and functions
 //     still serve it;
 //   - a replica that is down refuses every call, from any region, by
-//     closing the connection.
+//     closing the connection;
+//   - a region that is lost is dark: its replica refuses every call, its
+//     own region's included, and every cross-region call into or out of it
+//     is refused at once, replication included. One thing goes on inside
+//     it: the reading of its replica's own stream through its own link
+//     (see StreamRead), which stands for the commit-time version AWS gives
+//     every change in the replica itself. The replicator so versions what
+//     the region committed before the loss when it was committed, not when
+//     the region returns, and knows what it has not delivered yet.
 //
 // Each link listens on 127.0.0.1 only, and refuses with 403 what
 // loopguard.Check refuses (a browser's request, a Host that is not a
@@ -31,6 +39,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,6 +79,7 @@ type Network struct {
 	mu    sync.Mutex
 	cut   map[string]bool
 	down  map[string]bool
+	lost  map[string]bool
 	links map[string]*link // by from + ">" + to
 
 	closing chan struct{}
@@ -104,7 +114,7 @@ func Start(opts Options) (*Network, error) {
 	}
 	n := &Network{
 		regions: slices.Clone(opts.Regions), closing: make(chan struct{}),
-		cut: map[string]bool{}, down: map[string]bool{}, links: map[string]*link{},
+		cut: map[string]bool{}, down: map[string]bool{}, lost: map[string]bool{}, links: map[string]*link{},
 	}
 	n.proxy = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -176,9 +186,10 @@ func (n *Network) serve(lk *link, w http.ResponseWriter, r *http.Request) {
 	n.mu.Lock()
 	down := n.down[lk.to]
 	partitioned := cross && (n.cut[lk.from] || n.cut[lk.to])
+	dark := n.lost[lk.to] && (cross || !StreamRead(r)) || cross && n.lost[lk.from]
 	n.mu.Unlock()
 	switch {
-	case down:
+	case down, dark:
 		drop(w)
 		return
 	case partitioned:
@@ -277,11 +288,35 @@ func (n *Network) TakeDown(region string) error { return n.set(n.down, region, t
 // BringUp makes region's replica answer again.
 func (n *Network) BringUp(region string) error { return n.set(n.down, region, false) }
 
-// State is what is wrong with one region's network.
+// Lose makes region dark: its replica refuses every call, its own
+// region's included, and every cross-region call into or out of it is
+// refused at once (replication too), until Return. Only its own stream
+// stays readable from within it (StreamRead). Lose is apart from CutOff
+// and TakeDown: Return does not undo them, nor they it.
+func (n *Network) Lose(region string) error { return n.set(n.lost, region, true) }
+
+// Return ends the loss of region: its links answer as they did before.
+func (n *Network) Return(region string) error { return n.set(n.lost, region, false) }
+
+// streamTarget starts the X-Amz-Target of every DynamoDB Streams call.
+const streamTarget = "DynamoDBStreams_20120810."
+
+// StreamRead reports whether r reads a table's stream, or describes the
+// table to find it: what the replicator's reader of a region does, and
+// nothing the functions do. A lost region serves these on its own link
+// only.
+func StreamRead(r *http.Request) bool {
+	t := r.Header.Get("X-Amz-Target")
+	return strings.HasPrefix(t, streamTarget) || t == "DynamoDB_20120810.DescribeTable"
+}
+
+// State is what is wrong with one region's network. A lost region is also
+// reported cut off and down: it is both, and more.
 type State struct {
 	Region string
 	CutOff bool
 	Down   bool
+	Lost   bool
 }
 
 // States returns the state of every region, in the network's order.
@@ -290,7 +325,8 @@ func (n *Network) States() []State {
 	defer n.mu.Unlock()
 	out := make([]State, len(n.regions))
 	for i, r := range n.regions {
-		out[i] = State{Region: r, CutOff: n.cut[r], Down: n.down[r]}
+		lost := n.lost[r]
+		out[i] = State{Region: r, CutOff: n.cut[r] || lost, Down: n.down[r] || lost, Lost: lost}
 	}
 	return out
 }

@@ -232,3 +232,50 @@ func TestDownReplicaRefusesEveryone(t *testing.T) {
 		t.Errorf("after BringUp: %d, %v; want 200", status, err)
 	}
 }
+
+func TestLostRegionIsDarkButForItsOwnStream(t *testing.T) {
+	n := start(t, nil)
+	if err := n.Lose("eu-central-1"); err != nil {
+		t.Fatal(err)
+	}
+	stream := http.Header{"X-Amz-Target": {"DynamoDBStreams_20120810.GetRecords"}}
+	get := http.Header{"X-Amz-Target": {"DynamoDB_20120810.GetItem"}}
+	for _, tt := range []struct {
+		name     string
+		from, to string
+		header   http.Header
+		reaches  bool
+	}{
+		{"its own functions", "eu-central-1", "eu-central-1", get, false},
+		{"into it", "eu-west-1", "eu-central-1", get, false},
+		{"out of it", "eu-central-1", "us-east-1", get, false},
+		{"its stream from another region", "us-east-1", "eu-central-1", stream, false},
+		{"its stream from within", "eu-central-1", "eu-central-1", stream, true},
+		{"the rest of the world", "eu-west-1", "us-east-1", get, true},
+	} {
+		status, err := call(t, n, tt.from, tt.to, tt.header, 5*time.Second)
+		if got := err == nil && status == http.StatusOK; got != tt.reaches {
+			t.Errorf("%s (%s->%s) with eu-central-1 lost: %d, %v; reaches = %v, want %v", tt.name, tt.from, tt.to, status, err, got, tt.reaches)
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s (%s->%s) hung; a lost region refuses at once", tt.name, tt.from, tt.to)
+		}
+	}
+	if got, want := n.States()[0], (State{Region: "eu-central-1", CutOff: true, Down: true, Lost: true}); got != want {
+		t.Errorf("state = %+v, want %+v", got, want)
+	}
+	if err := n.Return("eu-central-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range [][2]string{{"eu-central-1", "eu-central-1"}, {"eu-west-1", "eu-central-1"}, {"eu-central-1", "us-east-1"}} {
+		if status, err := call(t, n, tt[0], tt[1], get, 5*time.Second); err != nil || status != http.StatusOK {
+			t.Errorf("%s->%s after Return: %d, %v; want 200", tt[0], tt[1], status, err)
+		}
+	}
+	if got := n.States()[0]; got.CutOff || got.Down || got.Lost {
+		t.Errorf("state after Return = %+v, want nothing wrong", got)
+	}
+	if err := n.Lose("mars-north-1"); err == nil {
+		t.Error("Lose of an unknown region succeeded")
+	}
+}

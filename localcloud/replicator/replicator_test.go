@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -342,5 +344,71 @@ func (w *world) put2Fails(region string) {
 	_, err := w.client(region, region).DB.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(w.table), Item: key("x")}, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
 	if err == nil {
 		w.t.Fatal("a put with DynamoDB Local stopped succeeded")
+	}
+}
+
+// pendingIDs returns the ids of the items the link from->to has not
+// delivered yet.
+func (w *world) pendingIDs(from, to string) []string {
+	var ids []string
+	for _, p := range w.rep.Pending(from, to) {
+		ids = append(ids, strings.TrimPrefix(p.Keys["SK"], "M#"))
+	}
+	return ids
+}
+
+// TestPendingListsWhatALostRegionHasNotDelivered loses a region right
+// after a write in it: the write is pending on both of its links, and only
+// there; a write elsewhere meanwhile is pending into it alone. After the
+// region returns, both are delivered, and a later write made elsewhere to
+// the lost region's item wins over it (its version is its commit time).
+func TestPendingListsWhatALostRegionHasNotDelivered(t *testing.T) {
+	w := newWorld(t, false)
+	w.put("eu-central-1", "lost", "written just before the loss")
+	if err := w.net.Lose("eu-central-1"); err != nil {
+		t.Fatal(err)
+	}
+	w.put("us-east-1", "meanwhile", "written during the loss")
+	want := map[[2]string][]string{
+		{"eu-central-1", "eu-west-1"}: {"lost"},
+		{"eu-central-1", "us-east-1"}: {"lost"},
+		{"us-east-1", "eu-central-1"}: {"meanwhile"},
+		{"us-east-1", "eu-west-1"}:    nil,
+		{"eu-west-1", "eu-central-1"}: nil,
+		{"eu-west-1", "us-east-1"}:    nil,
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var wrong []string
+		for link, ids := range want {
+			if got := w.pendingIDs(link[0], link[1]); !slices.Equal(got, ids) {
+				wrong = append(wrong, fmt.Sprintf("%s->%s pending %v, want %v", link[0], link[1], got, ids))
+			}
+		}
+		if len(wrong) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("with eu-central-1 lost: %s", strings.Join(wrong, "; "))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if p := w.rep.Pending("eu-central-1", "us-east-1")[0]; p.Keys["PK"] != "T#lost" || p.Deleted || p.Seen.IsZero() || p.Values["score"] != "written just before the loss" || p.Values["n"] != "7" {
+		t.Errorf("pending change = %+v, want the put of T#lost with its values and the time it was seen", p)
+	}
+	if got := w.rep.Pending("eu-central-1", "eu-central-1"); got != nil {
+		t.Errorf("Pending of a region to itself = %v, want nil", got)
+	}
+	// Made while the region is lost, after its write: newer.
+	w.put("eu-west-1", "lost", "edited after the loss")
+	if err := w.net.Return("eu-central-1"); err != nil {
+		t.Fatal(err)
+	}
+	w.converge("meanwhile", is("written during the loss"))
+	w.converge("lost", is("edited after the loss"))
+	for _, l := range w.rep.Links() {
+		if p := w.rep.Pending(l.From, l.To); len(p) != 0 {
+			t.Errorf("%s->%s still pending after the return: %v", l.From, l.To, p)
+		}
 	}
 }

@@ -1,0 +1,174 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/dynamo/dynamoclient"
+	"github.com/hush-scores/hush/localcloud"
+	"github.com/hush-scores/hush/localcloud/drill"
+	"github.com/hush-scores/hush/localcloud/replicator"
+	"github.com/hush-scores/hush/scores"
+	"github.com/hush-scores/hush/writeregion"
+)
+
+// TestLoseHomeRegion runs the lose drill on the local prod stack: steady
+// reads and writes from clients near each region through the front door;
+// the home region, which is the write region, lost at once; writes refused
+// with 503 until the write region is moved by force with the data plane's
+// operator (what `hush-ops write-region move -to REGION -force` runs);
+// what the lost region had not replicated counted against the writes the
+// new write region lacks; the region restored: it serves reads again, its
+// unreplicated writes lose to the edits made after the move, a write
+// through its gateway lands in the new write region, a function still
+// believing in the old epoch is refused by the fence; hush-repair's
+// standings repair, and the standings checked against a recomputation
+// from the matches. It prints the figures in one block.
+//
+// Afterwards a planned move takes the write region home again, for the
+// tests that follow.
+func TestLoseHomeRegion(t *testing.T) {
+	s := requireLocal(t, "the drill loses the home region and moves the write region by force")
+	ctx := t.Context()
+	info, out := s.Info(), s.StackOutput()
+	controls := map[string]writeregion.Control{}
+	for region, endpoint := range out.ReplicaEndpoints {
+		controls[region] = dynamo.NewControl(operatorClient(t, endpoint, region, info.Secret), info.Table, region)
+	}
+	op := &writeregion.Operator{Regions: out.Regions, Replicas: controls, Progress: func(st writeregion.Step) {
+		t.Logf("operator: %s: %s (%s)", st.Name, st.Detail, st.Took.Round(1e6))
+	}}
+	before, err := op.Status(ctx)
+	if err != nil {
+		t.Fatalf("write-region status before the drill: %v", err)
+	}
+	old := before.Belief
+	if old.WriteRegion != info.HomeRegion || old.State != writeregion.Open {
+		t.Fatalf("before the drill the write region is %+v, want %s open (the home region)", old, info.HomeRegion)
+	}
+	t.Cleanup(func() {
+		// The tests that follow expect the home region to take writes.
+		if err := op.Move(context.WithoutCancel(ctx), info.HomeRegion, false); err != nil {
+			t.Errorf("move the write region home again after the drill: %v", err)
+		}
+	})
+
+	alice, _ := users(t) // before the loss: the user pool is in the home region
+	tid := tournament("lose")
+	hooks := drill.LoseHooks{
+		Pending: func(_ context.Context, from, to string) ([]replicator.Pending, error) {
+			return s.PendingReplication(from, to), nil
+		},
+		Move: func(ctx context.Context, to string) error { return op.Move(ctx, to, true) },
+		// A write function of the lost region whose belief is pinned to
+		// the epoch before the move, wired as the stack wires the write
+		// function (its own replica, every replica for the lease, the
+		// stack's write bound).
+		StaleWrite: func(ctx context.Context) error {
+			f, err := writeregion.NewFence(writeregion.FenceConfig{
+				Region: old.WriteRegion, Regions: out.Regions, Local: controls[old.WriteRegion], Replicas: controls,
+				WriteBound: localcloud.DefaultWriteTimeout, By: "write@" + old.WriteRegion + " (pinned to epoch " + fmt.Sprint(old.Epoch) + ")",
+				Pinned: &old,
+			})
+			if err != nil {
+				return fmt.Errorf("the stale fence: %w", err)
+			}
+			region, err := f.Admit(ctx)
+			if err == nil {
+				return nil
+			}
+			if code := scores.ErrorCode(err); code != scores.CodeUnavailable {
+				return fmt.Errorf("refused with code %q, want %q (503): %w; admitted in %q", code, scores.CodeUnavailable, err, region)
+			}
+			return err
+		},
+		Repair: func(ctx context.Context, region, tournament string) (string, error) {
+			store := dynamo.NewStore(operatorClient(t, out.ReplicaEndpoints[region], region, info.Secret), info.Table)
+			rep, err := store.RepairStandings(ctx, tournament)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("%d matches, %d players; %d lines rewritten, %d removed; exact: %v", rep.Matches, rep.Players, rep.Rewritten, rep.Removed, rep.Exact), nil
+		},
+	}
+	res, err := drill.LoseRegion(ctx, &drill.Client{BaseURL: info.StatusURL}, hooks, drill.LosePlan{
+		Region: info.HomeRegion, Token: alice.IDToken, Tournament: tid,
+		Players:    []string{"ann-" + runID, "bea-" + runID, "cyd-" + runID},
+		WriteBound: localcloud.DefaultWriteTimeout,
+	}, testWriter{t})
+	rememberLoseMatches(tid, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	figures := res.Figures()
+	fmt.Fprint(os.Stderr, figures)
+	t.Log("\n" + figures)
+
+	if res.SurvivorFailedAfterBound > 0 {
+		t.Errorf("%d reads near the surviving regions failed after the detection bound, want 0", res.SurvivorFailedAfterBound)
+	}
+	if res.Refused == 0 {
+		t.Error("no write was refused between the loss and the move; the drill measured nothing")
+	}
+	for _, w := range res.NotRefused {
+		t.Errorf("between the loss and the move, a write near %s got %d %s, want 503", w.Near, w.Status, w.Err)
+	}
+	if bound := localcloud.DefaultWriteTimeout + drillSlack; res.SlowestRefusal > bound {
+		t.Errorf("the slowest refusal took %s, want within the write bound %s (plus %s of slack for a loaded machine)", res.SlowestRefusal, localcloud.DefaultWriteTimeout, drillSlack)
+	}
+	if !slices.Equal(res.Missing, res.PendingAcked) {
+		t.Errorf("acknowledged writes missing in %s at the move: %v; acknowledged writes %s had not replicated: %v; want the same",
+			res.To, res.Missing, res.Region, res.PendingAcked)
+	}
+	if len(res.Pending) == 0 {
+		t.Error("nothing was pending from the lost region at the move; the drill showed no unreplicated write")
+	}
+	if len(res.OverwrittenLater) == 0 {
+		t.Errorf("none of the %d unreplicated items was edited after the move; the drill checked no later edit", len(res.Pending))
+	}
+	for _, d := range res.Diverged {
+		t.Errorf("after the restore, %s: a later edit was overwritten or lost", d)
+	}
+	if res.GatewayWrite != res.To {
+		t.Errorf("a write through the gateway of %s landed %s, want in %s", res.Region, res.GatewayWrite, res.To)
+	}
+	if res.StaleAdmitted {
+		t.Error("a function pinned to the old epoch was admitted to write after the move")
+	}
+	for _, line := range res.StandingsWrong {
+		t.Errorf("standings after hush-repair: %s", line)
+	}
+	if res.Standings == 0 {
+		t.Error("no standings were checked")
+	}
+}
+
+// operatorClient reaches region's replica at endpoint as an operator does:
+// signed for the local stack's guard, no function's identity.
+func operatorClient(t *testing.T, endpoint, region, secret string) *dynamodb.Client {
+	t.Helper()
+	c, err := dynamoclient.ForEndpoint(endpoint, region, dynamoclient.Secret(secret), dynamo.ConfigureEmulator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// rememberLoseMatches registers every match the drill may have written,
+// for the suite's cleanup.
+func rememberLoseMatches(tid string, u user) {
+	for _, region := range tgt.regions() {
+		for k := range 8 {
+			rememberMatch(matchURL(homeURL(), tid, drill.ItemID(region, k)), u.IDToken)
+		}
+	}
+	for _, id := range append(slices.Clone(drill.Seeds), drill.GatewayWriteID) {
+		rememberMatch(matchURL(homeURL(), tid, id), u.IDToken)
+	}
+}
