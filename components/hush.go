@@ -42,6 +42,9 @@ type Hush struct {
 	Edge *Edge
 	// Dashboard shows every region side by side, in the home region.
 	Dashboard *cloudwatch.Dashboard
+	// Identity is the user pool's replica; nil without
+	// hush:identityReplicaRegion.
+	Identity *IdentityReplica
 }
 
 // Deploy is the whole Pulumi program: it validates the stack's config
@@ -74,6 +77,14 @@ func NewHush(ctx *pulumi.Context, cfg stackconfig.Stack, builder lambdabuild.Bui
 		}
 		assets[spec.Name] = asset
 	}
+	var authorizerAsset *lambdabuild.Asset
+	if cfg.Identity.Authorizer == stackconfig.AuthorizerLambda {
+		asset, err := builder.Build(ctx.Context(), AuthorizerFunction)
+		if err != nil {
+			return nil, fmt.Errorf("components: build function %s: %w", AuthorizerFunction, err)
+		}
+		authorizerAsset = &asset
+	}
 
 	h := &Hush{Config: cfg, Providers: map[string]*aws.Provider{}, Regions: map[string]*RegionalHush{}}
 	for _, region := range cfg.Regions {
@@ -98,6 +109,14 @@ func NewHush(ctx *pulumi.Context, cfg stackconfig.Stack, builder lambdabuild.Bui
 		return nil, err
 	}
 	h.Global = global
+	var replicaPoolArn pulumi.StringInput
+	if cfg.Identity.Replicated() {
+		id, err := NewIdentityReplica(ctx, "identity", cfg, h.Providers[home], h.Providers[cfg.Identity.ReplicaRegion], global.UserPool)
+		if err != nil {
+			return nil, err
+		}
+		h.Identity, replicaPoolArn = id, id.PoolArn
+	}
 
 	for _, region := range cfg.Regions {
 		r, err := NewRegionalHush(ctx, region, RegionalHushArgs{
@@ -109,6 +128,10 @@ func NewHush(ctx *pulumi.Context, cfg stackconfig.Stack, builder lambdabuild.Bui
 			UserPoolArn:      global.UserPool.Arn,
 			UserPoolClientID: global.Client.ID(),
 			Assets:           assets,
+
+			ReplicaUserPoolArn: replicaPoolArn,
+			UserPoolID:         global.UserPool.ID().ToStringOutput(),
+			AuthorizerAsset:    authorizerAsset,
 		}, pulumi.DependsOn([]pulumi.Resource{global.Table}))
 		if err != nil {
 			return nil, err
