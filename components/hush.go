@@ -29,6 +29,10 @@ const (
 	OutputDashboardURL     = "dashboardUrl"     // the stack's CloudWatch dashboard in the console
 	OutputDomainURL        = "domainUrl"        // https://<domain>, only when the stack names a domain
 	OutputSelfSignUp       = "selfSignUp"       // hush:selfSignUp: whether anyone may sign up (the e2e suite reads it)
+	// Only with hush:identityReplicaRegion (hush-idcheck reads them):
+	OutputIdentityReplicaRegion = "identityReplicaRegion" // the user pool replica's region
+	OutputIdentityKeyArn        = "identityKeyArn"        // the multi-Region key the pool must use
+	OutputIdentityIssuer        = "identityIssuer"        // hush:identityIssuer: original or multiRegion
 )
 
 // Hush is everything one stack declares.
@@ -174,5 +178,10 @@ func (h *Hush) Export(ctx *pulumi.Context) {
 		home, home, h.Dashboard.DashboardName))
 	if h.Edge != nil {
 		ctx.Export(OutputDomainURL, h.Edge.URL)
+	}
+	if h.Identity != nil {
+		ctx.Export(OutputIdentityReplicaRegion, pulumi.String(h.Identity.Region))
+		ctx.Export(OutputIdentityKeyArn, h.Identity.Key.Arn)
+		ctx.Export(OutputIdentityIssuer, pulumi.String(string(h.Config.Identity.Issuer)))
 	}
 }

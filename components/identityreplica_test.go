@@ -27,12 +27,19 @@ func dependsOn(r pulumi.MockResourceArgs, name string) bool {
 }
 
 func TestIdentityReplicaProd(t *testing.T) {
-	resources, _, err := run(t, "prod", projectConfig(t, "prod"))
+	resources, outputs, err := run(t, "prod", projectConfig(t, "prod"))
 	if err != nil {
 		t.Fatalf("program failed: %v", err)
 	}
 	s := newSnapshot(resources)
 	const home, replica = "eu-central-1", "eu-west-1"
+	// hush-idcheck reads these.
+	for name, want := range map[string]any{components.OutputIdentityReplicaRegion: replica, components.OutputIdentityIssuer: "original",
+		components.OutputIdentityKeyArn: "arn:aws:kms:" + home + ":" + account + ":key/mrk-identity"} {
+		if got := outputs[name]; got != want {
+			t.Errorf("output %s = %v, want %v", name, got, want)
+		}
+	}
 
 	pool := s.only(t, typePool)
 	if got := pool.Inputs["userPoolTier"]; !got.IsString() || got.StringValue() != components.IdentityFeaturePlan {
@@ -145,11 +152,16 @@ func checkKeyPolicy(t *testing.T, what, doc string) {
 func TestNoIdentityReplicaWithoutTheSetting(t *testing.T) {
 	for _, stack := range []string{"dev", "stage"} {
 		t.Run(stack, func(t *testing.T) {
-			resources, _, err := run(t, stack, projectConfig(t, stack))
+			resources, outputs, err := run(t, stack, projectConfig(t, stack))
 			if err != nil {
 				t.Fatalf("program failed: %v", err)
 			}
 			s := newSnapshot(resources)
+			for _, name := range []string{components.OutputIdentityReplicaRegion, components.OutputIdentityKeyArn, components.OutputIdentityIssuer} {
+				if got, ok := outputs[name]; ok {
+					t.Errorf("%s exports %s = %v without a replica", stack, name, got)
+				}
+			}
 			for _, typ := range []string{typeKey, typeReplicaKey, typeCloud, "hush:index:IdentityReplica"} {
 				if got := s.ofType(typ); len(got) != 0 {
 					t.Errorf("%s declares %d %s; want none without hush:identityReplicaRegion", stack, len(got), typ)
