@@ -63,7 +63,9 @@ func TestCheck(t *testing.T) {
 		{"ready", func(*fakeAPI) {}, nil},
 		{"Lite plan", func(f *fakeAPI) { f.pool.UserPoolTier = types.UserPoolTierTypeLite }, []string{`feature plan is "LITE"`}},
 		{"key reset to AWS owned", func(f *fakeAPI) { f.pool.KeyConfiguration = nil }, []string{"encrypted with AWS owned key"}},
-		{"another key", func(f *fakeAPI) { f.pool.KeyConfiguration.KmsKeyArn = aws.String("arn:aws:kms:eu-central-1:123456789012:key/other") }, []string{"encrypted with arn:aws:kms:eu-central-1:123456789012:key/other"}},
+		{"another key", func(f *fakeAPI) {
+			f.pool.KeyConfiguration.KmsKeyArn = aws.String("arn:aws:kms:eu-central-1:123456789012:key/other")
+		}, []string{"encrypted with arn:aws:kms:eu-central-1:123456789012:key/other"}},
 		{"issuer reset", func(f *fakeAPI) { f.pool.IssuerConfiguration = nil }, nil},
 		{"issuer not the one asked", func(f *fakeAPI) { f.pool.IssuerConfiguration.Type = types.IssuerTypeUpdated }, []string{"issuer is UPDATED, want ORIGINAL"}},
 		{"replica inactive", func(f *fakeAPI) { f.replicas[1].Status = types.ReplicaStatusTypeInactive }, []string{"INACTIVE: it refuses sign-in"}},
