@@ -56,7 +56,7 @@ func callerFromGateway(r *http.Request) (scores.Caller, bool) {
 	if _, cognito := gw.Authorizer["claims"]; !cognito {
 		// A Lambda authorizer's context (hush:authorizer lambda) is flat:
 		// the token's string claims are keys of the authorizer section.
-		claims = claimsOf(map[string]any(gw.Authorizer))
+		claims = claimsOf(gw.Authorizer)
 	}
 	caller := scores.Caller{Sub: claims[claimSub], Username: claims[claimUsername]}
 	if strings.TrimSpace(caller.Sub) == "" || strings.TrimSpace(caller.Username) == "" {

@@ -116,11 +116,9 @@ func NewRegionalHush(ctx *pulumi.Context, name string, args RegionalHushArgs, op
 		}
 		r.Functions[spec.Name] = fn
 	}
-	authz, err := r.newTokenAuthorizer(ctx, name, args, live)
-	if err != nil {
+	if err := r.newTokenAuthorizer(ctx, name, args, live); err != nil {
 		return nil, err
 	}
-	r.TokenAuthorizer = authz
 	if err := r.newAPI(ctx, name, args, live); err != nil {
 		return nil, err
 	}

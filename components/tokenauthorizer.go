@@ -33,18 +33,18 @@ func issuerType(cfg stackconfig.Stack) string {
 }
 
 // newTokenAuthorizer declares, with hush:authorizer lambda, this region's
-// Lambda token authorizer: a function that verifies the ID token's
-// signature against the keys each accepted issuer publishes, its issuer,
-// audience (the app client), expiry and token_use, and answers with a policy
-// for the stage and the token's claims. It returns nil in Cognito mode. Its
-// role may only write its own logs: it reads no table.
-func (r *RegionalHush) newTokenAuthorizer(ctx *pulumi.Context, name string, args RegionalHushArgs, on []pulumi.ResourceOption) (*lambda.Function, error) {
+// Lambda token authorizer (r.TokenAuthorizer): a function that verifies the
+// ID token's signature against the keys each accepted issuer publishes, its
+// issuer, audience (the app client), expiry and token_use, and answers with
+// a policy for the stage and the token's claims. In Cognito mode it declares
+// nothing. Its role may only write its own logs: it reads no table.
+func (r *RegionalHush) newTokenAuthorizer(ctx *pulumi.Context, name string, args RegionalHushArgs, on []pulumi.ResourceOption) error {
 	cfg := args.Stack
 	if cfg.Identity.Authorizer != stackconfig.AuthorizerLambda {
-		return nil, nil
+		return nil
 	}
 	if args.AuthorizerAsset == nil || args.UserPoolID == nil {
-		return nil, fmt.Errorf("components: %s: the Lambda authorizer needs its built package and the pool ID", name)
+		return fmt.Errorf("components: %s: the Lambda authorizer needs its built package and the pool ID", name)
 	}
 	fnName := AuthorizerFunctionName(cfg)
 	base := name + "-" + AuthorizerFunction
@@ -53,14 +53,14 @@ func (r *RegionalHush) newTokenAuthorizer(ctx *pulumi.Context, name string, args
 		RetentionInDays: pulumi.Int(cfg.LogRetentionDays),
 	}, on...)
 	if err != nil {
-		return nil, fmt.Errorf("components: %s log group: %w", base, err)
+		return fmt.Errorf("components: %s log group: %w", base, err)
 	}
 	role, err := iam.NewRole(ctx, base+"-role", &iam.RoleArgs{
 		Description:      pulumi.Sprintf("Hush %s: the token authorizer in %s", cfg.Name, args.Region),
 		AssumeRolePolicy: pulumi.String(assumeRolePolicy("lambda.amazonaws.com")),
 	}, on...)
 	if err != nil {
-		return nil, fmt.Errorf("components: %s role: %w", base, err)
+		return fmt.Errorf("components: %s role: %w", base, err)
 	}
 	rolePolicy, err := iam.NewRolePolicy(ctx, base+"-policy", &iam.RolePolicyArgs{
 		Role: role.ID(),
@@ -69,7 +69,7 @@ func (r *RegionalHush) newTokenAuthorizer(ctx *pulumi.Context, name string, args
 		}).(pulumi.StringOutput),
 	}, on...)
 	if err != nil {
-		return nil, fmt.Errorf("components: %s policy: %w", base, err)
+		return fmt.Errorf("components: %s policy: %w", base, err)
 	}
 	home, replica := cfg.HomeRegion(), cfg.Identity.ReplicaRegion
 	issuers := args.UserPoolID.ToStringOutput().ApplyT(func(id string) (string, error) {
@@ -96,9 +96,10 @@ func (r *RegionalHush) newTokenAuthorizer(ctx *pulumi.Context, name string, args
 		LoggingConfig: lambda.FunctionLoggingConfigArgs{LogFormat: pulumi.String("JSON"), LogGroup: logs.Name},
 	}, append(on, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))...)
 	if err != nil {
-		return nil, fmt.Errorf("components: %s function: %w", base, err)
+		return fmt.Errorf("components: %s function: %w", base, err)
 	}
-	return fn, nil
+	r.TokenAuthorizer = fn
+	return nil
 }
 
 // permitTokenAuthorizer lets this region's API, and only its authorizers,
