@@ -88,31 +88,38 @@ func NewIdentityReplica(ctx *pulumi.Context, name string, cfg stackconfig.Stack,
 		return nil, fmt.Errorf("components: register %s: %w", name, err)
 	}
 	// Losing the key loses every user: the pool's data cannot be read
-	// without it. Both keys carry Pulumi's protect where the stack asks for
-	// it, and KMS's longest deletion window.
+	// without it. Everything here carries Pulumi's protect where the stack
+	// asks for it; the keys also have KMS's longest deletion window and are
+	// retained when removed from the program (dropping
+	// hush:identityReplicaRegion must not schedule the deletion of a key
+	// the pool still uses: switch the pool back first, see
+	// docs/deploying.md).
 	stateful := func(p *aws.Provider) []pulumi.ResourceOption {
 		return []pulumi.ResourceOption{pulumi.Parent(r), pulumi.Provider(p), pulumi.Protect(cfg.Protect)}
+	}
+	key := func(p *aws.Provider) []pulumi.ResourceOption {
+		return append(stateful(p), pulumi.RetainOnDelete(true))
 	}
 	policy := pool.Arn.ApplyT(func(arn string) (string, error) {
 		return UserPoolKeyPolicy(accountOf(arn))
 	}).(pulumi.StringOutput)
 
-	key, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
+	mrk, err := kms.NewKey(ctx, name+"-key", &kms.KeyArgs{
 		Description:          pulumi.Sprintf("Hush %s: encrypts the user pool and its replica in %s (Cognito multi-Region replication)", cfg.Name, region),
 		MultiRegion:          pulumi.Bool(true),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(30),
 		Policy:               policy,
-	}, stateful(home)...)
+	}, key(home)...)
 	if err != nil {
 		return nil, fmt.Errorf("components: %s key: %w", name, err)
 	}
 	keyReplica, err := kms.NewReplicaKey(ctx, name+"-key-replica", &kms.ReplicaKeyArgs{
 		Description:          pulumi.Sprintf("Hush %s: the user pool key's replica for the pool's replica in %s", cfg.Name, region),
-		PrimaryKeyArn:        key.Arn,
+		PrimaryKeyArn:        mrk.Arn,
 		DeletionWindowInDays: pulumi.Int(30),
 		Policy:               policy,
-	}, stateful(replica)...)
+	}, key(replica)...)
 	if err != nil {
 		return nil, fmt.Errorf("components: %s key replica: %w", name, err)
 	}
@@ -130,11 +137,11 @@ func NewIdentityReplica(ctx *pulumi.Context, name string, cfg stackconfig.Stack,
 	if err != nil {
 		return nil, fmt.Errorf("components: %s pool replica: %w", name, err)
 	}
-	r.Key, r.KeyReplica, r.Replica = key, keyReplica, poolReplica
+	r.Key, r.KeyReplica, r.Replica = mrk, keyReplica, poolReplica
 	r.PoolArn = pool.Arn.ApplyT(func(arn string) string { return regionalArn(arn, region) }).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
 		"region":         pulumi.String(region),
-		"keyArn":         key.Arn,
+		"keyArn":         mrk.Arn,
 		"keyReplicaArn":  keyReplica.Arn,
 		"replicaPoolArn": r.PoolArn,
 	}); err != nil {

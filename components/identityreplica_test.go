@@ -57,8 +57,8 @@ func TestIdentityReplicaProd(t *testing.T) {
 		if got := key.Inputs["enableKeyRotation"]; !got.IsBool() || !got.BoolValue() {
 			t.Errorf("enableKeyRotation = %v, want true", got)
 		}
-		if !key.RegisterRPC.GetProtect() {
-			t.Error("the key is not protected in prod: deleting it loses every user")
+		if !key.RegisterRPC.GetProtect() || !key.RegisterRPC.GetRetainOnDelete() {
+			t.Error("the key is not protected and retained in prod: deleting it loses every user")
 		}
 		checkKeyPolicy(t, "key", key.Inputs["policy"].StringValue())
 	})
@@ -71,8 +71,8 @@ func TestIdentityReplicaProd(t *testing.T) {
 		if got, want := rk.Inputs["primaryKeyArn"].StringValue(), "arn:aws:kms:"+home+":"+account+":key/mrk-identity"; got != want {
 			t.Errorf("primaryKeyArn = %q, want the home key %q", got, want)
 		}
-		if !rk.RegisterRPC.GetProtect() {
-			t.Error("the key replica is not protected in prod")
+		if !rk.RegisterRPC.GetProtect() || !rk.RegisterRPC.GetRetainOnDelete() {
+			t.Error("the key replica is not protected and retained in prod")
 		}
 		checkKeyPolicy(t, "key replica", rk.Inputs["policy"].StringValue())
 	})
