@@ -53,6 +53,11 @@ func callerFromGateway(r *http.Request) (scores.Caller, bool) {
 		return scores.Caller{}, false
 	}
 	claims := claimsOf(gw.Authorizer["claims"])
+	if _, cognito := gw.Authorizer["claims"]; !cognito {
+		// A Lambda authorizer's context (hush:authorizer lambda) is flat:
+		// the token's string claims are keys of the authorizer section.
+		claims = claimsOf(gw.Authorizer)
+	}
 	caller := scores.Caller{Sub: claims[claimSub], Username: claims[claimUsername]}
 	if strings.TrimSpace(caller.Sub) == "" || strings.TrimSpace(caller.Username) == "" {
 		return scores.Caller{}, false

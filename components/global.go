@@ -155,6 +155,8 @@ func newUserPool(ctx *pulumi.Context, name string, cfg stackconfig.Stack, statef
 			},
 		},
 		DeletionProtection: pulumi.String(deletion),
+		// Essentials when the pool has a replica (identityreplica.go).
+		UserPoolTier: userPoolTier(cfg),
 		// Alice and alice are one user. Cognito fixes this when the pool is
 		// created; changing it later means a new pool and new users.
 		UsernameConfiguration: cognito.UserPoolUsernameConfigurationArgs{CaseSensitive: pulumi.Bool(false)},

@@ -29,6 +29,10 @@ const (
 	OutputDashboardURL     = "dashboardUrl"     // the stack's CloudWatch dashboard in the console
 	OutputDomainURL        = "domainUrl"        // https://<domain>, only when the stack names a domain
 	OutputSelfSignUp       = "selfSignUp"       // hush:selfSignUp: whether anyone may sign up (the e2e suite reads it)
+	// Only with hush:identityReplicaRegion (hush-idcheck reads them):
+	OutputIdentityReplicaRegion = "identityReplicaRegion" // the user pool replica's region
+	OutputIdentityKeyArn        = "identityKeyArn"        // the multi-Region key the pool must use
+	OutputIdentityIssuer        = "identityIssuer"        // hush:identityIssuer: original or multiRegion
 )
 
 // Hush is everything one stack declares.
@@ -42,6 +46,9 @@ type Hush struct {
 	Edge *Edge
 	// Dashboard shows every region side by side, in the home region.
 	Dashboard *cloudwatch.Dashboard
+	// Identity is the user pool's replica; nil without
+	// hush:identityReplicaRegion.
+	Identity *IdentityReplica
 }
 
 // Deploy is the whole Pulumi program: it validates the stack's config
@@ -74,6 +81,14 @@ func NewHush(ctx *pulumi.Context, cfg stackconfig.Stack, builder lambdabuild.Bui
 		}
 		assets[spec.Name] = asset
 	}
+	var authorizerAsset *lambdabuild.Asset
+	if cfg.Identity.Authorizer == stackconfig.AuthorizerLambda {
+		asset, err := builder.Build(ctx.Context(), AuthorizerFunction)
+		if err != nil {
+			return nil, fmt.Errorf("components: build function %s: %w", AuthorizerFunction, err)
+		}
+		authorizerAsset = &asset
+	}
 
 	h := &Hush{Config: cfg, Providers: map[string]*aws.Provider{}, Regions: map[string]*RegionalHush{}}
 	for _, region := range cfg.Regions {
@@ -98,6 +113,14 @@ func NewHush(ctx *pulumi.Context, cfg stackconfig.Stack, builder lambdabuild.Bui
 		return nil, err
 	}
 	h.Global = global
+	var replicaPoolArn pulumi.StringInput
+	if cfg.Identity.Replicated() {
+		id, err := NewIdentityReplica(ctx, "identity", cfg, h.Providers[home], h.Providers[cfg.Identity.ReplicaRegion], global.UserPool)
+		if err != nil {
+			return nil, err
+		}
+		h.Identity, replicaPoolArn = id, id.PoolArn
+	}
 
 	for _, region := range cfg.Regions {
 		r, err := NewRegionalHush(ctx, region, RegionalHushArgs{
@@ -109,6 +132,10 @@ func NewHush(ctx *pulumi.Context, cfg stackconfig.Stack, builder lambdabuild.Bui
 			UserPoolArn:      global.UserPool.Arn,
 			UserPoolClientID: global.Client.ID(),
 			Assets:           assets,
+
+			ReplicaUserPoolArn: replicaPoolArn,
+			UserPoolID:         global.UserPool.ID().ToStringOutput(),
+			AuthorizerAsset:    authorizerAsset,
 		}, pulumi.DependsOn([]pulumi.Resource{global.Table}))
 		if err != nil {
 			return nil, err
@@ -151,5 +178,10 @@ func (h *Hush) Export(ctx *pulumi.Context) {
 		home, home, h.Dashboard.DashboardName))
 	if h.Edge != nil {
 		ctx.Export(OutputDomainURL, h.Edge.URL)
+	}
+	if h.Identity != nil {
+		ctx.Export(OutputIdentityReplicaRegion, pulumi.String(h.Identity.Region))
+		ctx.Export(OutputIdentityKeyArn, h.Identity.Key.Arn)
+		ctx.Export(OutputIdentityIssuer, pulumi.String(string(h.Config.Identity.Issuer)))
 	}
 }

@@ -65,6 +65,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:cognito/userPool:UserPool":
 		id = region + "_pool"
 		set("arn", fmt.Sprintf("arn:aws:cognito-idp:%s:%s:userpool/%s", region, account, id))
+	case "aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey":
+		// A multi-Region key and its replicas share the key ID (mrk-...).
+		set("arn", fmt.Sprintf("arn:aws:kms:%s:%s:key/mrk-identity", region, account))
 	case "aws:lambda/function:Function":
 		arn := fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, str("name"))
 		set("arn", arn)
@@ -205,12 +208,14 @@ type stackWant struct {
 	// apigwAccount are the regions where the stack owns API Gateway's
 	// account-wide CloudWatch role: one owner per account and region.
 	apigwAccount []string
+	// identityReplica is the user pool replica's region (identityreplica_test.go).
+	identityReplica string
 }
 
 var stacks = map[string]stackWant{
 	"dev":   {regions: []string{"eu-central-1"}, writeRegion: "eu-central-1", retention: 7, rate: 50, burst: 100, apigwAccount: []string{"eu-central-1"}},
 	"stage": {regions: []string{"eu-central-1", "eu-west-1"}, writeRegion: "eu-central-1", retention: 30, pitr: true, rate: 100, burst: 200, apigwAccount: []string{"eu-west-1"}},
-	"prod":  {regions: []string{"eu-central-1", "eu-west-1", "us-east-1"}, writeRegion: "eu-central-1", retention: 365, protected: true, pitr: true, rate: 200, burst: 400, apigwAccount: []string{"eu-central-1", "eu-west-1", "us-east-1"}},
+	"prod":  {regions: []string{"eu-central-1", "eu-west-1", "us-east-1"}, writeRegion: "eu-central-1", retention: 365, protected: true, pitr: true, rate: 200, burst: 400, apigwAccount: []string{"eu-central-1", "eu-west-1", "us-east-1"}, identityReplica: "eu-west-1"},
 }
 
 func TestStacks(t *testing.T) {
@@ -244,6 +249,9 @@ func TestStacks(t *testing.T) {
 					wantRegion := home
 					if parent := s.parentComponent(r); parent.TypeToken == "hush:index:RegionalHush" {
 						wantRegion = parent.Name
+					}
+					if r.TypeToken == "aws:kms/replicaKey:ReplicaKey" {
+						wantRegion = want.identityReplica // the user pool key's replica
 					}
 					if got := providerRegion(r.Provider); got != wantRegion {
 						t.Errorf("%s %s is on provider %q, want the %s provider", r.TypeToken, r.Name, r.Provider, wantRegion)
@@ -518,7 +526,11 @@ func TestStacks(t *testing.T) {
 					authz, _ := doc.Components.SecuritySchemes["cognitoIdToken"]["x-amazon-apigateway-authorizer"].(map[string]any)
 					// The mocks' app client ID is "global-client-id"; a token of
 					// any other client of the pool must not match.
-					if got, _ := json.Marshal(authz); string(got) != `{"identitySource":"method.request.header.Authorization","identityValidationExpression":"^global-client-id$","providerARNs":["`+wantPool+`"],"type":"cognito_user_pools"}` {
+					providers := `"` + wantPool + `"`
+					if want.identityReplica != "" {
+						providers += `,"arn:aws:cognito-idp:` + want.identityReplica + `:` + account + `:userpool/` + home + `_pool"`
+					}
+					if got, _ := json.Marshal(authz); string(got) != `{"identitySource":"method.request.header.Authorization","identityValidationExpression":"^global-client-id$","providerARNs":[`+providers+`],"type":"cognito_user_pools"}` {
 						t.Errorf("%s authorizer = %s, want the home pool and the app client's ID, anchored", region, got)
 					}
 				}

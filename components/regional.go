@@ -39,6 +39,13 @@ type RegionalHushArgs struct {
 	UserPoolClientID pulumi.StringInput
 	// Assets are the built deployment packages, one per function.
 	Assets map[api.Function]lambdabuild.Asset
+	// ReplicaUserPoolArn is the user pool's replica, which the Cognito
+	// authorizer trusts too; nil without one (identityreplica.go).
+	ReplicaUserPoolArn pulumi.StringInput
+	// UserPoolID and AuthorizerAsset serve the Lambda token authorizer
+	// (hush:authorizer lambda, tokenauthorizer.go); unused otherwise.
+	UserPoolID      pulumi.StringInput
+	AuthorizerAsset *lambdabuild.Asset
 }
 
 // RegionalHush is Hush in one region: a Lambda function per function of the
@@ -57,6 +64,8 @@ type RegionalHush struct {
 	Stage    *apigateway.Stage
 	// URL is the stage's invoke URL: https://{id}.execute-api.{region}.amazonaws.com/{stage}.
 	URL pulumi.StringOutput
+	// TokenAuthorizer is the Lambda token authorizer; nil in Cognito mode.
+	TokenAuthorizer *lambda.Function
 }
 
 // lambdaMemoryMB and lambdaTimeoutSeconds suit a small Go binary doing one
@@ -106,6 +115,9 @@ func NewRegionalHush(ctx *pulumi.Context, name string, args RegionalHushArgs, op
 			return nil, err
 		}
 		r.Functions[spec.Name] = fn
+	}
+	if err := r.newTokenAuthorizer(ctx, name, args, live); err != nil {
+		return nil, err
 	}
 	if err := r.newAPI(ctx, name, args, live); err != nil {
 		return nil, err
@@ -261,13 +273,15 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 		fnOrder = append(fnOrder, spec.Name)
 		inputs = append(inputs, r.Functions[spec.Name].InvokeArn)
 	}
-	inputs = append(inputs, args.UserPoolArn.ToStringOutput(), args.UserPoolClientID.ToStringOutput())
+	inputs = append(inputs, args.UserPoolArn.ToStringOutput(), args.UserPoolClientID.ToStringOutput(), r.authorizerInputs(args))
 	body := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
 		in := gatewaydoc.Inputs{InvokeArns: map[api.Function]string{}}
 		for i, fn := range fnOrder {
 			in.InvokeArns[fn] = v[i].(string)
 		}
 		in.UserPoolArn, in.ClientID = v[len(fnOrder)].(string), v[len(fnOrder)+1].(string)
+		authz := v[len(fnOrder)+2].([]any)
+		in.ReplicaUserPoolArn, in.TokenAuthorizerURI = authz[0].(string), authz[1].(string)
 		doc, err := gatewaydoc.Build(routes, api.OpenAPI(), in)
 		if err != nil {
 			return "", fmt.Errorf("components: %s API document: %w", name, err)
@@ -291,6 +305,9 @@ func (r *RegionalHush) newAPI(ctx *pulumi.Context, name string, args RegionalHus
 	}
 	r.RestAPI = restAPI
 	r.Document = body
+	if err := r.permitTokenAuthorizer(ctx, name, restAPI, on); err != nil {
+		return err
+	}
 
 	stageName := cfg.Name
 	for _, route := range routes {

@@ -43,6 +43,7 @@ var knownKeys = []string{
 	KeyRegions, KeyHomeRegion, KeyLogRetentionDays, KeyPointInTimeRecovery, KeyDeletionProtection,
 	KeyProtect, KeyThrottle, KeyAlarmEmail, KeyDomain, KeyFailoverDrill,
 	KeyAPIGatewayAccount, KeyWriteRegion, KeySESEmail, KeyRetiringRegions, KeySelfSignUp,
+	KeyIdentityReplicaRegion, KeyIdentityIssuer, KeyAuthorizer,
 }
 
 // Stack is the validated configuration of one stack.
@@ -103,6 +104,9 @@ type Stack struct {
 	// of Cognito's default sender, whose small daily quota the deploy
 	// pipeline's e2e sign-ups would otherwise share with real users.
 	SESEmail *SESEmail
+	// Identity is the user pool's replica and how tokens are checked
+	// (hush:identityReplicaRegion, hush:identityIssuer, hush:authorizer).
+	Identity Identity
 }
 
 // SESEmail is a verified SES identity the user pool sends its e-mail from.
@@ -217,6 +221,7 @@ func Parse(stack string, values map[string]string) (Stack, error) {
 	s.APIGatewayAccount = p.apiGatewayAccount(s.Regions)
 	s.WriteRegion = p.writeRegion(s.Regions, s.Home)
 	s.SESEmail = p.sesEmail(s.Home)
+	s.Identity = p.identity(s.Regions, s.Home)
 	s.RetiringRegions = p.retiringRegions(s.Regions, s.Home, s.WriteRegion)
 	if home := s.HomeRegion(); home != "" {
 		if got, ok := values["aws:region"]; ok && got != home {

@@ -44,6 +44,7 @@ func TestParseValid(t *testing.T) {
 		AlarmEmail:          "ops@example.com",
 		Domain:              &Domain{HostedZoneID: "Z123", Name: "api.example.com"},
 		WriteRegion:         "eu-central-1",
+		Identity:            Identity{Issuer: IssuerOriginal, Authorizer: AuthorizerCognito},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse = %+v, want %+v", got, want)

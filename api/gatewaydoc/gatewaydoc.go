@@ -30,8 +30,51 @@ type Inputs struct {
 	InvokeArns map[api.Function]string
 	// UserPoolArn is the pool the authorizer trusts.
 	UserPoolArn string
+	// ReplicaUserPoolArn, when set, is the pool's replica in another region
+	// (Cognito multi-Region replication), trusted as well.
+	ReplicaUserPoolArn string
 	// ClientID is the app client whose ID tokens pass.
 	ClientID string
+	// TokenAuthorizerURI, when set, replaces the Cognito authorizer with a
+	// Lambda TOKEN authorizer (hush:authorizer lambda): the invocation URI
+	// of the function that verifies the ID token.
+	TokenAuthorizerURI string
+}
+
+// TokenAuthorizerTTLSeconds is how long API Gateway caches a Lambda
+// authorizer's answer for one token. The policy it returns covers every
+// method of the stage, so a cached Allow is right for any route; 300 s is
+// API Gateway's default.
+const TokenAuthorizerTTLSeconds = 300
+
+// authorizer returns the security scheme's extensions: the Cognito
+// authorizer trusting the pool (and its replica), or a Lambda TOKEN
+// authorizer. Both read the raw Authorization header.
+func authorizer(in Inputs) (authType string, spec map[string]any) {
+	if in.TokenAuthorizerURI != "" {
+		return "custom", map[string]any{
+			"type":                         "token",
+			"authorizerUri":                in.TokenAuthorizerURI,
+			"identitySource":               IdentitySource,
+			"authorizerResultTtlInSeconds": TokenAuthorizerTTLSeconds,
+		}
+	}
+	providers := []any{in.UserPoolArn}
+	if in.ReplicaUserPoolArn != "" {
+		// API Gateway documents providerARNs as a list of user pool ARNs;
+		// that it accepts a replica's ARN, and tokens a replica issued,
+		// is not documented (unverified).
+		providers = append(providers, in.ReplicaUserPoolArn)
+	}
+	return "cognito_user_pools", map[string]any{
+		"type":           "cognito_user_pools",
+		"providerARNs":   providers,
+		"identitySource": IdentitySource,
+		// The extension's reference lists identityValidationExpression;
+		// that an import applies it to a Cognito authorizer as the
+		// Authorizer API does (aud must match) is not verified here.
+		"identityValidationExpression": ClientIDExpression(in.ClientID),
+	}
 }
 
 // SecurityScheme is the description's name for the Cognito ID token.
@@ -137,16 +180,7 @@ func Build(routes []api.Route, description []byte, in Inputs) ([]byte, error) {
 	if scheme == nil {
 		return nil, fmt.Errorf("gatewaydoc: the description has no security scheme %s", SecurityScheme)
 	}
-	scheme["x-amazon-apigateway-authtype"] = "cognito_user_pools"
-	scheme["x-amazon-apigateway-authorizer"] = map[string]any{
-		"type":           "cognito_user_pools",
-		"providerARNs":   []any{in.UserPoolArn},
-		"identitySource": IdentitySource,
-		// The extension's reference lists identityValidationExpression;
-		// that an import applies it to a Cognito authorizer as the
-		// Authorizer API does (aud must match) is not verified here.
-		"identityValidationExpression": ClientIDExpression(in.ClientID),
-	}
+	scheme["x-amazon-apigateway-authtype"], scheme["x-amazon-apigateway-authorizer"] = authorizer(in)
 	doc["x-amazon-apigateway-gateway-responses"] = gatewayResponses()
 	b, err := json.Marshal(doc)
 	if err != nil {
