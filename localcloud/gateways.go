@@ -17,6 +17,7 @@ import (
 	"github.com/hush-scores/hush/localcloud/gateway"
 	"github.com/hush-scores/hush/localcloud/waf"
 	"github.com/hush-scores/hush/stackconfig"
+	"github.com/hush-scores/hush/userpool/tokencheck"
 )
 
 // gatewayServer serves one region's gateway on its port, and can be stopped
@@ -100,9 +101,11 @@ type gateways struct {
 	// life bounds the authorizers' key refresh: the stack's, not Start's.
 	life context.Context
 	auth gateway.CognitoOptions
-	// issuers, when set, replace auth: every issuer is trusted, each with
-	// its own keys (identity.go, AuthorizerLambda).
+	// issuers are the issuers every gateway trusts, each with its keys
+	// (identity.go); more than one replaces auth. lambda checks them with
+	// the Lambda TOKEN authorizer's code (hush:authorizer lambda).
 	issuers []gateway.CognitoOptions
+	lambda  bool
 	routes  []api.Route
 	docs    http.Handler
 	logger  *slog.Logger
@@ -128,6 +131,7 @@ type gatewaysOptions struct {
 	life     context.Context
 	auth     gateway.CognitoOptions
 	issuers  []gateway.CognitoOptions
+	lambda   bool
 	throttle stackconfig.Throttle
 	// rateLimit is the per-IP rule in front of every gateway (nil: none).
 	rateLimit *waf.Limits
@@ -153,7 +157,7 @@ func openGateways(o gatewaysOptions) (*gateways, error) {
 		return nil, fmt.Errorf("localcloud: API docs: %w", err)
 	}
 	return &gateways{
-		stage: o.stage, life: o.life, auth: o.auth, issuers: o.issuers, routes: routes, docs: docs,
+		stage: o.stage, life: o.life, auth: o.auth, issuers: o.issuers, lambda: o.lambda, routes: routes, docs: docs,
 		logger: o.logger, failed: o.failed, throttle: o.throttle, rateLimit: o.rateLimit,
 	}, nil
 }
@@ -162,7 +166,7 @@ func openGateways(o gatewaysOptions) (*gateways, error) {
 func (g *gateways) add(region string, fns map[api.Function]gateway.LambdaFunc, l net.Listener) error {
 	// The authorizer refreshes its keys until the stack closes, not only
 	// while Start runs.
-	auth, err := g.newAuthorizer()
+	auth, err := g.newAuthorizer(region)
 	if err != nil {
 		return fmt.Errorf("localcloud: authorizer for %s: %w", region, err)
 	}
@@ -252,10 +256,26 @@ func (s *Stack) SetThrottle(t stackconfig.Throttle) {
 	}
 }
 
-// newAuthorizer returns a region's authorizer: the Cognito authorizer of
-// the pool's issuer, or one trusting each of g.issuers.
-func (g *gateways) newAuthorizer() (gateway.Authorizer, error) {
-	if len(g.issuers) > 0 {
+// newAuthorizer returns region's authorizer: the Lambda TOKEN
+// authorizer's own code (userpool/tokencheck, as handlers/authorizer runs
+// it) trusting g.issuers, or the emulation of API Gateway's Cognito
+// authorizer, of the pool's issuer or of each of g.issuers.
+func (g *gateways) newAuthorizer(region string) (gateway.Authorizer, error) {
+	if g.lambda {
+		names := make([]string, len(g.issuers))
+		jwks := make(map[string]string, len(g.issuers))
+		for i, o := range g.issuers {
+			names[i], jwks[o.Issuer] = o.Issuer, o.JWKSURL
+		}
+		v, err := tokencheck.New(g.life, tokencheck.Options{
+			Issuers: names, ClientID: g.auth.ClientID, JWKSURL: func(iss string) string { return jwks[iss] },
+		})
+		if err != nil {
+			return nil, fmt.Errorf("localcloud: %w", err)
+		}
+		return gateway.NewLambdaAuthorizer(region, g.stage, v.Authorize), nil
+	}
+	if len(g.issuers) > 1 {
 		return gateway.NewIssuerAuthorizer(g.life, g.issuers)
 	}
 	return gateway.NewCognitoAuthorizer(g.life, g.auth)

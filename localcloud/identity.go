@@ -1,6 +1,7 @@
 package localcloud
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,33 +18,21 @@ import (
 
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
 	"github.com/hush-scores/hush/localcloud/gateway"
-)
-
-// How the gateways accept the tokens of a pool with a replica
-// (Options.IdentityAuthorizer). Whether API Gateway's Cognito authorizer
-// accepts tokens with the multi-Region issuer, or issued by a replica, is
-// not documented, so the local stack runs both answers.
-const (
-	// AuthorizerCognito is the Cognito authorizer with the pool's
-	// multi-Region issuer ("UPDATED", https://issuer-cognito-idp.<primary
-	// region>.amazonaws.com/<pool>, whose keys are "hosted in multiple
-	// regions", API reference IssuerConfigurationType): both replicas
-	// issue tokens naming that one issuer, and every gateway checks them
-	// against the keys it serves, which stay up while the home region is
-	// lost. Unverified on AWS.
-	AuthorizerCognito = "cognito"
-	// AuthorizerLambda is the fallback: each replica keeps its region's own
-	// issuer and every gateway verifies a token against the keys of the
-	// replica that issued it, as a Lambda authorizer would.
-	AuthorizerLambda = "lambda"
+	"github.com/hush-scores/hush/stackconfig"
 )
 
 // identity is the user pool's secondary replica: its own cognito-local in
-// the replica region's slot, following the primary's directory, and, for
-// AuthorizerCognito, the host of the multi-Region issuer.
+// the replica region's slot, following the primary's directory, and, with
+// the multi-Region issuer, the host of that issuer.
+//
+// Whether API Gateway's Cognito authorizer accepts tokens a replica
+// issued, or tokens naming the multi-Region issuer, is not documented, so
+// the local stack does not decide it: with either issuer and either
+// authorizer (hush:identityIssuer, hush:authorizer), every gateway trusts
+// the issuers the cloud's authorizer is configured with, and the tests run
+// the combinations.
 type identity struct {
 	region string
-	mode   string
 	delay  time.Duration
 	// set is the replica set, known once the pool exists; the primary's
 	// guard answers its operations through it.
@@ -52,39 +41,42 @@ type identity struct {
 	replica *cognitolocal.Replica
 }
 
-// resolveIdentity checks the replica settings of opts against the
-// stack's regions: the replica region must be a region of the stack and
-// not the home region, as hush:identityReplicaRegion.
-func resolveIdentity(opts Options, regions []string) (*identity, error) {
-	if opts.IdentityReplicaRegion == "" {
-		if opts.IdentityAuthorizer != "" {
-			return nil, errors.New("localcloud: IdentityAuthorizer needs IdentityReplicaRegion")
-		}
-		return nil, nil //nolint:nilnil // a stack without a replica has no identity part
+// resolveIdentity reads the replica, issuer and authorizer settings: the
+// options where given, else the stack file's. The replica region must be a
+// region of the stack and not the home region, as
+// hush:identityReplicaRegion.
+func resolveIdentity(set *settings, opts Options) error {
+	file := set.fileIdentity
+	set.issuer = cmp.Or(opts.IdentityIssuer, file.Issuer, stackconfig.IssuerOriginal)
+	set.authorizer = cmp.Or(opts.Authorizer, file.Authorizer, stackconfig.AuthorizerCognito)
+	if set.issuer != stackconfig.IssuerOriginal && set.issuer != stackconfig.IssuerMultiRegion {
+		return fmt.Errorf("localcloud: identity issuer %q: want %s or %s", set.issuer, stackconfig.IssuerOriginal, stackconfig.IssuerMultiRegion)
 	}
-	r := opts.IdentityReplicaRegion
+	if set.authorizer != stackconfig.AuthorizerCognito && set.authorizer != stackconfig.AuthorizerLambda {
+		return fmt.Errorf("localcloud: authorizer %q: want %s or %s", set.authorizer, stackconfig.AuthorizerCognito, stackconfig.AuthorizerLambda)
+	}
+	r := cmp.Or(opts.IdentityReplicaRegion, file.ReplicaRegion)
+	if opts.NoIdentityReplica {
+		r = ""
+	}
+	if r == "" {
+		return nil
+	}
 	switch {
-	case r == regions[0]:
-		return nil, fmt.Errorf("localcloud: identity replica region %s is the home region, which holds the primary user pool; choose another region of %v", r, regions)
-	case !slices.Contains(regions, r):
-		return nil, fmt.Errorf("localcloud: identity replica region %q is not one of the regions %v", r, regions)
+	case r == set.regions[0]:
+		return fmt.Errorf("localcloud: identity replica region %s is the home region, which holds the primary user pool; choose another region of %v", r, set.regions)
+	case !slices.Contains(set.regions, r):
+		return fmt.Errorf("localcloud: identity replica region %q is not one of the regions %v", r, set.regions)
 	}
-	mode := opts.IdentityAuthorizer
-	switch mode {
-	case "":
-		mode = AuthorizerCognito
-	case AuthorizerCognito, AuthorizerLambda:
-	default:
-		return nil, fmt.Errorf("localcloud: IdentityAuthorizer %q: want %q or %q", mode, AuthorizerCognito, AuthorizerLambda)
-	}
-	return &identity{region: r, mode: mode, delay: opts.IdentityReplicaDelay}, nil
+	set.identity = &identity{region: r, delay: opts.IdentityReplicaDelay}
+	return nil
 }
 
 // openIssuerStep serves the multi-Region issuer before cognito-local
 // starts, since both replicas name it in their tokens.
 func openIssuerStep(_ context.Context, s *Stack) error {
 	id := s.set.identity
-	if id == nil || id.mode != AuthorizerCognito {
+	if id == nil || s.set.issuer != stackconfig.IssuerMultiRegion {
 		return nil
 	}
 	l, err := listen(s.set.ports.issuer(), "the multi-Region issuer")
@@ -94,12 +86,12 @@ func openIssuerStep(_ context.Context, s *Stack) error {
 	id.issuer = &issuerHost{}
 	id.issuer.serve(l)
 	s.onClose(id.issuer.close)
-	s.info.IdentityAuthorizer = id.mode
 	return nil
 }
 
 // cognitoIssuerDomain is the IssuerDomain both replicas use: the
-// multi-Region issuer's, or "" for each server's own.
+// multi-Region issuer's, or "" for each server's own (the original
+// issuer). Without a replica the pool keeps its original issuer.
 func (s *Stack) cognitoIssuerDomain() string {
 	if id := s.set.identity; id != nil && id.issuer != nil {
 		return id.issuer.url
@@ -126,6 +118,7 @@ func (s *Stack) wrapCognito(next http.Handler) http.Handler {
 // openIdentityReplicaStep starts the secondary on a copy of the pool,
 // INACTIVE, as CreateUserPoolReplica leaves a new one.
 func openIdentityReplicaStep(ctx context.Context, s *Stack) error {
+	s.info.IdentityIssuer, s.info.Authorizer = s.set.issuer, s.set.authorizer
 	id := s.set.identity
 	if id == nil {
 		return nil
@@ -150,25 +143,27 @@ func openIdentityReplicaStep(ctx context.Context, s *Stack) error {
 	if id.issuer != nil {
 		id.issuer.pool.Store(&s.info.UserPoolID)
 		id.issuer.sources.Store(&[]string{s.cognito.Endpoint, rep.Endpoint})
+		// The issuer's keys, not the primary's: they stay up when the home
+		// region is lost.
+		s.info.JWKSURL = id.issuer.url + id.issuer.path("jwks.json")
 	}
 	s.info.IdentityReplicaRegion, s.info.IdentityReplicaEndpoint = id.region, rep.Endpoint
-	s.info.IdentityAuthorizer = id.mode
 	return nil
 }
 
-// identityIssuers are what every gateway trusts with AuthorizerLambda:
-// each replica's own issuer and keys; nil otherwise (the gateways then
-// trust Info.Issuer alone).
-func (s *Stack) identityIssuers() []gateway.CognitoOptions {
-	id := s.set.identity
-	if id == nil || id.mode != AuthorizerLambda {
-		return nil
-	}
+// trustedIssuers are the issuers every gateway trusts, each with its
+// keys: the pool's; with a replica and the original issuer, the
+// replica's as well (the Cognito authorizer's providerARNs name both, the
+// Lambda authorizer's TOKEN_ISSUERS too); with the multi-Region issuer,
+// that one issuer, which both replicas name.
+func (s *Stack) trustedIssuers() []gateway.CognitoOptions {
 	pool, client := s.info.UserPoolID, s.info.UserPoolClientID
-	return []gateway.CognitoOptions{
-		{Issuer: s.cognito.Issuer(pool), JWKSURL: s.cognito.JWKSURL(pool), ClientID: client},
-		{Issuer: id.replica.Issuer(pool), JWKSURL: id.replica.JWKSURL(pool), ClientID: client},
+	primary := gateway.CognitoOptions{Issuer: s.info.Issuer, JWKSURL: s.info.JWKSURL, ClientID: client}
+	id := s.set.identity
+	if id == nil || id.issuer != nil {
+		return []gateway.CognitoOptions{primary}
 	}
+	return []gateway.CognitoOptions{primary, {Issuer: id.replica.Issuer(pool), JWKSURL: id.replica.JWKSURL(pool), ClientID: client}}
 }
 
 // ActivateIdentityReplica makes the user pool's secondary serve sign-in,
@@ -315,3 +310,6 @@ func (s *Stack) loseIdentityReplica(region string, lost bool) error {
 	}
 	return nil
 }
+
+// lambdaAuthorizer is hush:authorizer lambda, for start.go.
+const lambdaAuthorizer = stackconfig.AuthorizerLambda

@@ -15,13 +15,14 @@ import (
 	"github.com/hush-scores/hush/internal/testtier"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
+	"github.com/hush-scores/hush/stackconfig"
 )
 
 // replicaRegion is prod's second region, where its identity replica sits.
 const replicaRegion = "eu-west-1"
 
-// TestIdentityReplica runs a prod stack with the user pool's replica in
-// each authorizer mode: the new secondary refuses sign-in until
+// TestIdentityReplica runs a prod stack with the user pool's replica with
+// each issuer and each authorizer: the new secondary refuses sign-in until
 // activated; a user created and confirmed at the primary then signs in
 // at the replica after the delay, with the same sub; sign-up and
 // AdminCreateUser at the replica get OperationNotEnabledException; the
@@ -29,12 +30,20 @@ const replicaRegion = "eu-west-1"
 // while the home region's Cognito is dark.
 func TestIdentityReplica(t *testing.T) {
 	testtier.Needs(t, testtier.LocalCloud)
-	for _, mode := range []string{localcloud.AuthorizerCognito, localcloud.AuthorizerLambda} {
-		t.Run(mode, func(t *testing.T) {
+	for _, tt := range []struct {
+		issuer     stackconfig.IssuerType
+		authorizer stackconfig.AuthorizerMode
+	}{
+		{stackconfig.IssuerOriginal, stackconfig.AuthorizerCognito},
+		{stackconfig.IssuerMultiRegion, stackconfig.AuthorizerCognito},
+		{stackconfig.IssuerOriginal, stackconfig.AuthorizerLambda},
+		{stackconfig.IssuerMultiRegion, stackconfig.AuthorizerLambda},
+	} {
+		t.Run(string(tt.issuer)+" issuer, "+string(tt.authorizer)+" authorizer", func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			s, err := localcloud.StartTemp(ctx, localcloud.Options{
-				Stack: "prod", IdentityReplicaRegion: replicaRegion, IdentityAuthorizer: mode,
+				Stack: "prod", IdentityReplicaRegion: replicaRegion, IdentityIssuer: tt.issuer, Authorizer: tt.authorizer,
 				IdentityReplicaDelay: 500 * time.Millisecond,
 			})
 			if err != nil {
@@ -42,8 +51,8 @@ func TestIdentityReplica(t *testing.T) {
 			}
 			t.Cleanup(func() { s.Close() })
 			info := s.Info()
-			if info.IdentityReplicaRegion != replicaRegion || info.IdentityReplicaEndpoint == "" || info.IdentityAuthorizer != mode {
-				t.Fatalf("Info: replica %q at %q, authorizer %q; want %s, an endpoint, %s", info.IdentityReplicaRegion, info.IdentityReplicaEndpoint, info.IdentityAuthorizer, replicaRegion, mode)
+			if info.IdentityReplicaRegion != replicaRegion || info.IdentityReplicaEndpoint == "" || info.IdentityIssuer != tt.issuer || info.Authorizer != tt.authorizer {
+				t.Fatalf("Info: replica %q at %q, %s issuer, %s authorizer; want %s, an endpoint, %s, %s", info.IdentityReplicaRegion, info.IdentityReplicaEndpoint, info.IdentityIssuer, info.Authorizer, replicaRegion, tt.issuer, tt.authorizer)
 			}
 			replica := cognitolocal.NewClient(info.IdentityReplicaEndpoint, replicaRegion)
 
@@ -67,8 +76,8 @@ func TestIdentityReplica(t *testing.T) {
 			if p["sub"] != r["sub"] {
 				t.Errorf("sub at the replica = %v, at the primary %v: the directory must carry it", r["sub"], p["sub"])
 			}
-			if sameIssuer := p["iss"] == r["iss"]; sameIssuer != (mode == localcloud.AuthorizerCognito) {
-				t.Errorf("issuers: primary %v, replica %v; want them equal only with the multi-Region issuer (%s)", p["iss"], r["iss"], localcloud.AuthorizerCognito)
+			if sameIssuer := p["iss"] == r["iss"]; sameIssuer != (tt.issuer == stackconfig.IssuerMultiRegion) {
+				t.Errorf("issuers: primary %v, replica %v; want them equal only with the multi-Region issuer", p["iss"], r["iss"])
 			}
 
 			_, err = replica.SignUp(ctx, &cip.SignUpInput{
@@ -103,15 +112,18 @@ func TestIdentityReplica(t *testing.T) {
 // the stack other than home.
 func TestIdentityReplicaRegionChecked(t *testing.T) {
 	for _, tt := range []struct {
-		name, region, mode, want string
+		name, region string
+		issuer       stackconfig.IssuerType
+		authorizer   stackconfig.AuthorizerMode
+		want         string
 	}{
-		{"home region", "eu-central-1", "", "home region"},
-		{"outside the stack", "ap-south-1", "", "not one of the regions"},
-		{"unknown mode", replicaRegion, "iam", "IdentityAuthorizer"},
-		{"mode without replica", "", localcloud.AuthorizerLambda, "needs IdentityReplicaRegion"},
+		{"home region", "eu-central-1", "", "", "home region"},
+		{"outside the stack", "ap-south-1", "", "", "not one of the regions"},
+		{"unknown issuer", replicaRegion, "regional", "", `identity issuer "regional"`},
+		{"unknown authorizer", replicaRegion, "", "iam", `authorizer "iam"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := localcloud.StartTemp(t.Context(), localcloud.Options{Stack: "prod", IdentityReplicaRegion: tt.region, IdentityAuthorizer: tt.mode})
+			_, err := localcloud.StartTemp(t.Context(), localcloud.Options{Stack: "prod", IdentityReplicaRegion: tt.region, IdentityIssuer: tt.issuer, Authorizer: tt.authorizer})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("StartTemp error = %v, want one saying %q", err, tt.want)
 			}

@@ -57,10 +57,13 @@ type Info struct {
 	// IdentityReplicaRegion and IdentityReplicaEndpoint are the user
 	// pool's secondary replica (Options.IdentityReplicaRegion): sign in
 	// there when the home region's endpoint does not answer. Empty without
-	// one. IdentityAuthorizer is how the gateways accept its tokens.
+	// one.
 	IdentityReplicaRegion   string
 	IdentityReplicaEndpoint string
-	IdentityAuthorizer      string
+	// IdentityIssuer is the issuer the pool's tokens name and Authorizer
+	// how the gateways check them (hush:identityIssuer, hush:authorizer).
+	IdentityIssuer stackconfig.IssuerType
+	Authorizer     stackconfig.AuthorizerMode
 }
 
 // DocsURL returns the address of the API's documentation page on the

@@ -63,18 +63,26 @@ type Options struct {
 	CrossRegionRTT Distances
 	// WriteTimeout bounds each write; 0 means DefaultWriteTimeout.
 	WriteTimeout time.Duration
-	// IdentityReplicaRegion, when set, gives the user pool a secondary
-	// replica in that region (a region of the stack other than home), as
+	// IdentityReplicaRegion gives the user pool a secondary replica in
+	// that region (a region of the stack other than home), as
 	// hush:identityReplicaRegion does in the cloud: its own cognito-local,
 	// following the primary's directory after IdentityReplicaDelay, and
-	// INACTIVE until ActivateIdentityReplica.
+	// INACTIVE until ActivateIdentityReplica. Empty means
+	// hush:identityReplicaRegion of the stack file; NoIdentityReplica
+	// turns the replica off whatever the file says.
 	IdentityReplicaRegion string
+	NoIdentityReplica     bool
 	// IdentityReplicaDelay is how long the directory takes to reach the
 	// replica; 0 means cognitolocal.DefaultReplicaDelay.
 	IdentityReplicaDelay time.Duration
-	// IdentityAuthorizer is how the gateways accept the replicas' tokens:
-	// AuthorizerCognito (the default with a replica) or AuthorizerLambda.
-	IdentityAuthorizer string
+	// IdentityIssuer is the issuer the pool's tokens name (original: each
+	// replica its own; multiRegion: one for both) and Authorizer how every
+	// gateway checks them (cognito: API Gateway's Cognito authorizer
+	// trusting the pool and its replica; lambda: the Lambda TOKEN
+	// authorizer's code). Empty means hush:identityIssuer and
+	// hush:authorizer of the stack file, else original and cognito.
+	IdentityIssuer stackconfig.IssuerType
+	Authorizer     stackconfig.AuthorizerMode
 }
 
 // FrontDoorOptions configure the front door's health checks.

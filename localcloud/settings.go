@@ -38,6 +38,11 @@ type settings struct {
 	selfSignUp bool
 	// identity is the user pool's replica (identity.go); nil without one.
 	identity *identity
+	// fileIdentity is the identity settings of the stack file, and issuer
+	// and authorizer what the stack runs with (identity.go).
+	fileIdentity stackconfig.Identity
+	issuer       stackconfig.IssuerType
+	authorizer   stackconfig.AuthorizerMode
 }
 
 // resolveSettings applies the defaults of opts and reads the rest from
@@ -68,7 +73,7 @@ func resolveSettings(ctx context.Context, opts Options) (settings, error) {
 	set.opts, set.root, set.ports = opts, root, ports{base: opts.BasePort}
 	set.name = stackconfig.ResourceName(opts.Stack)
 	set.writeTimeout = cmp.Or(opts.WriteTimeout, DefaultWriteTimeout)
-	if set.identity, err = resolveIdentity(opts, set.regions); err != nil {
+	if err := resolveIdentity(&set, opts); err != nil {
 		return settings{}, err
 	}
 	return set, nil
@@ -105,6 +110,7 @@ func readSettings(root string, opts Options) (settings, error) {
 		return s, fmt.Errorf("localcloud: read the settings of stack %s: %w", opts.Stack, err)
 	}
 	s.selfSignUp = cfg.SelfSignUp
+	s.fileIdentity = cfg.Identity
 	if len(s.regions) == 0 {
 		// Home first, as Options.Regions has it: hush:homeRegion, not the
 		// order of hush:regions, says which region holds the user pool.

@@ -188,8 +188,8 @@ func openFunctionsStep(_ context.Context, s *Stack) error {
 func openGatewaysStep(ctx context.Context, s *Stack, progress io.Writer) error {
 	g, err := openGateways(gatewaysOptions{
 		stage: s.info.Stack, root: s.set.root, poolID: s.info.UserPoolID, life: s.life.ctx,
-		auth:     gateway.CognitoOptions{Issuer: s.info.Issuer, JWKSURL: s.info.JWKSURL, ClientID: s.info.UserPoolClientID},
-		issuers:  s.identityIssuers(),
+		auth:    gateway.CognitoOptions{Issuer: s.info.Issuer, JWKSURL: s.info.JWKSURL, ClientID: s.info.UserPoolClientID},
+		issuers: s.trustedIssuers(), lambda: s.set.authorizer == lambdaAuthorizer,
 		throttle: s.set.throttle, rateLimit: s.set.opts.RateLimit, logger: s.data.logger, failed: s.life.fail,
 	})
 	if err != nil {

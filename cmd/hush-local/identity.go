@@ -21,14 +21,14 @@ const identityHelp = `  identity status      the user pool replica's region, sta
 func identityCommand(ctx context.Context, s *localcloud.Stack, args []string, out io.Writer) error {
 	info := s.Info()
 	if info.IdentityReplicaRegion == "" {
-		return fmt.Errorf("this stack has no user pool replica: start hush-local with -identity-replica REGION")
+		return fmt.Errorf("this stack has no user pool replica: set hush:identityReplicaRegion in its stack file or start hush-local with -identity-replica REGION")
 	}
 	if len(args) == 0 {
 		return fmt.Errorf("identity needs status, activate, deactivate, dark REGION or light REGION")
 	}
 	switch args[0] {
 	case "status":
-		fmt.Fprintf(out, "user pool replica in %s at %s: %s (%s authorizer)\n", info.IdentityReplicaRegion, info.IdentityReplicaEndpoint, s.IdentityReplicaStatus(), info.IdentityAuthorizer)
+		fmt.Fprintf(out, "user pool replica in %s at %s: %s (%s issuer, %s authorizer)\n", info.IdentityReplicaRegion, info.IdentityReplicaEndpoint, s.IdentityReplicaStatus(), info.IdentityIssuer, info.Authorizer)
 		return nil
 	case "activate", "deactivate":
 		act := s.ActivateIdentityReplica

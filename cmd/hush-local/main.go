@@ -139,8 +139,9 @@ func parseServe(args []string, stderr io.Writer) (localcloud.Options, error) {
 	var rtt localcloud.Distances
 	fs.Var(&rtt, "cross-region-rtt", "round trip added to every call from one region to another, such as a write routed to the write region, plus TCP and TLS handshakes (2 round trips) on a new connection: table (the front door's figures, default), 0.5x (the table scaled), 20ms (every pair), 0 (none)")
 	writeTimeout := fs.Duration("write-timeout", localcloud.DefaultWriteTimeout, "bound of one write, retries included; 1.8s is the Lambda functions' bound")
-	identityReplica := fs.String("identity-replica", "", "give the user pool a secondary replica in this region of the stack (not home), as hush:identityReplicaRegion does; it starts INACTIVE: the console's `identity activate` makes it serve")
-	identityAuthorizer := fs.String("identity-authorizer", "", "how the gateways accept the replica's tokens: cognito (the multi-Region issuer, default) or lambda (each replica's own keys)")
+	identityReplica := fs.String("identity-replica", "", "the region of the user pool's secondary replica, a region of the stack other than home (default hush:identityReplicaRegion of the stack file; none: no replica); it starts INACTIVE: the console's `identity activate` makes it serve")
+	identityIssuer := fs.String("identity-issuer", "", "the issuer the pool's tokens name: original (each replica its own) or multiRegion (one for both) (default hush:identityIssuer, else original)")
+	authorizer := fs.String("authorizer", "", "how every gateway checks ID tokens: cognito (API Gateway's Cognito authorizer, trusting the pool and its replica) or lambda (the Lambda TOKEN authorizer's code) (default hush:authorizer, else cognito)")
 	if err := fs.Parse(args); err != nil {
 		return localcloud.Options{}, err
 	}
@@ -153,7 +154,11 @@ func parseServe(args []string, stderr io.Writer) (localcloud.Options, error) {
 	opts := localcloud.Options{
 		Stack: *stack, DataDir: *dataDir, Clean: *clean, BasePort: *basePort, FrontDoor: fdOpts,
 		WriteRegion: *writeRegion, ReplicationDelay: *delay, CrossRegionRTT: rtt, WriteTimeout: *writeTimeout,
-		IdentityReplicaRegion: *identityReplica, IdentityAuthorizer: *identityAuthorizer,
+		IdentityReplicaRegion: *identityReplica, NoIdentityReplica: *identityReplica == "none",
+		IdentityIssuer: stackconfig.IssuerType(*identityIssuer), Authorizer: stackconfig.AuthorizerMode(*authorizer),
+	}
+	if opts.NoIdentityReplica {
+		opts.IdentityReplicaRegion = ""
 	}
 	if *noThrottle {
 		opts.Throttle = &stackconfig.Throttle{}
@@ -185,7 +190,10 @@ func printSummary(w io.Writer, info localcloud.Info) {
 	fmt.Fprintf(tw, "  app client\t%s\n", info.UserPoolClientID)
 	fmt.Fprintf(tw, "  cognito-local\t%s\n", info.CognitoEndpoint)
 	if info.IdentityReplicaEndpoint != "" {
-		fmt.Fprintf(tw, "  user pool replica\t%s in %s (INACTIVE until the console's `identity activate`; tokens: %s authorizer)\n", info.IdentityReplicaEndpoint, info.IdentityReplicaRegion, info.IdentityAuthorizer)
+		fmt.Fprintf(tw, "  user pool replica\t%s in %s (INACTIVE until the console's `identity activate`)\n", info.IdentityReplicaEndpoint, info.IdentityReplicaRegion)
+	}
+	if info.IdentityReplicaEndpoint != "" || info.Authorizer != stackconfig.AuthorizerCognito {
+		fmt.Fprintf(tw, "  token check\t%s issuer, %s authorizer\n", info.IdentityIssuer, info.Authorizer)
 	}
 	reach := "every interface"
 	if info.DynamoDBLoopbackOnly {

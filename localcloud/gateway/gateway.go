@@ -339,7 +339,11 @@ func (g *gateway) event(r *http.Request, rt *route, params, claims map[string]st
 		for k, v := range claims {
 			c[k] = v
 		}
-		ev.RequestContext.Authorizer = map[string]any{"claims": c}
+		if _, flat := g.auth.(interface{ lambdaContext() }); flat {
+			ev.RequestContext.Authorizer = c
+		} else {
+			ev.RequestContext.Authorizer = map[string]any{"claims": c}
+		}
 	}
 	if utf8.Valid(body) {
 		ev.Body = string(body)
