@@ -16,9 +16,11 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
+	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/drill"
 	"github.com/hush-scores/hush/userpool/signin"
+	"github.com/hush-scores/hush/writeregion"
 )
 
 // identityReplica is where the drills put the user pool's replica: prod's
@@ -26,11 +28,13 @@ import (
 const identityReplica = "eu-west-1"
 
 // TestRegionLossSignIn is the region-loss drill extended to sign-in, on a
-// local prod stack of its own: the home region is lost (its gateway
-// stopped, cut off from the other regions, its Cognito endpoint dark).
-// With the user pool's replica (hush:identityReplicaRegion), the runbook
-// activates it, an existing user signs in through it with the suite's
-// Cognito client and, once the write region has moved, records a match;
+// local prod stack of its own: the home region is lost (drill.Lose: its
+// gateway, replica and network dark, and its Cognito endpoint). With the
+// user pool's replica (hush:identityReplicaRegion), the runbook activates
+// it, an existing user signs in through it with the suite's Cognito
+// client and, once the write region has moved by force (the data plane's
+// operator, as `hush-ops write-region move -force` runs it), records a
+// match;
 // a new user's sign-up is refused with a clear error. Without a replica,
 // the same drill shows sign-in failing during the loss. The drill prints
 // the time from the loss to the first sign-in and to the first
@@ -45,7 +49,7 @@ func regionLossDrill(t *testing.T, replica string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	s, err := localcloud.StartTemp(ctx, localcloud.Options{
-		Stack: "prod", IdentityReplicaRegion: replica, ReplicationDelay: 300 * time.Millisecond,
+		Stack: "prod", IdentityReplicaRegion: replica, NoIdentityReplica: replica == "", ReplicationDelay: 300 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatalf("StartTemp: %v", err)
@@ -73,6 +77,7 @@ func regionLossDrill(t *testing.T, replica string) {
 		waitReplicated(ctx, t, tg, name)
 	}
 
+	op := writeRegionOperator(ctx, t, s)
 	t0 := time.Now()
 	loseHome(ctx, t, s)
 
@@ -106,12 +111,10 @@ func regionLossDrill(t *testing.T, replica string) {
 		t.Errorf("sign-up during the loss: %v; want the replica's OperationNotEnabledException, explained", err)
 	}
 
-	// The write region moves to the replica's region (forced: the home
+	// The write region moves to the replica's region by force (the home
 	// region cannot drain), then the freshly signed-in user records a match
 	// there.
-	if err := s.Faults().SetWriteRegion(ctx, replica); err != nil {
-		t.Fatalf("move the write region: %v", err)
-	}
+	moveWriteRegion(ctx, t, s, op, replica)
 	match := map[string]any{"tournament_id": "loss-" + runID, "match_id": "m1", "player1": "Ann", "player2": "Bea", "score": "5,4,9"}
 	body := writeUntil(ctx, t, tg.URLs[replica], token, match)
 	firstWrite := time.Since(t0)
@@ -128,18 +131,45 @@ func regionLossDrill(t *testing.T, replica string) {
 	fmt.Fprintln(os.Stderr, msg)
 }
 
-// loseHome takes the home region away: its gateway stops, it is cut off
-// from the other regions, and its Cognito endpoint goes dark.
+// loseHome loses the home region (drill.Lose): its gateway, replica,
+// network and Cognito endpoint go dark at once.
 func loseHome(ctx context.Context, t *testing.T, s *localcloud.Stack) {
 	t.Helper()
 	home := s.Info().HomeRegion
-	for _, f := range []drill.Fault{drill.Gateway, drill.CutOff} {
-		if err := s.Faults().Break(ctx, f, home); err != nil {
-			t.Fatalf("break %s %s: %v", f, home, err)
-		}
+	if err := s.Faults().Break(ctx, drill.Lose, home); err != nil {
+		t.Fatalf("lose %s: %v", home, err)
 	}
-	if err := s.SetCognitoDark(home, true); err != nil {
-		t.Fatalf("Cognito of %s dark: %v", home, err)
+}
+
+// writeRegionOperator returns the data plane's operator of s, after
+// seeding every replica's view of the write region (the home region,
+// open) where it has none, as the stack's configuration seeds it.
+func writeRegionOperator(ctx context.Context, t *testing.T, s *localcloud.Stack) *writeregion.Operator {
+	t.Helper()
+	info, out := s.Info(), s.StackOutput()
+	controls := map[string]writeregion.Control{}
+	for region, endpoint := range out.ReplicaEndpoints {
+		c := dynamo.NewControl(operatorClient(t, endpoint, region, info.Secret), info.Table, region)
+		if _, err := c.Seed(ctx, writeregion.View{WriteRegion: info.HomeRegion, Epoch: 1, State: writeregion.Open}); err != nil {
+			if !errors.Is(err, writeregion.ErrRefused) { // it had one
+				t.Fatalf("seed the write region's view in %s: %v", region, err)
+			}
+		}
+		controls[region] = c
+	}
+	return &writeregion.Operator{Regions: out.Regions, Replicas: controls}
+}
+
+// moveWriteRegion moves the write region to by force with the data
+// plane's operator. The local functions take their write region from the
+// stack's routing until they read it from the table, so that moves too.
+func moveWriteRegion(ctx context.Context, t *testing.T, s *localcloud.Stack, op *writeregion.Operator, to string) {
+	t.Helper()
+	if err := op.Move(ctx, to, true); err != nil {
+		t.Fatalf("forced move of the write region to %s: %v", to, err)
+	}
+	if err := s.Faults().SetWriteRegion(ctx, to); err != nil {
+		t.Fatalf("route writes to %s: %v", to, err)
 	}
 }
 
