@@ -55,7 +55,7 @@ func NewDataPlane(out StackOutput, secret string, progress func(writeregion.Step
 // RunningDataPlane returns the data plane of the stack running on dataDir,
 // from the outputs and the secret it keeps there.
 func RunningDataPlane(dataDir string, progress func(writeregion.Step)) (*DataPlane, error) {
-	b, err := os.ReadFile(filepath.Join(dataDir, StackOutputFile)) //nolint:gosec // the developer's own data dir
+	b, err := os.ReadFile(filepath.Join(dataDir, StackOutputFile))
 	if err != nil {
 		return nil, fmt.Errorf("localcloud: read the running stack's outputs: %w", err)
 	}
