@@ -15,6 +15,7 @@ import (
 //	             GSI1SK = {time, fixed width UTC}#{tournamentId}#{matchId}
 //	standing     PK = STANDINGS#{tournamentId}   SK = STANDING#{PlayerKey(name)}
 //	health       PK = HEALTH                     SK = HEALTH
+//	write region PK = WRITEREGION                SK = VIEW#{region}
 //
 // A tournament's partition holds its matches and their player links, each
 // kind under its own SK prefix, so one Query with begins_with reads one kind
@@ -26,6 +27,11 @@ import (
 // long as a 20-match one's). The spectators' most polled read also lands
 // on another partition than the tournament's writes. A standing's SK is
 // never parsed back, so a name with '#' is harmless there.
+//
+// The write region is one small partition of views, one per replica, each
+// written only in its own region's replica (package writeregion says why);
+// a function reads the whole partition with one Query. Region names hold no
+// '#'.
 //
 // Until 2026-11-29 standing items lived in the tournament's partition under
 // the same SK; RepairStandings deletes such lines and writes the recomputed
@@ -42,6 +48,8 @@ const (
 	prefixStanding   = "STANDING#"
 	keySep           = "#"
 	healthKey        = "HEALTH"
+	writeRegionPK    = "WRITEREGION"
+	prefixView       = "VIEW#"
 )
 
 // sortTimeLayout is RFC 3339 in UTC with exactly nine fractional digits, so
@@ -65,6 +73,9 @@ func standingsPK(tournamentID string) string { return prefixStandings + tourname
 // standingSK keys a player's line by the key that tells players apart, so
 // every spelling of a name updates the same item.
 func standingSK(playerKey string) string { return prefixStanding + playerKey }
+
+// viewSK keys the write-region view of the replica of region.
+func viewSK(region string) string { return prefixView + region }
 
 func playerPK(name string) string { return prefixPlayer + scores.PlayerKey(name) }
 
