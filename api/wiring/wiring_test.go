@@ -258,3 +258,63 @@ func TestLease(t *testing.T) {
 		})
 	}
 }
+
+// deniedControl is a replica whose every call meets a defect of the
+// deployment, as a missing grant is (package dynamo: CodeInternal).
+type deniedControl struct{ *writeregion.MemControl }
+
+var errDenied = &scores.Error{Code: scores.CodeInternal, Message: "internal error", Err: errors.New("AccessDeniedException: not authorized")}
+
+func (d deniedControl) Views(context.Context) ([]writeregion.View, error) { return nil, errDenied }
+
+func (d deniedControl) Renew(context.Context, writeregion.Belief, time.Time, string) (writeregion.View, error) {
+	return writeregion.View{}, errDenied
+}
+
+// deniedOpener opens deniedControls in the regions of denied.
+type deniedOpener struct {
+	*memOpener
+	denied map[string]bool
+}
+
+func (o deniedOpener) Control(kind wiring.Kind, region string) (writeregion.Control, error) {
+	c, _ := o.memOpener.Control(kind, region)
+	if o.denied[region] {
+		return deniedControl{c.(*writeregion.MemControl)}, nil
+	}
+	return c, nil
+}
+
+// TestAFenceDefectIsNotARefusal checks that a write the fence refuses
+// because a replica call met a defect (a missing grant) answers as the
+// defect (500), while a refusal of the fence itself stays 503.
+func TestAFenceDefectIsNotARefusal(t *testing.T) {
+	two := []string{"eu-central-1", "us-east-1"}
+	tests := []struct {
+		name   string
+		denied map[string]bool
+		seeded bool
+		want   scores.Code
+	}{
+		{"the belief cannot be read", map[string]bool{"us-east-1": true}, true, scores.CodeInternal},
+		{"the lease cannot be renewed", map[string]bool{"eu-central-1": true}, true, scores.CodeInternal},
+		{"not seeded is a refusal", nil, false, scores.CodeUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := deniedOpener{memOpener: newMemOpener(two), denied: tt.denied}
+			if tt.seeded {
+				o.seed(t, "eu-central-1", 1)
+			}
+			deps, err := wiring.Deps(wiring.Config{Function: api.FunctionWrite, Region: "us-east-1", Regions: two}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = deps.Store.CreateMatch(t.Context(), scores.Match{MatchID: "m1"})
+			var se *scores.Error
+			if !errors.As(err, &se) || se.Code != tt.want {
+				t.Errorf("CreateMatch = %v, want code %v", err, tt.want)
+			}
+		})
+	}
+}
