@@ -16,7 +16,6 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
-	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/drill"
 	"github.com/hush-scores/hush/userpool/signin"
@@ -77,7 +76,7 @@ func regionLossDrill(t *testing.T, replica string) {
 		waitReplicated(ctx, t, tg, name)
 	}
 
-	op := writeRegionOperator(ctx, t, s)
+	op := writeRegionOperator(t, s)
 	t0 := time.Now()
 	loseHome(ctx, t, s)
 
@@ -114,7 +113,9 @@ func regionLossDrill(t *testing.T, replica string) {
 	// The write region moves to the replica's region by force (the home
 	// region cannot drain), then the freshly signed-in user records a match
 	// there.
-	moveWriteRegion(ctx, t, s, op, replica)
+	if err := op.Move(ctx, replica, true); err != nil {
+		t.Fatalf("forced move of the write region to %s: %v", replica, err)
+	}
 	match := map[string]any{"tournament_id": "loss-" + runID, "match_id": "m1", "player1": "Ann", "player2": "Bea", "score": "5,4,9"}
 	body := writeUntil(ctx, t, tg.URLs[replica], token, match)
 	firstWrite := time.Since(t0)
@@ -141,36 +142,14 @@ func loseHome(ctx context.Context, t *testing.T, s *localcloud.Stack) {
 	}
 }
 
-// writeRegionOperator returns the data plane's operator of s, after
-// seeding every replica's view of the write region (the home region,
-// open) where it has none, as the stack's configuration seeds it.
-func writeRegionOperator(ctx context.Context, t *testing.T, s *localcloud.Stack) *writeregion.Operator {
+// writeRegionOperator returns the data plane's write-region operator of s.
+func writeRegionOperator(t *testing.T, s *localcloud.Stack) *writeregion.Operator {
 	t.Helper()
-	info, out := s.Info(), s.StackOutput()
-	controls := map[string]writeregion.Control{}
-	for region, endpoint := range out.ReplicaEndpoints {
-		c := dynamo.NewControl(operatorClient(t, endpoint, region, info.Secret), info.Table, region)
-		if _, err := c.Seed(ctx, writeregion.View{WriteRegion: info.HomeRegion, Epoch: 1, State: writeregion.Open}); err != nil {
-			if !errors.Is(err, writeregion.ErrRefused) { // it had one
-				t.Fatalf("seed the write region's view in %s: %v", region, err)
-			}
-		}
-		controls[region] = c
+	plane, err := localcloud.NewDataPlane(s.StackOutput(), s.Info().Secret, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return &writeregion.Operator{Regions: out.Regions, Replicas: controls}
-}
-
-// moveWriteRegion moves the write region to by force with the data
-// plane's operator. The local functions take their write region from the
-// stack's routing until they read it from the table, so that moves too.
-func moveWriteRegion(ctx context.Context, t *testing.T, s *localcloud.Stack, op *writeregion.Operator, to string) {
-	t.Helper()
-	if err := op.Move(ctx, to, true); err != nil {
-		t.Fatalf("forced move of the write region to %s: %v", to, err)
-	}
-	if err := s.Faults().SetWriteRegion(ctx, to); err != nil {
-		t.Fatalf("route writes to %s: %v", to, err)
-	}
+	return plane.Operator
 }
 
 // createConfirmed makes name a confirmed user with the suite's password,

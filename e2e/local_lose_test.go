@@ -6,15 +6,11 @@ import (
 	"os"
 	"slices"
 	"testing"
+	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/hush-scores/hush/dynamo"
-	"github.com/hush-scores/hush/dynamo/dynamoclient"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/drill"
 	"github.com/hush-scores/hush/localcloud/replicator"
-	"github.com/hush-scores/hush/scores"
 	"github.com/hush-scores/hush/writeregion"
 )
 
@@ -36,14 +32,14 @@ import (
 func TestLoseHomeRegion(t *testing.T) {
 	s := requireLocal(t, "the drill loses the home region and moves the write region by force")
 	ctx := t.Context()
-	info, out := s.Info(), s.StackOutput()
-	controls := map[string]writeregion.Control{}
-	for region, endpoint := range out.ReplicaEndpoints {
-		controls[region] = dynamo.NewControl(operatorClient(t, endpoint, region, info.Secret), info.Table, region)
+	info := s.Info()
+	plane, err := localcloud.NewDataPlane(s.StackOutput(), info.Secret, func(st writeregion.Step) {
+		t.Logf("operator: %s: %s (%s)", st.Name, st.Detail, st.Took.Round(time.Millisecond))
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	op := &writeregion.Operator{Regions: out.Regions, Replicas: controls, Progress: func(st writeregion.Step) {
-		t.Logf("operator: %s: %s (%s)", st.Name, st.Detail, st.Took.Round(1e6))
-	}}
+	op := plane.Operator
 	before, err := op.Status(ctx)
 	if err != nil {
 		t.Fatalf("write-region status before the drill: %v", err)
@@ -61,42 +57,12 @@ func TestLoseHomeRegion(t *testing.T) {
 
 	alice, _ := users(t) // before the loss: the user pool is in the home region
 	tid := tournament("lose")
-	hooks := drill.LoseHooks{
-		Pending: func(_ context.Context, from, to string) ([]replicator.Pending, error) {
-			return s.PendingReplication(from, to), nil
-		},
-		Move: func(ctx context.Context, to string) error { return op.Move(ctx, to, true) },
-		// A write function of the lost region whose belief is pinned to
-		// the epoch before the move, wired as the stack wires the write
-		// function (its own replica, every replica for the lease, the
-		// stack's write bound).
-		StaleWrite: func(ctx context.Context) error {
-			f, err := writeregion.NewFence(writeregion.FenceConfig{
-				Region: old.WriteRegion, Regions: out.Regions, Local: controls[old.WriteRegion], Replicas: controls,
-				WriteBound: localcloud.DefaultWriteTimeout, By: "write@" + old.WriteRegion + " (pinned to epoch " + fmt.Sprint(old.Epoch) + ")",
-				Pinned: &old,
-			})
-			if err != nil {
-				return fmt.Errorf("the stale fence: %w", err)
-			}
-			region, err := f.Admit(ctx)
-			if err == nil {
-				return nil
-			}
-			if code := scores.ErrorCode(err); code != scores.CodeUnavailable {
-				return fmt.Errorf("refused with code %q, want %q (503): %w; admitted in %q", code, scores.CodeUnavailable, err, region)
-			}
-			return err
-		},
-		Repair: func(ctx context.Context, region, tournament string) (string, error) {
-			store := dynamo.NewStore(operatorClient(t, out.ReplicaEndpoints[region], region, info.Secret), info.Table)
-			rep, err := store.RepairStandings(ctx, tournament)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("%d matches, %d players; %d lines rewritten, %d removed; exact: %v", rep.Matches, rep.Players, rep.Rewritten, rep.Removed, rep.Exact), nil
-		},
-	}
+	// The stale write is a write function of the lost region whose belief
+	// is pinned to the epoch before the move, wired as the stack wires its
+	// write function.
+	hooks := plane.LoseHooks(old, localcloud.DefaultWriteTimeout, func(_ context.Context, from, to string) ([]replicator.Pending, error) {
+		return s.PendingReplication(from, to), nil
+	})
 	res, err := drill.LoseRegion(ctx, &drill.Client{BaseURL: info.StatusURL}, hooks, drill.LosePlan{
 		Region: info.HomeRegion, Token: alice.IDToken, Tournament: tid,
 		Players:    []string{"ann-" + runID, "bea-" + runID, "cyd-" + runID},
@@ -139,7 +105,7 @@ func TestLoseHomeRegion(t *testing.T) {
 		t.Errorf("a write through the gateway of %s landed %s, want in %s", res.Region, res.GatewayWrite, res.To)
 	}
 	if res.StaleAdmitted {
-		t.Error("a function pinned to the old epoch was admitted to write after the move")
+		t.Errorf("a function pinned to the old epoch asked to write after the move: %s; want a refusal (503)", res.StaleWrite)
 	}
 	for _, line := range res.StandingsWrong {
 		t.Errorf("standings after hush-repair: %s", line)
@@ -147,17 +113,6 @@ func TestLoseHomeRegion(t *testing.T) {
 	if res.Standings == 0 {
 		t.Error("no standings were checked")
 	}
-}
-
-// operatorClient reaches region's replica at endpoint as an operator does:
-// signed for the local stack's guard, no function's identity.
-func operatorClient(t *testing.T, endpoint, region, secret string) *dynamodb.Client {
-	t.Helper()
-	c, err := dynamoclient.ForEndpoint(endpoint, region, dynamoclient.Secret(secret), dynamo.ConfigureEmulator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // rememberLoseMatches registers every match the drill may have written,

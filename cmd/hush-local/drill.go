@@ -39,6 +39,12 @@ FAULT is one of:
   invert    invert the region's health check, as hush:failoverDrill does
   all       invert every region's check: all count as healthy, each vantage
             is answered by its nearest region
+  lose      lose the write region (the home region) under steady traffic near
+            every region: gateway, replica, network and user pool go dark;
+            writes are refused until the write region is moved by force; then
+            the region comes back. Narrates the runbook "The home region is
+            lost" step by step with its figures (needs -stack prod), and moves
+            the write region home again at the end
 
 Flags:
 `
@@ -66,6 +72,15 @@ func runDrill(args []string, stdout, stderr io.Writer) error {
 		return errors.New("drill: name one FAULT")
 	}
 	name := fs.Arg(0)
+	if name == string(drill.Lose) {
+		dir, err := stackDataDir(*stack, *dataDir)
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runLoseDrill(ctx, dir, *region, *timeout, stdout)
+	}
 	fault, err := drill.ParseFault(name)
 	if name != drillAll && (err != nil || fault == drill.CutOff) {
 		fs.Usage()
@@ -102,12 +117,9 @@ func runDrill(args []string, stdout, stderr io.Writer) error {
 // runningStatusURL finds the status page of the stack running on the data
 // dir of stack, or on dataDir.
 func runningStatusURL(stack, dataDir string) (string, error) {
-	if dataDir == "" {
-		root, err := child.ModuleRoot()
-		if err != nil {
-			return "", fmt.Errorf("drill: %w", err)
-		}
-		dataDir = filepath.Join(root, ".hush", "local", stack)
+	dataDir, err := stackDataDir(stack, dataDir)
+	if err != nil {
+		return "", err
 	}
 	st, err := datalock.Running(dataDir)
 	if errors.Is(err, datalock.ErrNotRunning) {
@@ -120,6 +132,18 @@ func runningStatusURL(stack, dataDir string) (string, error) {
 		return "", fmt.Errorf("drill: the stack on %s records no status page (started by an older hush-local?); pass -status", dataDir)
 	}
 	return st.StatusURL, nil
+}
+
+// stackDataDir returns dataDir, or the default data dir of stack.
+func stackDataDir(stack, dataDir string) (string, error) {
+	if dataDir != "" {
+		return dataDir, nil
+	}
+	root, err := child.ModuleRoot()
+	if err != nil {
+		return "", fmt.Errorf("drill: %w", err)
+	}
+	return filepath.Join(root, ".hush", "local", stack), nil
 }
 
 // defaultDrillRegion picks the region nearest the write region, other than

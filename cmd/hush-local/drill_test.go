@@ -26,6 +26,7 @@ func TestDrillArguments(t *testing.T) {
 		{"unknown fault", []string{"drill", "melt"}, `unknown fault "melt"`},
 		{"nothing running", []string{"drill", "-status", "http://" + closed, "gateway"}, "is hush-local running there?"},
 		{"no stack on the data dir", []string{"drill", "-data-dir", t.TempDir(), "invert"}, "start it first"},
+		{"lose with no stack on the data dir", []string{"drill", "-data-dir", t.TempDir(), "lose"}, "start it first (make local STACK=prod)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,7 +51,7 @@ func TestUsageListsSubcommands(t *testing.T) {
 	if err := run([]string{"drill", "-h"}, &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("run(drill -h) = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"gateway", "replica", "invert", "all", "-check-interval"} {
+	for _, want := range []string{"gateway", "replica", "invert", "all", "lose", "-check-interval"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("drill usage lacks %q:\n%s", want, stderr.String())
 		}

@@ -63,9 +63,10 @@ type LoseHooks struct {
 	// write-region move -to TO -force` does.
 	Move func(ctx context.Context, to string) error
 	// StaleWrite asks a fence that still believes in the epoch before the
-	// move (wired as the write function wires its own) to admit a write,
-	// and returns what it answered: nil when it admitted the write.
-	StaleWrite func(ctx context.Context) error
+	// move (wired as the write function wires its own) to admit a write.
+	// It reports whether the fence refused it as a write must be refused
+	// (unavailable, 503), and what it answered.
+	StaleWrite func(ctx context.Context) (refused bool, answer string)
 	// Repair runs hush-repair's standings repair of tournament in region
 	// and returns its report.
 	Repair func(ctx context.Context, region, tournament string) (string, error)
@@ -118,7 +119,7 @@ type LoseResult struct {
 	GatewayWrite    string
 	GatewayRefusals int
 	// StaleWrite is the fence's answer to a function of the old epoch;
-	// StaleAdmitted is set when it admitted the write.
+	// StaleAdmitted is set when it did not refuse the write with 503.
 	StaleWrite    string
 	StaleAdmitted bool
 	// StandingsBefore reports whether the standings matched the matches
@@ -315,12 +316,12 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 	if err := d.gatewayWrite(ctx); err != nil {
 		return err
 	}
-	if err := d.hooks.StaleWrite(ctx); err != nil {
-		d.res.StaleWrite = err.Error()
-		d.say("a function still believing in the old epoch asked to write: refused (%s)", err)
+	refused, answer := d.hooks.StaleWrite(ctx)
+	d.res.StaleWrite, d.res.StaleAdmitted = answer, !refused
+	if refused {
+		d.say("a function still believing in the old epoch asked to write: refused (%s)", answer)
 	} else {
-		d.res.StaleAdmitted = true
-		d.say("a function still believing in the old epoch asked to write: ADMITTED")
+		d.say("a function still believing in the old epoch asked to write: NOT REFUSED (%s)", answer)
 	}
 
 	writes, _ := d.traffic.Stop()
@@ -674,7 +675,7 @@ func (r LoseResult) Figures() string {
 	row("write through the returned region's gateway", fmt.Sprintf("landed in %s after %d refusals", r.GatewayWrite, r.GatewayRefusals))
 	stale := "refused"
 	if r.StaleAdmitted {
-		stale = "ADMITTED"
+		stale = "NOT REFUSED: " + r.StaleWrite
 	}
 	row("write by a function of the old epoch", stale)
 	row("standings", fmt.Sprintf("exact before the repair: %v; after: %d players, %d lines wrong", r.StandingsBefore, r.Standings, len(r.StandingsWrong)))
