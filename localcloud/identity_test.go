@@ -63,15 +63,20 @@ func TestIdentityReplica(t *testing.T) {
 			_, err = passwordAuth(ctx, replica, info, "demo", cognitolocal.DemoUsers[0].Password)
 			assertNotEnabled(t, "sign-in at an inactive replica", err)
 
-			primaryToken := newUser(t, info, "alice")
 			if err := s.ActivateIdentityReplica(ctx); err != nil {
 				t.Fatalf("ActivateIdentityReplica: %v", err)
 			}
 			if got := s.IdentityReplicaStatus(); got != cognitolocal.StatusActive {
 				t.Errorf("status after activation = %q, want %s", got, cognitolocal.StatusActive)
 			}
+			if _, err := passwordAuth(ctx, replica, info, "demo", cognitolocal.DemoUsers[0].Password); err != nil {
+				t.Errorf("sign-in at the activated replica: %v", err)
+			}
 
+			created := time.Now()
+			primaryToken := newUser(t, info, "alice")
 			replicaToken := eventuallySignIn(t, replica, info, "alice", password)
+			t.Logf("alice signed in at the replica %s after her creation at the primary (delay %s)", time.Since(created).Round(10*time.Millisecond), 500*time.Millisecond)
 			p, r := claimsOf(t, primaryToken), claimsOf(t, replicaToken)
 			if p["sub"] != r["sub"] {
 				t.Errorf("sub at the replica = %v, at the primary %v: the directory must carry it", r["sub"], p["sub"])
