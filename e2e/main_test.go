@@ -8,7 +8,10 @@
 //     HUSH_AWS_REGION, HUSH_USER_POOL_ID and HUSH_USER_POOL_CLIENT_ID, with
 //     optional HUSH_APIGW_URLS (a JSON object of region to stage URL) to
 //     test every region and HUSH_COGNITO_ENDPOINT to reach a Cognito
-//     emulator instead of AWS;
+//     emulator instead of AWS; HUSH_IDENTITY_REPLICA_REGION names the user
+//     pool's replica, where the suite signs in when the home region's
+//     Cognito does not answer (HUSH_IDENTITY_REPLICA_ENDPOINT for an
+//     emulator);
 //   - a deployed stack described by HUSH_STACK_OUTPUTS, the file written by
 //     `pulumi stack output --json > outputs.json`;
 //   - otherwise a local stack, started here with every region of the prod
@@ -173,7 +176,8 @@ func chooseTarget(ctx context.Context) (target, *localcloud.Stack, error) {
 			CognitoEndpoint: os.Getenv("HUSH_COGNITO_ENDPOINT"),
 			Source:          "HUSH_APIGW_URL " + url,
 			// The user pool's replica (hush:identityReplicaRegion), if any.
-			IdentityReplicaRegion: os.Getenv("HUSH_IDENTITY_REPLICA_REGION"),
+			IdentityReplicaRegion:   os.Getenv("HUSH_IDENTITY_REPLICA_REGION"),
+			IdentityReplicaEndpoint: os.Getenv("HUSH_IDENTITY_REPLICA_ENDPOINT"),
 		}
 		if t.Home == "" || t.PoolID == "" || t.ClientID == "" {
 			return target{}, nil, errors.New("HUSH_APIGW_URL is set, so HUSH_AWS_REGION, HUSH_USER_POOL_ID and HUSH_USER_POOL_CLIENT_ID must be set too")
@@ -220,7 +224,7 @@ func readOutputs(path string) (target, error) {
 	t := target{
 		URLs: map[string]string{}, Home: o.HomeRegion, PoolID: o.UserPoolID, ClientID: o.UserPoolClientID,
 		CognitoEndpoint: os.Getenv("HUSH_COGNITO_ENDPOINT"), Source: "stack outputs " + path,
-		IdentityReplicaRegion: o.IdentityReplicaRegion,
+		IdentityReplicaRegion: o.IdentityReplicaRegion, IdentityReplicaEndpoint: os.Getenv("HUSH_IDENTITY_REPLICA_ENDPOINT"),
 	}
 	maps.Copy(t.URLs, o.APIURLs)
 	if o.SelfSignUp != nil {

@@ -220,6 +220,9 @@ func printSummary(w io.Writer, info localcloud.Info) {
 	}
 	fmt.Fprintf(w, "  HUSH_SELF_SIGN_UP=%t \\\n", info.SelfSignUp) // hush:selfSignUp: whether the e2e sign-up flow can run
 	fmt.Fprintf(w, "  HUSH_COGNITO_ENDPOINT=%s \\\n", info.CognitoEndpoint)
+	if info.IdentityReplicaEndpoint != "" { // where clients sign in when the home region's Cognito does not answer
+		fmt.Fprintf(w, "  HUSH_IDENTITY_REPLICA_REGION=%s HUSH_IDENTITY_REPLICA_ENDPOINT=%s \\\n", info.IdentityReplicaRegion, info.IdentityReplicaEndpoint)
+	}
 	fmt.Fprintf(w, "  %s=%s\n\n", datalock.DataDirEnv, info.DataDir) // where tools find the secret the emulators check
 }
 
