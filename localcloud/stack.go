@@ -37,7 +37,11 @@
 //   - SetWriteRouting(ctx, on): a test hook; off, each region writes its
 //     own replica, which the race tests' control run needs;
 //   - SetUnfenced(ctx, unfenced): a test switch; the write functions admit
-//     writes on their belief alone, without a lease.
+//     writes on their belief alone, without a lease;
+//   - with hush:identityReplicaRegion, the user pool's secondary replica
+//     (identity.go): ActivateIdentityReplica, DeactivateIdentityReplica,
+//     IdentityReplicaStatus, and SetCognitoDark for a region's Cognito
+//     endpoint alone.
 //
 // The replicator keeps its stream positions and queued changes in
 // <data dir>/replicator and resumes from them after a restart (see package

@@ -13,6 +13,11 @@
 // carry the issuer http://127.0.0.1:<port>/<poolId> (cognito-local derives
 // it from its HOST and PORT), and the pool's keys are served at
 // /<poolId>/.well-known/jwks.json.
+//
+// StartReplica runs a second cognito-local as the pool's secondary replica
+// (Cognito multi-Region replication): it follows the primary's data files
+// after a delay, refuses what a secondary refuses, and starts INACTIVE
+// until UpdateUserPoolReplica, which both servers answer (ReplicaSet).
 package cognitolocal
 
 import (
