@@ -26,8 +26,9 @@ const replicaRegion = "eu-west-1"
 // activated; a user created and confirmed at the primary then signs in
 // at the replica after the delay, with the same sub; sign-up and
 // AdminCreateUser at the replica get OperationNotEnabledException; the
-// replica's token passes every region's gateway on protected routes, also
-// while the home region's Cognito is dark.
+// replica's token passes every region's gateway on protected routes while
+// the home region's Cognito is dark (a Cognito outage alone: the rest of
+// the home region, the write region, still serves).
 func TestIdentityReplica(t *testing.T) {
 	testtier.Needs(t, testtier.LocalCloud)
 	for _, tt := range []struct {
