@@ -57,7 +57,7 @@ type testStack struct {
 
 const testWriteBound = 1800 * time.Millisecond
 
-func newTestStack(t *testing.T, regions ...string) *testStack {
+func newTestStack(t testing.TB, regions ...string) *testStack {
 	t.Helper()
 	s := &testStack{regions: regions, reps: map[string]*MemControl{}, clock: newFakeClock()}
 	for _, r := range regions {
@@ -76,7 +76,7 @@ func newEmptyStack(regions ...string) *testStack {
 	return s
 }
 
-func (s *testStack) seed(t *testing.T, b Belief) {
+func (s *testStack) seed(t testing.TB, b Belief) {
 	t.Helper()
 	for _, r := range s.regions {
 		if _, err := s.reps[r].Seed(context.Background(), View{WriteRegion: b.WriteRegion, Epoch: b.Epoch, State: b.State}); err != nil {
@@ -120,7 +120,7 @@ func (s *testStack) renewCalls() int {
 	return n
 }
 
-func (s *testStack) fence(t *testing.T, region string, opts ...func(*FenceConfig)) *Fence {
+func (s *testStack) fence(t testing.TB, region string, opts ...func(*FenceConfig)) *Fence {
 	t.Helper()
 	cfg := FenceConfig{
 		Region: region, Regions: s.regions, Local: s.reps[region], Replicas: s.controls(),
@@ -455,5 +455,39 @@ func TestNewFenceRefusesIncompleteConfigs(t *testing.T) {
 	}
 	if _, err := NewFence(good()); err != nil {
 		t.Errorf("NewFence of a complete config: %v", err)
+	}
+}
+
+func TestSeedAllNeverRevertsAMove(t *testing.T) {
+	s := newEmptyStack(regions3...)
+	var cs []Control
+	for _, r := range regions3 {
+		cs = append(cs, s.reps[r])
+	}
+	if err := SeedAll(context.Background(), cs, euOpen, "seed"); err != nil {
+		t.Fatalf("first seed: %v", err)
+	}
+	s.set(t, usOpen, regions3...)
+	s.reps["ap-southeast-2"].Cut(ErrCut)
+	err := SeedAll(context.Background(), cs, euOpen, "seed")
+	if err == nil || !strings.Contains(err.Error(), "ap-southeast-2") {
+		t.Errorf("seed with a replica down: %v, want an error naming ap-southeast-2", err)
+	}
+	wantViews(t, s, usOpen, regions3...)
+}
+
+// BenchmarkAdmitOnHeldLease measures what the fence adds to a write while
+// its lease is held: no call to any replica.
+func BenchmarkAdmitOnHeldLease(b *testing.B) {
+	s := newTestStack(b, regions3...)
+	f := s.fence(b, "eu-west-1")
+	if _, err := f.Admit(context.Background()); err != nil {
+		b.Fatalf("admit: %v", err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := f.Admit(context.Background()); err != nil {
+			b.Fatalf("admit: %v", err)
+		}
 	}
 }
