@@ -22,6 +22,7 @@ import (
 	"github.com/hush-scores/hush/internal/testtier"
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
+	"github.com/hush-scores/hush/localcloud/drill"
 	"github.com/hush-scores/hush/scores"
 	"github.com/hush-scores/hush/writeregion"
 )
@@ -121,9 +122,10 @@ func (p *localProd) wantViews(ctx context.Context, t *testing.T, want writeregio
 	}
 }
 
-// TestLocalStack runs status, pause, resume and a planned move through the
-// command's own code path against a running local prod stack, found
-// through the outputs file and the secret in its data dir, then -local.
+// TestLocalStack runs status, pause, resume, a planned move and, with the
+// new write region's replica down, a forced move through the command's own
+// code path against a running local prod stack, found through the outputs
+// file and the secret in its data dir, then -local.
 func TestLocalStack(t *testing.T) {
 	p := startLocalProd(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
@@ -158,11 +160,41 @@ func TestLocalStack(t *testing.T) {
 	}
 	p.wantViews(ctx, t, writeregion.Belief{WriteRegion: "eu-west-1", Epoch: 2, State: writeregion.Open})
 
+	// The write region's replica is lost: status says so, a planned move
+	// refuses and names the forced one, which moves on the two others.
+	if err := p.stack.Faults().Break(ctx, drill.Replica, "eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = p.hushOps(ctx, t, "write-region", "status")
+	if code != exitUnreachable || !hasRow(strings.Split(out, "\n"), "eu-west-1 did not answer", nil) {
+		t.Errorf("status with eu-west-1's replica down: exit %d, want %d and eu-west-1 named", code, exitUnreachable)
+	}
+	code, _, errOut := p.hushOps(ctx, t, "write-region", "move", "-to", "us-east-1")
+	if code != exitFailed || !strings.Contains(errOut, "write-region move -to us-east-1 -force") {
+		t.Errorf("planned move without the write region: exit %d, want %d and the forced move to continue", code, exitFailed)
+	}
+	if code, _, _ = p.hushOps(ctx, t, "write-region", "move", "-to", "us-east-1", "-force"); code != exitOK {
+		t.Errorf("forced move: exit %d, want 0", code)
+	}
+	if err := p.stack.Faults().Restore(ctx, drill.Replica, "eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	views := p.views(ctx, t)
+	for _, r := range []string{"eu-central-1", "us-east-1"} {
+		if want := (writeregion.Belief{WriteRegion: "us-east-1", Epoch: 3, State: writeregion.Open}); views[r].Of() != want {
+			t.Errorf("%s's view after the forced move = %+v, want %+v", r, views[r].Of(), want)
+		}
+	}
+	if got := views["eu-west-1"].Epoch; got != 2 {
+		t.Errorf("eu-west-1's own view, down during the forced move, is at epoch %d, want 2 (it adopts 3 at its next renewal)", got)
+	}
+
 	// -local finds the same stack by its data dir.
 	var stdout, stderr bytes.Buffer
 	code = run(ctx, []string{"-local", "-data-dir", p.stack.Info().DataDir, "write-region", "status"}, &stdout, &stderr, osEnv(), dialReplicas)
-	if code != exitOK || !hasRow(strings.Split(stdout.String(), "\n"), "Writes go to eu-west-1", []string{"epoch 2", "open"}) {
-		t.Errorf("-local status: exit %d, output\n%s%s\nwant 0 and writes going to eu-west-1 at epoch 2", code, stdout.String(), stderr.String())
+	lines := strings.Split(stdout.String(), "\n")
+	if code != exitOK || !hasRow(lines, "Writes go to us-east-1", []string{"epoch 3", "open"}) || !hasRow(lines, "eu-west-1 is behind at epoch 2", nil) {
+		t.Errorf("-local status: exit %d, output\n%s%s\nwant 0, writes going to us-east-1 at epoch 3, and eu-west-1 behind", code, stdout.String(), stderr.String())
 	}
 }
 
