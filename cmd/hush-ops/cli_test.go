@@ -60,6 +60,8 @@ func TestCommandUsage(t *testing.T) {
 		{"-force on pause", []string{"-outputs", "prod.json", "write-region", "pause", "-force"}, "flag provided but not defined: -force"},
 		{"stray argument", []string{"-outputs", "prod.json", "write-region", "status", "now"}, `unexpected arguments ["now"]`},
 		{"bad outputs", []string{"-outputs", "missing.json", "write-region", "status"}, "read the outputs file"},
+		{"a flag misspelt", []string{"-outptus", "prod.json", "write-region", "status"}, "-outptus is no flag of hush-ops; did you mean -outputs?"},
+		{"a flag of move misspelt", []string{"-outputs", "prod.json", "write-region", "move", "-too", "eu-west-1"}, "did you mean -to?"},
 		{"bad -endpoint", []string{"-endpoint", "eu-west-1", "write-region", "status"}, `"eu-west-1": want region=URL`},
 	}
 	for _, tt := range tests {

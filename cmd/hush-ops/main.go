@@ -86,7 +86,7 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return c.parseFailed(err)
+		return c.parseFailed(fs, err)
 	}
 	rest := fs.Args()
 	if len(rest) == 0 || rest[0] != "write-region" {
@@ -141,7 +141,7 @@ func (c *cli) writeRegion(ctx context.Context, args []string) int {
 		fs.BoolVar(&force, "force", false, "the old write region is unreachable: move on the replicas that answer")
 	}
 	if err := fs.Parse(args[1:]); err != nil {
-		return c.parseFailed(err)
+		return c.parseFailed(fs, err)
 	}
 	if fs.NArg() > 0 {
 		return c.fail(usageErr("write-region %s: unexpected arguments %q", verb, fs.Args()))
@@ -236,10 +236,18 @@ func describe(verb, to string, force bool) string {
 }
 
 // parseFailed answers a flag set's parse error, which it has printed
-// with the usage: -h is no failure.
-func (c *cli) parseFailed(err error) int {
+// with the usage: -h is no failure, and a flag that is not defined gets
+// the nearest one that is.
+func (c *cli) parseFailed(fs *flag.FlagSet, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if near := nearest(strings.TrimLeft(name, "-"), names); near != "" {
+			fmt.Fprintf(c.stderr, "hush-ops: -%s is no flag of hush-ops; did you mean -%s?\n", name, near)
+		}
 	}
 	return exitUsage
 }
