@@ -1,6 +1,7 @@
 package components_test
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"reflect"
@@ -8,8 +9,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/hush-scores/hush/components"
+	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/internal/dynamolocal"
+	"github.com/hush-scores/hush/internal/dynamolocal/dynamotest"
+	"github.com/hush-scores/hush/internal/testtier"
+	"github.com/hush-scores/hush/writeregion"
 )
 
 const tableItemType = "aws:dynamodb/tableItem:TableItem"
@@ -114,5 +125,54 @@ func TestPulumiUpKeepsAMovedWriteRegion(t *testing.T) {
 	}
 	if changedItems != 3 {
 		t.Errorf("%d seed items changed with hush:writeRegion, want the 3 views (the test must see the change it says is ignored)", changedItems)
+	}
+}
+
+// TestSeedItemIsAView writes the seed item the program declares into
+// DynamoDB Local as Pulumi's TableItem does (PutItem of the item's JSON)
+// and reads it back with dynamo.Control, the functions' reader of the
+// views: the program's item and the store's view must agree, or a new
+// stack would start with writes refused ("not seeded").
+func TestSeedItemIsAView(t *testing.T) {
+	testtier.Needs(t, testtier.DynamoDBLocal)
+	resources, _, err := run(t, "prod", projectConfig(t, "prod"))
+	if err != nil {
+		t.Fatalf("program failed: %v", err)
+	}
+	item := newSnapshot(resources).named(tableItemType, "eu-west-1-write-region-view")
+	if item == nil {
+		t.Fatal("no write region view for eu-west-1")
+	}
+	var raw map[string]map[string]string
+	if err := json.Unmarshal([]byte(item.Inputs["item"].StringValue()), &raw); err != nil {
+		t.Fatal(err)
+	}
+	av := map[string]types.AttributeValue{}
+	for name, v := range raw {
+		switch {
+		case v["S"] != "":
+			av[name] = &types.AttributeValueMemberS{Value: v["S"]}
+		case v["N"] != "":
+			av[name] = &types.AttributeValueMemberN{Value: v["N"]}
+		default:
+			t.Fatalf("attribute %s = %v: neither S nor N", name, v)
+		}
+	}
+	setup := dynamotest.Start(t, patient)
+	table := dynamotest.NewTable(t, setup, dynamo.CreateTable)
+	client, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(t), "eu-west-1", dynamo.ConfigureClient, patient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: av}); err != nil {
+		t.Fatalf("put the seed item: %v", err)
+	}
+	views, err := dynamo.NewControl(client, table, "eu-west-1").Views(t.Context())
+	if err != nil {
+		t.Fatalf("Views: %v", err)
+	}
+	want := writeregion.View{Replica: "eu-west-1", WriteRegion: "eu-central-1", Epoch: 1, State: writeregion.Open, By: components.SeedBy}
+	if len(views) != 1 || views[0] != want {
+		t.Errorf("views = %+v, want [%+v]", views, want)
 	}
 }

@@ -24,11 +24,15 @@
 // status page) build on, stable:
 //
 //   - Faults(): breaks and restores a region's gateway, replica, network
-//     or health check, and moves the write region through
-//     writeregion.Operator (drill.Breaker);
+//     or health check, or loses the whole region at once (drill.Lose, see
+//     lose.go), and moves the write region through writeregion.Operator
+//     (drill.Breaker);
 //   - Operator(ctx, from): the operator of the write region, as hush-ops runs
 //     it, reaching the replicas from one region;
-//   - NetworkStates(): which regions are cut off or down;
+//   - NetworkStates(): which regions are cut off, down or lost; Lost(r);
+//   - PendingReplication(from, to): what replication has not delivered
+//     from one region to another yet; NewDataPlane and RunningDataPlane
+//     reach a stack's replicas as an operator does (dataplane.go);
 //   - WriteRegion(), WriteRegionBelief(): where the views say writes go;
 //   - ReplicationLinks(): per link (From, To) the Backlog, Lag (age of the
 //     oldest change waiting), LastLag and Applied; ReplicationDelay();

@@ -96,6 +96,11 @@ type LoseResult struct {
 	Refused        int
 	NotRefused     []Write
 	SlowestRefusal time.Duration
+	// RefusedDuringMove counts the writes sent while the move ran, up to
+	// the first acknowledged one, that were refused with 503 (within the
+	// write bound too); SlowestRefusal covers them, and NotRefused lists
+	// those answered neither 503 nor 200.
+	RefusedDuringMove int
 	// MoveTook is how long the forced move took; FirstWrite is from the
 	// move command to the first acknowledged write.
 	MoveTook, FirstWrite time.Duration
@@ -288,7 +293,7 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 	}
 	d.res.FirstWrite = first.Done.Sub(moved)
 	d.say("first write acknowledged %s after the move command (near %s, answered by %s)", d.res.FirstWrite.Round(time.Millisecond), first.Near, first.Region)
-	d.refusals(lost, moved)
+	d.refusals(lost, moved, first.Done)
 	after := cmp.Or(p.After, max(4*time.Second, 2*8*(p.Pace+100*time.Millisecond)))
 	if !sleep(ctx, after) {
 		return ctx.Err()
@@ -454,21 +459,30 @@ func (d *loseDrill) matchOf(c replicator.Pending) (string, bool) {
 	return strings.CutPrefix(c.Keys["SK"], "MATCH#")
 }
 
-// refusals checks the writes sent from the loss to the move.
-func (d *loseDrill) refusals(lost, moved time.Time) {
+// refusals checks the writes sent from the loss to the move, which must
+// all be refused with 503, and those sent while the move ran, up to the
+// first acknowledged one, which must be refused or acknowledged.
+func (d *loseDrill) refusals(lost, moved, opened time.Time) {
 	for _, w := range d.traffic.Writes() {
-		if w.Sent.Before(lost) || !w.Sent.Before(moved) || w.Near == d.plan.Region && w.Sent.Before(d.failedOver) {
+		if w.Sent.Before(lost) || !w.Sent.Before(opened) || w.Near == d.plan.Region && w.Sent.Before(d.failedOver) {
 			continue
 		}
-		if w.Status == http.StatusServiceUnavailable && w.Err == "" {
-			d.res.Refused++
+		during := !w.Sent.Before(moved)
+		switch {
+		case w.Status == http.StatusServiceUnavailable && w.Err == "":
+			if during {
+				d.res.RefusedDuringMove++
+			} else {
+				d.res.Refused++
+			}
 			d.res.SlowestRefusal = max(d.res.SlowestRefusal, w.Took())
-			continue
+		case during && w.Acked():
+		default:
+			d.res.NotRefused = append(d.res.NotRefused, w)
 		}
-		d.res.NotRefused = append(d.res.NotRefused, w)
 	}
-	d.say("from the loss to the move: %d writes refused with 503, the slowest in %s (bound %s); %d answered otherwise",
-		d.res.Refused, d.res.SlowestRefusal.Round(time.Millisecond), d.plan.WriteBound, len(d.res.NotRefused))
+	d.say("from the loss to the move: %d writes refused with 503; while the move ran: %d more; the slowest refusal took %s (bound %s); %d answered otherwise",
+		d.res.Refused, d.res.RefusedDuringMove, d.res.SlowestRefusal.Round(time.Millisecond), d.plan.WriteBound, len(d.res.NotRefused))
 }
 
 // reads counts the reads from the loss to the restore.
@@ -666,7 +680,7 @@ func (r LoseResult) Figures() string {
 	row("traffic", fmt.Sprintf("%d writes (%d acknowledged), %d reads", r.Writes, r.Acked, r.Reads))
 	row("reads near the surviving regions while lost", fmt.Sprintf("%d, %d failed, %d after the detection bound", r.SurvivorReads, r.SurvivorFailed, r.SurvivorFailedAfterBound))
 	row("reads near the lost region failed after the bound", fmt.Sprint(r.LostReadsFailedAfterBound))
-	row("writes from the loss to the move", fmt.Sprintf("%d refused with 503 (slowest %s), %d otherwise", r.Refused, r.SlowestRefusal.Round(time.Millisecond), len(r.NotRefused)))
+	row("writes from the loss to the move", fmt.Sprintf("%d refused with 503, %d more while the move ran (slowest %s); %d answered otherwise", r.Refused, r.RefusedDuringMove, r.SlowestRefusal.Round(time.Millisecond), len(r.NotRefused)))
 	row("forced move took", r.MoveTook.Round(time.Millisecond).String())
 	row("move command to first acknowledged write", r.FirstWrite.Round(time.Millisecond).String())
 	row("acknowledged writes missing in the new write region", fmt.Sprintf("%d (pending from the lost region: %d; acknowledged %d, answer lost %d)", len(r.Missing), len(r.Pending), len(r.PendingAcked), len(r.PendingUnacked)))

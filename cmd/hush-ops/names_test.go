@@ -1,0 +1,67 @@
+package main
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hush-scores/hush/components"
+	"github.com/hush-scores/hush/localcloud"
+	"github.com/hush-scores/hush/localcloud/datalock"
+)
+
+// TestNames holds the names hush-ops writes out, so as to import neither
+// Pulumi nor the emulation, to the stack's and the local stack's own.
+func TestNames(t *testing.T) {
+	for _, c := range []struct{ name, got, want string }{
+		{"outputTable", outputTable, components.OutputTableName},
+		{"outputRegions", outputRegions, components.OutputRegions},
+		{"dataDirEnv", dataDirEnv, datalock.DataDirEnv},
+		{"secretFileName", secretFileName, datalock.SecretFile},
+		{"outputsFileName", outputsFileName, localcloud.StackOutputFile},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+}
+
+// TestLocalStackOutputShape holds the local stack's outputs file to the
+// cloud stack's output names (plus the replica endpoints only it has), so
+// a file of either shape reads the same.
+func TestLocalStackOutputShape(t *testing.T) {
+	b, err := json.Marshal(localcloud.StackOutput{DomainURL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(b, &fields); err != nil {
+		t.Fatal(err)
+	}
+	cloud := []string{
+		components.OutputAPIURLs, components.OutputAPIURL, components.OutputUserPoolID, components.OutputUserPoolClientID,
+		components.OutputTableName, components.OutputHomeRegion, components.OutputRegions, components.OutputDashboardURL,
+		components.OutputDomainURL, components.OutputSelfSignUp,
+	}
+	for name := range fields {
+		if name != outputEndpoints && !slices.Contains(cloud, name) {
+			t.Errorf("localcloud.StackOutput has %q, which is no output of the cloud stack (%s) nor %q", name, strings.Join(cloud, ", "), outputEndpoints)
+		}
+	}
+	for _, name := range []string{outputTable, outputRegions, outputEndpoints} {
+		if _, ok := fields[name]; !ok {
+			t.Errorf("localcloud.StackOutput lacks %q, which hush-ops reads", name)
+		}
+	}
+	// No output of the cloud stack is taken for a typo of one hush-ops
+	// reads.
+	for _, name := range cloud {
+		if slices.Contains([]string{outputTable, outputRegions}, name) {
+			continue
+		}
+		if near := nearest(name, []string{outputTable, outputRegions, outputEndpoints}); near != "" {
+			t.Errorf("output %q is taken for a typo of %q", name, near)
+		}
+	}
+}
