@@ -61,9 +61,12 @@ func authorizer(in Inputs) (authType string, spec map[string]any) {
 	}
 	providers := []any{in.UserPoolArn}
 	if in.ReplicaUserPoolArn != "" {
-		// API Gateway documents providerARNs as a list of user pool ARNs;
-		// that it accepts a replica's ARN, and tokens a replica issued,
-		// is not documented (unverified).
+		// API Gateway's API reference (Authorizer, providerARNs) documents
+		// "a list of the Amazon Cognito user pool ARNs", each
+		// arn:aws:cognito-idp:{region}:{account_id}:userpool/{user_pool_id};
+		// a replica's ARN fits that form, but that the authorizer accepts
+		// it, and the tokens a replica issues, is not documented
+		// (unverified).
 		providers = append(providers, in.ReplicaUserPoolArn)
 	}
 	return "cognito_user_pools", map[string]any{
