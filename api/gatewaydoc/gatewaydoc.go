@@ -47,6 +47,10 @@ type Inputs struct {
 // API Gateway's default.
 const TokenAuthorizerTTLSeconds = 300
 
+// TokenShapeExpression is the Lambda token authorizer's
+// identityValidationExpression: a compact JWS, raw or after "Bearer ".
+const TokenShapeExpression = `^(Bearer )?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`
+
 // authorizer returns the security scheme's extensions: the Cognito
 // authorizer trusting the pool (and its replica), or a Lambda TOKEN
 // authorizer. Both read the raw Authorization header.
@@ -57,6 +61,9 @@ func authorizer(in Inputs) (authType string, spec map[string]any) {
 			"authorizerUri":                in.TokenAuthorizerURI,
 			"identitySource":               IdentitySource,
 			"authorizerResultTtlInSeconds": TokenAuthorizerTTLSeconds,
+			// API Gateway answers 401 itself, without invoking the
+			// function, when the header is not shaped like a JWS.
+			"identityValidationExpression": TokenShapeExpression,
 		}
 	}
 	providers := []any{in.UserPoolArn}
