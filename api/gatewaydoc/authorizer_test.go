@@ -84,11 +84,11 @@ func TestAuthorizerModes(t *testing.T) {
 	}
 }
 
-// TestTokenShapeExpression checks the shapes the Lambda authorizer's
+// TestCompactJWSExpression checks the shapes the Lambda authorizer's
 // expression lets through to the function, and those API Gateway refuses
 // without invoking it.
-func TestTokenShapeExpression(t *testing.T) {
-	re := regexp.MustCompile(TokenShapeExpression)
+func TestCompactJWSExpression(t *testing.T) {
+	re := regexp.MustCompile(CompactJWSExpression)
 	for token, want := range map[string]bool{
 		"eyJh.eyJz.c2ln":        true,
 		"Bearer eyJh.eyJz.c2ln": true,

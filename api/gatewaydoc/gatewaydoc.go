@@ -47,9 +47,9 @@ type Inputs struct {
 // API Gateway's default.
 const TokenAuthorizerTTLSeconds = 300
 
-// TokenShapeExpression is the Lambda token authorizer's
+// CompactJWSExpression is the Lambda token authorizer's
 // identityValidationExpression: a compact JWS, raw or after "Bearer ".
-const TokenShapeExpression = `^(Bearer )?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`
+const CompactJWSExpression = `^(Bearer )?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`
 
 // authorizer returns the security scheme's extensions: the Cognito
 // authorizer trusting the pool (and its replica), or a Lambda TOKEN
@@ -63,7 +63,7 @@ func authorizer(in Inputs) (authType string, spec map[string]any) {
 			"authorizerResultTtlInSeconds": TokenAuthorizerTTLSeconds,
 			// API Gateway answers 401 itself, without invoking the
 			// function, when the header is not shaped like a JWS.
-			"identityValidationExpression": TokenShapeExpression,
+			"identityValidationExpression": CompactJWSExpression,
 		}
 	}
 	providers := []any{in.UserPoolArn}
