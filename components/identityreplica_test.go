@@ -193,30 +193,33 @@ func TestNoIdentityReplicaWithoutTheSetting(t *testing.T) {
 // authorizers may invoke it, and it accepts the issuers of both replicas.
 func TestLambdaAuthorizer(t *testing.T) {
 	for _, tt := range []struct {
-		issuer string
-		want   []string
+		stack, issuer string
+		want          []string
 	}{
-		{"original", []string{"https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_pool", "https://cognito-idp.eu-west-1.amazonaws.com/eu-central-1_pool"}},
-		{"multiRegion", []string{"https://issuer-cognito-idp.eu-central-1.amazonaws.com/eu-central-1_pool"}},
+		{"prod", "original", []string{"https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_pool", "https://cognito-idp.eu-west-1.amazonaws.com/eu-central-1_pool"}},
+		{"prod", "multiRegion", []string{"https://issuer-cognito-idp.eu-central-1.amazonaws.com/eu-central-1_pool"}},
+		// Without a replica the authorizer accepts the pool's own issuer.
+		{"dev", "original", []string{"https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_pool"}},
 	} {
-		t.Run(tt.issuer, func(t *testing.T) {
-			config := projectConfig(t, "prod")
+		t.Run(tt.stack+" "+tt.issuer, func(t *testing.T) {
+			config := projectConfig(t, tt.stack)
 			config["hush:authorizer"] = "lambda"
 			config["hush:identityIssuer"] = tt.issuer
-			resources, _, err := run(t, "prod", config)
+			resources, _, err := run(t, tt.stack, config)
 			if err != nil {
 				t.Fatalf("program failed: %v", err)
 			}
 			s := newSnapshot(resources)
-			for _, region := range stacks["prod"].regions {
+			fnName := "hush-" + tt.stack + "-authorizer"
+			for _, region := range stacks[tt.stack].regions {
 				var fn *pulumi.MockResourceArgs
 				for _, f := range s.childrenOf("aws:lambda/function:Function", region) {
-					if f.Inputs["name"].StringValue() == "hush-prod-authorizer" {
+					if f.Inputs["name"].StringValue() == fnName {
 						fn = &f
 					}
 				}
 				if fn == nil {
-					t.Errorf("%s: no hush-prod-authorizer function", region)
+					t.Errorf("%s: no %s function", region, fnName)
 					continue
 				}
 				env := fn.Inputs["environment"].ObjectValue()["variables"].ObjectValue()
@@ -226,7 +229,7 @@ func TestLambdaAuthorizer(t *testing.T) {
 				if got := env["CLIENT_ID"]; !got.IsString() || got.StringValue() != "global-client-id" {
 					t.Errorf("%s: CLIENT_ID = %v, want the app client's ID", region, got)
 				}
-				uri := fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/arn:aws:lambda:%s:%s:function:hush-prod-authorizer/invocations", region, region, account)
+				uri := fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/arn:aws:lambda:%s:%s:function:%s/invocations", region, region, account, fnName)
 				for _, a := range s.childrenOf("aws:apigateway/restApi:RestApi", region) {
 					if body := a.Inputs["body"].StringValue(); !strings.Contains(body, `"authorizerUri":"`+uri+`"`) || !strings.Contains(body, `"x-amazon-apigateway-authtype":"custom"`) {
 						t.Errorf("%s: the API document does not name the token authorizer %s", region, uri)

@@ -2,6 +2,7 @@ package gatewaydoc
 
 import (
 	"encoding/json"
+	"regexp"
 	"testing"
 
 	"github.com/hush-scores/hush/api"
@@ -35,7 +36,7 @@ func TestAuthorizerModes(t *testing.T) {
 			name:     "Lambda token authorizer",
 			change:   func(in *Inputs) { in.ReplicaUserPoolArn = replica; in.TokenAuthorizerURI = uri },
 			authType: "custom",
-			want:     `{"authorizerResultTtlInSeconds":300,"authorizerUri":"` + uri + `","identitySource":"method.request.header.Authorization","type":"token"}`,
+			want:     `{"authorizerResultTtlInSeconds":300,"authorizerUri":"` + uri + `","identitySource":"method.request.header.Authorization","identityValidationExpression":"^(Bearer )?[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$","type":"token"}`,
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,5 +81,25 @@ func TestAuthorizerModes(t *testing.T) {
 				t.Errorf("%d protected routes read back, want %d", protected, want)
 			}
 		})
+	}
+}
+
+// TestCompactJWSExpression checks the shapes the Lambda authorizer's
+// expression lets through to the function, and those API Gateway refuses
+// without invoking it.
+func TestCompactJWSExpression(t *testing.T) {
+	re := regexp.MustCompile(CompactJWSExpression)
+	for token, want := range map[string]bool{
+		"eyJh.eyJz.c2ln":        true,
+		"Bearer eyJh.eyJz.c2ln": true,
+		"eyJh.eyJz":             false,
+		"eyJh.eyJz.c2ln.x":      false,
+		"Basic dXNlcjpwdw==":    false,
+		"":                      false,
+		"eyJh.eyJz.c2ln\n":      false,
+	} {
+		if got := re.MatchString(token); got != want {
+			t.Errorf("%q matches %v, want %v", token, got, want)
+		}
 	}
 }

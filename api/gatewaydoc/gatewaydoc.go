@@ -47,6 +47,10 @@ type Inputs struct {
 // API Gateway's default.
 const TokenAuthorizerTTLSeconds = 300
 
+// CompactJWSExpression is the Lambda token authorizer's
+// identityValidationExpression: a compact JWS, raw or after "Bearer ".
+const CompactJWSExpression = `^(Bearer )?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`
+
 // authorizer returns the security scheme's extensions: the Cognito
 // authorizer trusting the pool (and its replica), or a Lambda TOKEN
 // authorizer. Both read the raw Authorization header.
@@ -57,13 +61,19 @@ func authorizer(in Inputs) (authType string, spec map[string]any) {
 			"authorizerUri":                in.TokenAuthorizerURI,
 			"identitySource":               IdentitySource,
 			"authorizerResultTtlInSeconds": TokenAuthorizerTTLSeconds,
+			// API Gateway answers 401 itself, without invoking the
+			// function, when the header is not shaped like a JWS.
+			"identityValidationExpression": CompactJWSExpression,
 		}
 	}
 	providers := []any{in.UserPoolArn}
 	if in.ReplicaUserPoolArn != "" {
-		// API Gateway documents providerARNs as a list of user pool ARNs;
-		// that it accepts a replica's ARN, and tokens a replica issued,
-		// is not documented (unverified).
+		// API Gateway's API reference (Authorizer, providerARNs) documents
+		// "a list of the Amazon Cognito user pool ARNs", each
+		// arn:aws:cognito-idp:{region}:{account_id}:userpool/{user_pool_id};
+		// a replica's ARN fits that form, but that the authorizer accepts
+		// it, and the tokens a replica issues, is not documented
+		// (unverified).
 		providers = append(providers, in.ReplicaUserPoolArn)
 	}
 	return "cognito_user_pools", map[string]any{

@@ -144,7 +144,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (jwt.MapClaims, err
 // returns ErrUnauthorized alone, which API Gateway turns into 401, so the
 // reason never reaches the client.
 func (v *Verifier) Authorize(ctx context.Context, req events.APIGatewayCustomAuthorizerRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
-	claims, err := v.Verify(ctx, strings.TrimSpace(req.AuthorizationToken))
+	claims, err := v.Verify(ctx, bare(req.AuthorizationToken))
 	if err != nil {
 		return events.APIGatewayCustomAuthorizerResponse{}, fmt.Errorf("%w: %w", ErrUnauthorized, err)
 	}
@@ -183,4 +183,14 @@ func stageWildcard(methodArn string) (string, error) {
 	}
 	parts[5] = path[0] + "/" + path[1] + "/*"
 	return strings.Join(parts, ":"), nil
+}
+
+// bare returns the token of an Authorization value, raw or after "Bearer ",
+// as API Gateway's Cognito authorizer takes it.
+func bare(header string) string {
+	token := strings.TrimSpace(header)
+	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
+		token = strings.TrimSpace(token[7:])
+	}
+	return token
 }

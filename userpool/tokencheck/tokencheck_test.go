@@ -139,6 +139,9 @@ func TestAuthorize(t *testing.T) {
 		t.Errorf("context carries cognito:groups %v; groups are read from the token itself", resp.Context["cognito:groups"])
 	}
 
+	if _, err := v.Authorize(context.Background(), events.APIGatewayCustomAuthorizerRequest{AuthorizationToken: "Bearer " + primary.sign(t, nil), MethodArn: method}); err != nil {
+		t.Errorf("a token after Bearer: %v", err)
+	}
 	_, err = v.Authorize(context.Background(), events.APIGatewayCustomAuthorizerRequest{AuthorizationToken: "x.y.z", MethodArn: method})
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Errorf("bad token: error %v, want ErrUnauthorized", err)
