@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/api/gatewaydoc"
 	"github.com/hush-scores/hush/apidocs"
 	"github.com/hush-scores/hush/localcloud/gateway"
 	"github.com/hush-scores/hush/localcloud/waf"
@@ -273,10 +275,14 @@ func (g *gateways) newAuthorizer(region string) (gateway.Authorizer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("localcloud: %w", err)
 		}
-		return gateway.NewLambdaAuthorizer(region, g.stage, v.Authorize), nil
+		return gateway.NewLambdaAuthorizer(region, g.stage, compactJWS, v.Authorize), nil
 	}
 	if len(g.issuers) > 1 {
 		return gateway.NewIssuerAuthorizer(g.life, g.issuers)
 	}
 	return gateway.NewCognitoAuthorizer(g.life, g.auth)
 }
+
+// compactJWS is the Lambda token authorizer's identityValidationExpression
+// as the deployed API declares it.
+var compactJWS = regexp.MustCompile(gatewaydoc.CompactJWSExpression)

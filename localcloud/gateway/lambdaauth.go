@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -21,12 +22,16 @@ type TokenAuthorizerFunc func(context.Context, events.APIGatewayCustomAuthorizer
 // as a Cognito authorizer's claims do.
 type LambdaAuthorizer struct {
 	region, stage string
+	validation    *regexp.Regexp
 	fn            TokenAuthorizerFunc
 }
 
-// NewLambdaAuthorizer returns the authorizer fn of region's stage.
-func NewLambdaAuthorizer(region, stage string, fn TokenAuthorizerFunc) *LambdaAuthorizer {
-	return &LambdaAuthorizer{region: region, stage: stage, fn: fn}
+// NewLambdaAuthorizer returns the authorizer fn of region's stage. A
+// token validation does not match is refused without calling fn, as API
+// Gateway applies a TOKEN authorizer's identityValidationExpression; nil
+// means none.
+func NewLambdaAuthorizer(region, stage string, validation *regexp.Regexp, fn TokenAuthorizerFunc) *LambdaAuthorizer {
+	return &LambdaAuthorizer{region: region, stage: stage, validation: validation, fn: fn}
 }
 
 // Authorize calls the function and returns its context and principalId,
@@ -34,6 +39,9 @@ func NewLambdaAuthorizer(region, stage string, fn TokenAuthorizerFunc) *LambdaAu
 func (a *LambdaAuthorizer) Authorize(ctx context.Context, token string) (map[string]string, error) {
 	// The authorizer's cached answer covers every method of the stage, so
 	// which method asks first does not matter; one stands for them.
+	if a.validation != nil && !a.validation.MatchString(token) {
+		return nil, errors.New("gateway: lambda authorizer: the token does not match the identity validation expression")
+	}
 	arn := fmt.Sprintf("arn:aws:execute-api:%s:%s:%s/%s/GET/", a.region, accountID, apiID, a.stage)
 	resp, err := a.fn(ctx, events.APIGatewayCustomAuthorizerRequest{Type: "TOKEN", AuthorizationToken: token, MethodArn: arn})
 	if err != nil {
