@@ -3,7 +3,9 @@ package localcloud_test
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -192,4 +194,43 @@ func claimsOf(t *testing.T, token string) jwt.MapClaims {
 		t.Fatalf("parse token: %v", err)
 	}
 	return c
+}
+
+// TestIdentityReplicaRestartsAfterACrash: the replica's process killed,
+// the replica starts it again on what it served, and sign-in there works
+// again; Close stops whatever process serves then.
+func TestIdentityReplicaRestartsAfterACrash(t *testing.T) {
+	testtier.Needs(t, testtier.LocalCloud)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := localcloud.StartTemp(ctx, localcloud.Options{Stack: "prod"}) // the file's replica: eu-west-1
+	if err != nil {
+		t.Fatalf("StartTemp: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	info := s.Info()
+	if err := s.ActivateIdentityReplica(ctx); err != nil {
+		t.Fatalf("ActivateIdentityReplica: %v", err)
+	}
+	pids := s.PIDs()
+	if len(pids) != 3 {
+		t.Fatalf("PIDs = %v, want DynamoDB Local, cognito-local and its replica", pids)
+	}
+	if err := syscall.Kill(-pids[2], syscall.SIGKILL); err != nil {
+		t.Fatalf("kill the replica: %v", err)
+	}
+	replica := cognitolocal.NewClient(info.IdentityReplicaEndpoint, replicaRegion)
+	eventuallySignIn(t, replica, info, "demo", cognitolocal.DemoUsers[0].Password)
+	if got := s.PIDs()[2]; got == pids[2] {
+		t.Errorf("the replica still reports the killed process %d", got)
+	}
+	after := s.PIDs()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	assertStopped(t, after, info)
+	if c, err := net.DialTimeout("tcp", hostPort(info.IdentityReplicaEndpoint), time.Second); err == nil {
+		c.Close()
+		t.Errorf("the replica's endpoint %s still accepts connections after Close", info.IdentityReplicaEndpoint)
+	}
 }

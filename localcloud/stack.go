@@ -209,6 +209,9 @@ func (s *Stack) PIDs() []int {
 	if s.cognito != nil {
 		pids = append(pids, s.cognito.PID())
 	}
+	if id := s.set.identity; id != nil && id.replica != nil {
+		pids = append(pids, id.replica.PID())
+	}
 	return pids
 }
 

@@ -268,6 +268,14 @@ func (r *Replica) follow(life context.Context, applied *snapshot) {
 			return
 		case <-tick.C:
 		}
+		if r.exited() {
+			// The replica's process died on its own: start it again on
+			// what it served, rather than leave its port answering 502.
+			if r.opts.Failed != nil {
+				r.opts.Failed(errors.New("cognito-local replica: the process exited on its own; starting it again"))
+			}
+			pending, seen = applied, time.Time{}
+		}
 		if !r.opts.Primary.Dark() {
 			if s, err := r.readPrimary(); err == nil && !s.same(applied) && !s.same(pending) {
 				pending, seen = s, time.Now()
@@ -328,6 +336,33 @@ func (r *Replica) apply(ctx context.Context, s *snapshot) error {
 		_ = os.RemoveAll(oldDir)
 	}
 	return nil
+}
+
+// PID returns the process ID (also the process group) of the process
+// serving now; it changes with every copy. 0 once closed.
+func (r *Replica) PID() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.proc == nil {
+		return 0
+	}
+	return r.proc.PID()
+}
+
+// exited reports whether the serving process has exited.
+func (r *Replica) exited() bool {
+	r.mu.Lock()
+	p := r.proc
+	r.mu.Unlock()
+	if p == nil {
+		return false
+	}
+	select {
+	case <-p.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 func (r *Replica) genDir(gen int) string {
