@@ -65,6 +65,10 @@ func resolveSettings(ctx context.Context, opts Options) (settings, error) {
 	if err != nil {
 		return settings{}, err
 	}
+	// Before the check of Node.js, so a bad setting is named on any machine.
+	if err := resolveIdentity(&set, opts); err != nil {
+		return settings{}, err
+	}
 	if _, _, err := cognitolocal.Check(ctx, root); err != nil {
 		return settings{}, fmt.Errorf("localcloud: %w", err)
 	}
@@ -75,9 +79,6 @@ func resolveSettings(ctx context.Context, opts Options) (settings, error) {
 	set.opts, set.root, set.ports = opts, root, ports{base: opts.BasePort}
 	set.name = stackconfig.ResourceName(opts.Stack)
 	set.writeTimeout = cmp.Or(opts.WriteTimeout, DefaultWriteTimeout)
-	if err := resolveIdentity(&set, opts); err != nil {
-		return settings{}, err
-	}
 	return set, nil
 }
 
