@@ -34,13 +34,20 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// WriteRegion is the region whose replica takes every write, reported
-	// by health; "" means Region.
+	// Belief says what this region believes of the write region, read
+	// from its own replica (package writeregion): health reports it and
+	// probes the replica it names. Nil means a fixed belief in
+	// WriteRegion (the hello function, tests).
+	Belief BeliefSource
+	// WriteRegion is the write region health reports when Belief is nil;
+	// "" means Region.
 	WriteRegion string
-	// WriteProbe reads the write region's replica for health's write_path.
-	// Nil means this region is the write region, so the local read answers
-	// for both.
-	WriteProbe Pinger
+	// WriteProbes read the other regions' replicas for health's
+	// write_path, by region: health pings the one its belief names. None
+	// is needed for this region, whose own read answers for it. The write
+	// region moves at run time, so a reader holds a probe of every other
+	// region.
+	WriteProbes map[string]Pinger
 	// WriteTimeout bounds each write (its retries included), so a write
 	// region that hangs answers 503 rather than holding the client; 0 means
 	// DefaultWriteTimeout.
@@ -62,8 +69,9 @@ type server struct {
 	region       string
 	logger       *slog.Logger
 	now          func() time.Time
+	belief       BeliefSource
 	writeRegion  string
-	writePath    *writePath // nil when this region is the write region
+	writePaths   map[string]*writePath // by region; none for this region
 	writeTimeout time.Duration
 }
 
@@ -91,7 +99,7 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 func NewHandler(fn Function, deps Deps) http.Handler {
 	s := &server{
 		store: deps.Store, region: deps.Region, logger: deps.Logger, now: deps.Now,
-		writeRegion: deps.WriteRegion, writeTimeout: deps.WriteTimeout,
+		belief: deps.Belief, writeRegion: deps.WriteRegion, writeTimeout: deps.WriteTimeout,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
@@ -105,8 +113,11 @@ func NewHandler(fn Function, deps Deps) http.Handler {
 	if s.writeTimeout <= 0 {
 		s.writeTimeout = DefaultWriteTimeout
 	}
-	if deps.WriteProbe != nil {
-		s.writePath = newWritePath(deps.WriteProbe, s.now)
+	s.writePaths = map[string]*writePath{}
+	for region, p := range deps.WriteProbes {
+		if region != s.region && p != nil {
+			s.writePaths[region] = newWritePath(p, s.now)
+		}
 	}
 	handlers := s.handlers()
 	mux := http.NewServeMux()

@@ -263,7 +263,7 @@ func TestHealthReportsTheWritePathApart(t *testing.T) {
 			clock := t0
 			var logs bytes.Buffer
 			h := NewHandler(FunctionRead, Deps{
-				Store: newMemStore(), Region: "eu-west-1", WriteRegion: "eu-central-1", WriteProbe: tt.probe,
+				Store: newMemStore(), Region: "eu-west-1", WriteRegion: "eu-central-1", WriteProbes: map[string]Pinger{"eu-central-1": tt.probe},
 				Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Now: func() time.Time { return clock },
 			})
 			get := func() (int, HealthBody, time.Duration) {

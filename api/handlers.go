@@ -1,8 +1,10 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,11 +48,16 @@ type StandingsBody struct {
 // HealthBody is the answer of GET /v1/health. Status is this region's own
 // state, what Route 53 routes by; WritePath says whether the write region's
 // replica answers, and never changes Status, so that an outage of the write
-// region cannot pull every region out of DNS at once.
+// region cannot pull every region out of DNS at once. WriteRegion, Epoch
+// and WriteState are this region's belief, as its own replica holds it
+// (package writeregion); WriteRegion is empty when the replica holds no
+// belief yet (not seeded) or could not be read.
 type HealthBody struct {
 	Status      string `json:"status"`
 	Region      string `json:"region"`
 	WriteRegion string `json:"write_region"`
+	Epoch       int64  `json:"epoch,omitempty"`
+	WriteState  string `json:"write_state,omitempty"`
 	WritePath   string `json:"write_path"`
 	Error       string `json:"error,omitempty"`
 }
@@ -68,20 +75,28 @@ func (s *server) getHealth(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
 	defer cancel()
 	logger := loggerFrom(r.Context())
+	body := HealthBody{Status: "ok", Region: s.region, WritePath: WritePathOK}
+	// The belief is read from this region's own replica (cached briefly
+	// by its source), so a lost write region cannot keep health from
+	// saying where this region believes writes go.
+	probe := s.healthBelief(ctx, logger, &body)
 	// The write region is probed beside the local read, not after it, so
 	// its bound adds nothing to a healthy answer's latency.
 	writePath := make(chan string, 1)
-	if s.writePath != nil {
-		go func() { writePath <- s.writePath.State(ctx, logger) }()
+	if probe != nil {
+		go func() { writePath <- probe.State(ctx, logger) }()
 	}
 	err := s.store.Ping(ctx)
-	body := HealthBody{Status: "ok", Region: s.region, WriteRegion: s.writeRegion, WritePath: WritePathOK}
 	if err != nil {
 		logger.Error("health: table unavailable", "error", err)
 		body.Status, body.Error, body.WritePath = "unavailable", "table unavailable", WritePathUnavailable
 	}
-	if s.writePath != nil {
+	if probe != nil {
 		body.WritePath = <-writePath
+	}
+	if body.WriteRegion == "" {
+		// No belief: nowhere to write, whatever the local read says.
+		body.WritePath = WritePathUnavailable
 	}
 	if err != nil {
 		writeJSON(w, r, http.StatusServiceUnavailable, body)
@@ -89,6 +104,32 @@ func (s *server) getHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, r, http.StatusOK, body)
 }
+
+// healthBelief fills body's belief and returns the probe of the believed
+// write region's replica, or nil when this region's own read answers for
+// it (this region is the write region, or there is no belief).
+func (s *server) healthBelief(ctx context.Context, logger *slog.Logger, body *HealthBody) *writePath {
+	if s.belief == nil {
+		body.WriteRegion = cmp.Or(s.writeRegion, s.region)
+	} else if b, err := s.belief.Belief(ctx); err != nil {
+		logger.Warn("health: no belief of the write region", "error", err)
+	} else {
+		body.WriteRegion, body.Epoch, body.WriteState = b.WriteRegion, b.Epoch, string(b.State)
+	}
+	if body.WriteRegion == "" || body.WriteRegion == s.region {
+		return nil
+	}
+	if p, ok := s.writePaths[body.WriteRegion]; ok {
+		return p
+	}
+	// A belief naming a region this function has no probe of is a stack
+	// whose regions changed since it was deployed: say so, do not guess.
+	logger.Warn("health: no probe of the believed write region", "write_region", body.WriteRegion)
+	return unprobed
+}
+
+// unprobed answers for a write region no probe reaches.
+var unprobed = &writePath{state: WritePathUnavailable, probe: nil}
 
 func (s *server) createMatch(w http.ResponseWriter, r *http.Request) {
 	m, err := s.matchFromBody(w, r)

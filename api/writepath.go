@@ -5,7 +5,17 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/hush-scores/hush/writeregion"
 )
+
+// BeliefSource says what a function believes of the write region, from its
+// own region's replica; *writeregion.Fence is one, and so is the read
+// function's cache (package wiring). Each call may read the replica, so a
+// source caches (writeregion.DefaultBeliefTTL).
+type BeliefSource interface {
+	Belief(ctx context.Context) (writeregion.Belief, error)
+}
 
 // Pinger is what health needs of the write region's replica: one cheap read
 // that proves it answers. *dynamo.Store is one.
@@ -62,6 +72,9 @@ func newWritePath(probe Pinger, now func() time.Time) *writePath {
 
 // State returns the write path's state, probing when the cached one is stale.
 func (w *writePath) State(ctx context.Context, logger *slog.Logger) string {
+	if w.probe == nil {
+		return w.state // unprobed: a fixed answer
+	}
 	w.mu.Lock()
 	if w.running || (!w.checked.IsZero() && w.now().Sub(w.checked) < writeProbeTTL) {
 		state := w.state

@@ -12,19 +12,25 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/api/wiring"
+	"github.com/hush-scores/hush/components"
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/iampolicy"
 	"github.com/hush-scores/hush/iampolicy/awscall"
 	"github.com/hush-scores/hush/internal/apitour"
 	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/internal/dynamolocal/dynamotest"
+	"github.com/hush-scores/hush/writeregion"
 )
 
 func TestMain(m *testing.M) { dynamotest.Main(m) }
 
-// The regions of the derivation: a reader outside the write region makes
-// every kind of call there is (its own replica, the index, the probe of
-// the write region's replica).
+// The regions of the derivation: the functions run in derivedLocal and the
+// write region's record names derivedWrite, so the reader makes every kind
+// of call there is (its own replica, the index, its belief, the probe of
+// the write region's replica) and the writer too (its belief in its own
+// replica, the lease renewed through both, the writes in the write
+// region's).
 const (
 	derivedLocal = "us-east-1"
 	derivedWrite = "eu-central-1"
@@ -36,37 +42,63 @@ var derived struct {
 	err   string
 }
 
+// meteredOpener opens a function's stores and controls with clients
+// metered by one dynamo.Meter, as the Lambda mains open them.
+type meteredOpener struct {
+	t     *testing.T
+	meter *dynamo.Meter
+	table string
+}
+
+func (o meteredOpener) client(region string) *dynamodb.Client {
+	c, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(o.t), region, dynamo.ConfigureClient, patient, o.meter.Install)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return c
+}
+
+func (o meteredOpener) Store(_ wiring.Kind, region string) (wiring.Store, error) {
+	return dynamo.NewStore(o.client(region), o.table), nil
+}
+
+func (o meteredOpener) Control(_ wiring.Kind, region string) (writeregion.Control, error) {
+	return dynamo.NewControl(o.client(region), o.table, region), nil
+}
+
 // derivedAuths returns, per function, the IAM authorisations its code
 // really needs: the API tour (every route, every store path) runs against
 // DynamoDB Local with each function's clients metered by dynamo.Meter and
-// wired as the Lambda mains wire them (handlers/internal/tablestore): the
-// read function reads its region's replica and probes the write region's,
-// the write function writes the write region's. Auth.Region is
-// derivedLocal or derivedWrite; grantsFor maps them onto a real pair.
+// wired by package wiring, as the Lambda mains wire them
+// (handlers/internal/tablestore), over views seeded as the program seeds
+// them. Auth.Region is derivedLocal or derivedWrite; grantsFor maps them
+// onto a real stack.
 func derivedAuths(t *testing.T) map[api.Function][]awscall.Auth {
 	t.Helper()
 	derived.once.Do(func() {
 		setup := dynamotest.Start(t, patient)
 		table := dynamotest.NewTable(t, setup, dynamo.CreateTable)
-		meters := map[api.Function]*dynamo.Meter{api.FunctionRead: {}, api.FunctionWrite: {}}
-		client := func(fn api.Function, region string) *dynamodb.Client {
-			c, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(t), region, dynamo.ConfigureClient, patient, meters[fn].Install)
+		regions := []string{derivedWrite, derivedLocal}
+		for _, r := range regions {
+			c, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(t), r, dynamo.ConfigureClient, patient)
 			if err != nil {
 				t.Fatal(err)
 			}
-			return c
+			if _, err := dynamo.NewControl(c, table, r).Seed(context.Background(), components.SeedView(r, derivedWrite)); err != nil {
+				t.Fatalf("seed the view of %s: %v", r, err)
+			}
 		}
-		read := api.Deps{
-			Store: dynamo.NewStore(client(api.FunctionRead, derivedLocal), table), Region: derivedLocal, WriteRegion: derivedWrite,
-			WriteProbe:   dynamo.NewStore(client(api.FunctionRead, derivedWrite), table),
-			WriteTimeout: 30 * time.Second, // this is about which calls, not how fast
-		}
-		write := read
-		write.Store, write.WriteProbe = dynamo.NewStore(client(api.FunctionWrite, derivedWrite), table), nil
+		meters := map[api.Function]*dynamo.Meter{api.FunctionRead: {}, api.FunctionWrite: {}}
 		handlers := map[api.Function]http.Handler{
 			api.FunctionHello: api.NewHandler(api.FunctionHello, api.Deps{Region: derivedLocal}),
-			api.FunctionRead:  api.NewHandler(api.FunctionRead, read),
-			api.FunctionWrite: api.NewHandler(api.FunctionWrite, write),
+		}
+		for fn, m := range meters {
+			deps, err := wiring.Deps(wiring.Config{Function: fn, Region: derivedLocal, Regions: regions}, meteredOpener{t: t, meter: m, table: table})
+			if err != nil {
+				t.Fatalf("wire %s: %v", fn, err)
+			}
+			deps.WriteTimeout = 30 * time.Second // this is about which calls, not how fast
+			handlers[fn] = api.NewHandler(fn, deps)
 		}
 		for _, s := range apitour.Run(context.Background(), handlers, "grants") {
 			if s.Status < 200 || s.Status > 299 {
@@ -88,21 +120,32 @@ func derivedAuths(t *testing.T) map[api.Function][]awscall.Auth {
 }
 
 // grantsFor returns the (action, resource) pairs fn really needs in
-// region with writeRegion taking the writes, of account and table.
-func grantsFor(t *testing.T, fn api.Function, region, writeRegion, table string) map[[2]string]bool {
+// region of a stack of regions, of account and table. A call made in
+// derivedLocal is needed in region; a call made in the write region's
+// replica is needed in every other region's (the write region moves at run
+// time, to any of them) and, for the writer, in region's too (it may move
+// here).
+func grantsFor(t *testing.T, fn api.Function, region string, regions []string, table string) map[[2]string]bool {
 	t.Helper()
 	need := map[[2]string]bool{}
 	for _, a := range derivedAuths(t)[fn] {
+		var in []string
 		switch a.Region {
 		case derivedLocal:
-			a.Region = region
+			in = []string{region}
 		case derivedWrite:
-			a.Region = writeRegion
+			for _, r := range regions {
+				if r != region || fn == api.FunctionWrite {
+					in = append(in, r)
+				}
+			}
 		default:
 			t.Fatalf("the %s function called region %q, neither its own nor the write region", fn, a.Region)
 		}
-		a.Table = table
-		need[[2]string{a.Action, a.Resource(account)}] = true
+		for _, r := range in {
+			a.Region, a.Table = r, table
+			need[[2]string{a.Action, a.Resource(account)}] = true
+		}
 	}
 	return need
 }
@@ -110,9 +153,9 @@ func grantsFor(t *testing.T, fn api.Function, region, writeRegion, table string)
 // checkGrantsMatchCalls fails unless the policy doc of fn in region allows
 // every DynamoDB call fn's code makes there, and grants no DynamoDB action
 // on a resource the code never calls it on.
-func checkGrantsMatchCalls(t *testing.T, name, doc string, fn api.Function, region, writeRegion, table string) {
+func checkGrantsMatchCalls(t *testing.T, name, doc string, fn api.Function, region string, regions []string, table string) {
 	t.Helper()
-	need := grantsFor(t, fn, region, writeRegion, table)
+	need := grantsFor(t, fn, region, regions, table)
 	policy, err := iampolicy.Parse(doc)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)

@@ -21,6 +21,6 @@ type tableARNs = iampolicy.TableARNs
 
 // functionPolicy returns the policy of a function with the given access as
 // JSON (see iampolicy.FunctionPolicy).
-func functionPolicy(access api.Access, logGroupArn string, local, write tableARNs) (string, error) {
-	return iampolicy.FunctionPolicy(access, logGroupArn, local, write).JSON()
+func functionPolicy(access api.Access, logGroupArn string, local tableARNs, stack []tableARNs) (string, error) {
+	return iampolicy.FunctionPolicy(access, logGroupArn, local, stack).JSON()
 }

@@ -100,6 +100,9 @@ func NewRegionalHush(ctx *pulumi.Context, name string, args RegionalHushArgs, op
 	if r.Replica != nil {
 		live = append(slices.Clone(on), pulumi.DependsOn([]pulumi.Resource{r.Replica}))
 	}
+	if err := r.newWriteRegionSeed(ctx, name, args, on); err != nil {
+		return nil, err
+	}
 	for _, spec := range api.Functions() {
 		fn, err := r.newFunction(ctx, name, args, spec, live)
 		if err != nil {
@@ -185,7 +188,12 @@ func (r *RegionalHush) newFunction(ctx *pulumi.Context, name string, args Region
 			table := regionalArn(v[1].(string), region)
 			return tableARNs{Table: table, Index: table + "/index/" + dynamo.IndexGSI1}
 		}
-		return functionPolicy(spec.Access, v[0].(string), arns(args.Region), arns(cfg.WriteRegion))
+		// Sorted, so that reordering hush:regions changes no policy.
+		stack := make([]tableARNs, 0, len(cfg.Regions))
+		for _, region := range slices.Sorted(slices.Values(cfg.Regions)) {
+			stack = append(stack, arns(region))
+		}
+		return functionPolicy(spec.Access, v[0].(string), arns(args.Region), stack)
 	}).(pulumi.StringOutput)
 	rolePolicy, err := iam.NewRolePolicy(ctx, base+"-policy", &iam.RolePolicyArgs{
 		Role:   role.ID(),
@@ -214,9 +222,13 @@ func (r *RegionalHush) newFunction(ctx *pulumi.Context, name string, args Region
 		Timeout:        pulumi.Int(lambdaTimeoutSeconds),
 		Environment: lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
 			"TABLE_NAME": args.TableName,
-			// The write function writes there; the read function probes it
-			// for /v1/health's write_path.
-			"WRITE_REGION": pulumi.String(cfg.WriteRegion),
+			// Every region of the stack: the write function renews its
+			// lease through each replica and writes the one the write
+			// region's record names; the read function probes it. No
+			// function is told the write region: it is data in the table
+			// (see newWriteRegionSeed), so moving it needs no deploy.
+			// Sorted, so that reordering hush:regions redeploys nothing.
+			"HUSH_REGIONS": pulumi.String(strings.Join(slices.Sorted(slices.Values(cfg.Regions)), ",")),
 			"LOG_LEVEL":    pulumi.String(logLevel),
 		}},
 		LoggingConfig: lambda.FunctionLoggingConfigArgs{

@@ -87,8 +87,13 @@ func TestFailover(t *testing.T) {
 		// the front door sees it; writes only once the write region moves.
 		t.Cleanup(func() {
 			// Whatever happened, the other drills need the write region back.
-			if err := c.SetWriteRegion(context.WithoutCancel(ctx), write); err != nil {
-				t.Errorf("move the write region back to %s: %v", write, err)
+			// Planned when every replica answers again; forced otherwise.
+			back := context.WithoutCancel(ctx)
+			if err := c.MoveWriteRegion(back, write, false); err != nil {
+				t.Logf("planned move back to %s: %v; forcing it", write, err)
+				if err := c.MoveWriteRegion(back, write, true); err != nil {
+					t.Errorf("move the write region back to %s: %v", write, err)
+				}
 			}
 		})
 		d, err := drill.Start(ctx, c, drill.Plan{Fault: drill.Replica, Region: write}, testWriter{t})
@@ -102,7 +107,8 @@ func TestFailover(t *testing.T) {
 		if r.Err != nil || r.Status != 503 || !hasErrorBody(r.Body) {
 			t.Errorf("a write while the write region's replica is down: %s, want 503 with a JSON error", r)
 		}
-		if err := c.SetWriteRegion(ctx, next); err != nil {
+		// Forced: the old write region's replica does not answer.
+		if err := c.MoveWriteRegion(ctx, next, true); err != nil {
 			t.Fatal(err)
 		}
 		body["match_id"] = "after-move"

@@ -110,7 +110,9 @@ func TestParse(t *testing.T) {
 func TestFunctionPolicyRoundTrip(t *testing.T) {
 	local := TableARNs{Table: other, Index: other + "/index/GSI1"}
 	write := TableARNs{Table: table, Index: index}
-	doc := FunctionPolicy(api.AccessRead, LogGroupARN("us-east-1", "123456789012", "hush-prod-read"), local, write)
+	third := TableARN("eu-west-1", "123456789012", "hush-prod")
+	stack := []TableARNs{local, write, {Table: third, Index: third + "/index/GSI1"}}
+	doc := FunctionPolicy(api.AccessRead, LogGroupARN("us-east-1", "123456789012", "hush-prod-read"), local, stack)
 	s, err := doc.JSON()
 	if err != nil {
 		t.Fatal(err)
@@ -126,13 +128,55 @@ func TestFunctionPolicyRoundTrip(t *testing.T) {
 		{"dynamodb:Query", local.Index, Allowed},
 		{"dynamodb:GetItem", local.Table, Allowed},
 		{"dynamodb:GetItem", write.Table, Allowed},
+		{"dynamodb:GetItem", third, Allowed},
 		{"dynamodb:Query", write.Table, ImplicitDeny},
+		{"dynamodb:Query", write.Index, ImplicitDeny},
 		{"dynamodb:PutItem", local.Table, ImplicitDeny},
 		{"logs:PutLogEvents", LogGroupARN("us-east-1", "123456789012", "hush-prod-read") + ":log-stream:abc", Allowed},
 		{"logs:PutLogEvents", LogGroupARN("us-east-1", "123456789012", "hush-prod-write") + ":log-stream:abc", ImplicitDeny},
 	} {
 		if got := Evaluate(tt.action, tt.resource, parsed); got != tt.want {
 			t.Errorf("read policy: %s on %s = %v, want %v", tt.action, tt.resource, got, tt.want)
+		}
+	}
+}
+
+// TestWritePolicyReachesEveryReplica checks the writer's grants: its
+// actions on every region's table, since the write region moves at run
+// time and the lease is renewed through every replica, and its belief's
+// Query on its own replica only.
+func TestWritePolicyReachesEveryReplica(t *testing.T) {
+	arns := func(region string) TableARNs {
+		t := TableARN(region, "123456789012", "hush-prod")
+		return TableARNs{Table: t, Index: IndexARN(t, "GSI1")}
+	}
+	here, central, east := arns("eu-west-1"), arns("eu-central-1"), arns("us-east-1")
+	doc := FunctionPolicy(api.AccessWrite, LogGroupARN("eu-west-1", "123456789012", "hush-prod-write"), here, []TableARNs{central, here, east})
+	s, err := doc.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := Parse(s)
+	if err != nil {
+		t.Fatalf("Parse(FunctionPolicy): %v", err)
+	}
+	tests := []struct {
+		action, resource string
+		want             Decision
+	}{
+		{"dynamodb:UpdateItem", central.Table, Allowed},
+		{"dynamodb:PutItem", east.Table, Allowed},
+		{"dynamodb:DeleteItem", here.Table, Allowed},
+		{"dynamodb:GetItem", east.Table, Allowed},
+		{"dynamodb:Query", here.Table, Allowed},
+		{"dynamodb:Query", central.Table, ImplicitDeny},
+		{"dynamodb:Query", here.Index, ImplicitDeny},
+		{"dynamodb:Scan", here.Table, ImplicitDeny},
+		{"dynamodb:PutItem", TableARN("ap-south-1", "123456789012", "hush-prod"), ImplicitDeny},
+	}
+	for _, tt := range tests {
+		if got := Evaluate(tt.action, tt.resource, parsed); got != tt.want {
+			t.Errorf("write policy: %s on %s = %v, want %v", tt.action, tt.resource, got, tt.want)
 		}
 	}
 }

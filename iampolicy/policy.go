@@ -32,12 +32,21 @@ const (
 // change, so the writer needs UpdateItem: without it every create, replace
 // and delete is refused with AccessDeniedException. The write function
 // reads a match back with GetItem; the health check is a GetItem too.
+//
+// The write region is data in the table (package writeregion): both
+// functions read their belief from their own replica with a Query of the
+// write region's views, which readActions already holds and viewActions
+// gives the writer; the writer renews its lease with an UpdateItem of
+// every replica's view, which writeActions holds.
 var (
 	readActions  = []string{"dynamodb:GetItem", "dynamodb:Query"}
 	writeActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+	// viewActions is what the writer may do in its own replica besides
+	// writing: read the write region's views, its belief.
+	viewActions = []string{"dynamodb:Query"}
 	// indexActions is what a reader may do to the index.
 	indexActions = []string{"dynamodb:Query"}
-	// probeActions is what the read function may do to the write region's
+	// probeActions is what the read function may do to another region's
 	// replica: one GetItem of a fixed key, to report the write path.
 	probeActions = []string{"dynamodb:GetItem"}
 	logActions   = []string{"logs:CreateLogStream", "logs:PutLogEvents"}
@@ -109,15 +118,24 @@ type TableARNs struct {
 // FunctionPolicy is the whole of what one function may do: write its own
 // log streams and call its table actions. Log streams are named by Lambda
 // at run time, so the log stream part is the one wildcard, inside one named
-// log group.
+// log group. local is the replica of the function's own region, stack
+// every region's replica (local's included).
 //
-// Which replica the table actions name depends on the access: a reader
-// reads this region's replica (table and index) and may GetItem on the
-// write region's table, the probe behind /v1/health's write_path; a writer
-// writes only the write region's replica, so a write can never land in
-// another region by mistake. When this region is the write region the two
-// are the same and the probe needs no grant of its own.
-func FunctionPolicy(access api.Access, logGroupArn string, local, write TableARNs) Document {
+// Which replicas the table actions name depends on the access. A reader
+// reads its own replica (table and index, the write region's views
+// included) and may GetItem on every other region's table: the probe
+// behind /v1/health's write_path, of whichever region its replica says is
+// the write region. A writer may write every region's replica and Query
+// its own. That grant is wider than when the write region was
+// configuration (then the writer could reach the write region's replica
+// only), for two reasons: the write region moves at run time, by a data
+// write and without a deploy (package writeregion), so the function that
+// must write there next cannot wait for a new policy, least of all while a
+// region is lost and its control plane unreachable; and the writer renews
+// its lease through every replica's view, an UpdateItem in each. What
+// keeps a write from landing in a replica that is not the write region is
+// now the fence (a lease granted by a majority of the views), not IAM.
+func FunctionPolicy(access api.Access, logGroupArn string, local TableARNs, stack []TableARNs) Document {
 	doc := Document{
 		Version: Version,
 		Statement: []Statement{{
@@ -127,6 +145,16 @@ func FunctionPolicy(access api.Access, logGroupArn string, local, write TableARN
 			Resource: []string{logGroupArn + ":log-stream:*"},
 		}},
 	}
+	var others, all []string
+	for _, r := range stack {
+		all = append(all, r.Table)
+		if r.Table != local.Table {
+			others = append(others, r.Table)
+		}
+	}
+	if len(all) == 0 {
+		all = []string{local.Table}
+	}
 	switch access {
 	case api.AccessRead:
 		// Only Query reaches the index: GetItem names the table.
@@ -135,14 +163,16 @@ func FunctionPolicy(access api.Access, logGroupArn string, local, write TableARN
 		}, Statement{
 			Sid: "Index", Effect: Allow, Action: append([]string(nil), indexActions...), Resource: []string{local.Index},
 		})
-		if write.Table != local.Table {
+		if len(others) > 0 {
 			doc.Statement = append(doc.Statement, Statement{
-				Sid: "WriteRegionProbe", Effect: Allow, Action: append([]string(nil), probeActions...), Resource: []string{write.Table},
+				Sid: "WriteRegionProbe", Effect: Allow, Action: append([]string(nil), probeActions...), Resource: others,
 			})
 		}
 	case api.AccessWrite:
 		doc.Statement = append(doc.Statement, Statement{
-			Sid: "Table", Effect: Allow, Action: TableActions(access), Resource: []string{write.Table},
+			Sid: "Table", Effect: Allow, Action: TableActions(access), Resource: all,
+		}, Statement{
+			Sid: "WriteRegionViews", Effect: Allow, Action: append([]string(nil), viewActions...), Resource: []string{local.Table},
 		})
 	}
 	return doc

@@ -49,7 +49,7 @@ type clients struct {
 const (
 	clientRead        = "read"
 	clientWrite       = "write"
-	clientProbe       = "probe" // the read function's probe of the write region
+	clientProbe       = "probe" // the read function's probe of another region's replica
 	clientSetup       = "setup"
 	clientReplication = "replication"
 )
@@ -105,7 +105,7 @@ func (c *clients) get(ctx context.Context, from, to, kind string, writeTimeout .
 	// Each function's clients are its identity: its own policy is checked
 	// on every call, as IAM checks its role's.
 	if fn := map[string]api.Function{clientRead: api.FunctionRead, clientProbe: api.FunctionRead, clientWrite: api.FunctionWrite}[kind]; fn != "" && c.iam != nil {
-		fns = append(fns, c.iam.Options(fn, from, to))
+		fns = append(fns, c.iam.Options(fn, from))
 	}
 	if kind == clientWrite && c.conflicts != nil {
 		fns = append(fns, c.conflicts.Install)

@@ -75,20 +75,3 @@ func (f *Faults) set(ctx context.Context, fault drill.Fault, region string, brok
 	}
 	return fmt.Errorf("localcloud: this local stack cannot %s a region", fault)
 }
-
-// SetWriteRegion moves the write region, as `pulumi config set
-// hush:writeRegion` and `pulumi up` do in the cloud, but for every region
-// at once. It does not stop writes or wait for replication to drain: a
-// drill does that first (see the operations runbook).
-func (f *Faults) SetWriteRegion(ctx context.Context, region string) error {
-	s := f.s
-	if s.info.URL(region) == "" {
-		return fmt.Errorf("localcloud: %q is not a region of this stack", region)
-	}
-	if err := s.functions.reroute(ctx, func(fn *functions) { fn.writeRegion = region }); err != nil {
-		return err
-	}
-	// Routing already follows; this logs the default vantage's move.
-	s.edge.frontDoor.Resync("the write region moved to " + region)
-	return nil
-}

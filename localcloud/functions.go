@@ -9,28 +9,37 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/api/wiring"
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/localcloud/gateway"
+	"github.com/hush-scores/hush/writeregion"
 )
 
 // functions are the Lambda functions of every region, wired to the
 // replicas as the Lambda mains wire them (package wiring decides which
-// store and probe each gets). They are rebuilt when the routing changes,
-// as a `pulumi up` redeploys them with a new WRITE_REGION.
+// stores, controls and probes each gets): the write function through a
+// fence over every region's replica, the read function with its belief and
+// its probes. The write region is data in the table, so a move needs no
+// rewire; the test switches below rebuild them, as a deploy would.
 type functions struct {
 	clients *clients
 	table   string
 	logger  *slog.Logger
+	// stackRegions are every region of the stack, as HUSH_REGIONS lists
+	// them in the cloud.
+	stackRegions []string
 
 	mu sync.Mutex
-	// writeRegion takes every write unless off, a test hook, has each
-	// region write its own replica (what Hush did before it had a write
-	// region, and what the race tests' control run needs).
-	writeRegion string
-	off         bool
+	// off, a test hook, has each region write its own replica without a
+	// fence (what Hush did before it had a write region, and what the race
+	// tests' control run needs).
+	off bool
+	// unfenced, a test switch, has the write functions admit writes on
+	// their belief alone, without a lease (wiring.Config.Unfenced).
+	unfenced bool
 	// timeout bounds each write (see DefaultWriteTimeout).
 	timeout  time.Duration
 	byRegion map[string]*regionFunctions
@@ -56,10 +65,10 @@ func (f *regionFunctions) lambdas() map[api.Function]gateway.LambdaFunc {
 	return out
 }
 
-func newFunctions(c *clients, table, writeRegion string, timeout time.Duration, logger *slog.Logger) *functions {
+func newFunctions(c *clients, table string, stackRegions []string, timeout time.Duration, logger *slog.Logger) *functions {
 	return &functions{
-		clients: c, table: table, logger: logger,
-		writeRegion: writeRegion, timeout: timeout, byRegion: map[string]*regionFunctions{},
+		clients: c, table: table, logger: logger, stackRegions: stackRegions,
+		timeout: timeout, byRegion: map[string]*regionFunctions{},
 	}
 }
 
@@ -80,19 +89,27 @@ func (f *functions) add(ctx context.Context, region string) (map[api.Function]ga
 	return rf.lambdas(), nil
 }
 
-// wire builds region's functions with the current routing.
+// wire builds region's functions with the current switches.
 func (f *functions) wire(ctx context.Context, region string) (map[api.Function]gateway.LambdaFunc, error) {
 	f.mu.Lock()
-	target, timeout := f.writeRegion, f.timeout
-	if f.off {
-		target = region
-	}
+	off, unfenced, timeout := f.off, f.unfenced, f.timeout
 	f.mu.Unlock()
 	out := make(map[api.Function]gateway.LambdaFunc)
 	for _, fn := range api.Functions() {
-		d, err := wiring.Deps(fn.Name, region, target, f.opener(ctx, fn, region, target, timeout))
+		open := &opener{ctx: ctx, f: f, region: region, timeout: timeout}
+		d, err := wiring.Deps(wiring.Config{
+			Function: fn.Name, Region: region, Regions: f.stackRegions, WriteTimeout: timeout, Unfenced: unfenced,
+		}, open)
 		if err != nil {
 			return nil, fmt.Errorf("localcloud: %s of %s: %w", fn.Name, region, err)
+		}
+		if off && fn.Access == api.AccessWrite {
+			// Each region writes its own replica, unfenced.
+			own, err := open.Store(wiring.Write, region)
+			if err != nil {
+				return nil, fmt.Errorf("localcloud: %s of %s: %w", fn.Name, region, err)
+			}
+			d.Store = own
 		}
 		d.WriteTimeout, d.Logger = timeout, f.logger.With("region", region)
 		out[fn.Name] = api.NewLambdaHandler(fn.Name, d)
@@ -100,26 +117,44 @@ func (f *functions) wire(ctx context.Context, region string) (map[api.Function]g
 	return out, nil
 }
 
-// opener opens fn's stores in region: its own replica with the functions'
-// read bounds, the write region's with the write bound when fn writes, or
-// with a probe's client of its own when fn only reads (health's write
-// path). Each kind of client carries its function's identity, whose IAM
-// policy is enforced on every call.
-func (f *functions) opener(ctx context.Context, fn api.FunctionSpec, region, target string, timeout time.Duration) wiring.Opener {
-	return func(r wiring.Replica) (wiring.Store, error) {
-		to, kind, bounds := region, clientRead, []time.Duration(nil)
-		switch {
-		case r == wiring.WriteRegion && fn.Access == api.AccessWrite:
-			to, kind, bounds = target, clientWrite, []time.Duration{timeout}
-		case r == wiring.WriteRegion:
-			to, kind = target, clientProbe
-		}
-		c, err := f.clients.get(ctx, region, to, kind, bounds...)
-		if err != nil {
-			return nil, err
-		}
-		return dynamo.NewStore(c, f.table), nil
+// opener opens a function's stores and controls in region through the
+// clients the local cloud hands out: its own replica with the functions'
+// read bounds (kind read), any replica with the write bound (kind write,
+// the write function's), or another region's replica with a probe's
+// client (kind probe, the read function's). Each kind of client carries
+// its function's identity, whose IAM policy is enforced on every call.
+type opener struct {
+	ctx     context.Context //nolint:containedctx // the clients' warm-up of Start
+	f       *functions
+	region  string
+	timeout time.Duration
+}
+
+func (o *opener) client(kind wiring.Kind, to string) (*dynamodb.Client, error) {
+	switch kind {
+	case wiring.Write:
+		return o.f.clients.get(o.ctx, o.region, to, clientWrite, o.timeout)
+	case wiring.Probe:
+		return o.f.clients.get(o.ctx, o.region, to, clientProbe)
+	default:
+		return o.f.clients.get(o.ctx, o.region, to, clientRead)
 	}
+}
+
+func (o *opener) Store(kind wiring.Kind, to string) (wiring.Store, error) {
+	c, err := o.client(kind, to)
+	if err != nil {
+		return nil, err
+	}
+	return dynamo.NewStore(c, o.f.table), nil
+}
+
+func (o *opener) Control(kind wiring.Kind, to string) (writeregion.Control, error) {
+	c, err := o.client(kind, to)
+	if err != nil {
+		return nil, err
+	}
+	return dynamo.NewControl(c, o.f.table, to), nil
 }
 
 // reroute changes the routing with change and rewires every region.
@@ -150,19 +185,21 @@ func (f *functions) warmUp(ctx context.Context) {
 	}
 }
 
-// WriteRegion returns the region whose replica takes every write.
-func (s *Stack) WriteRegion() string {
-	s.functions.mu.Lock()
-	defer s.functions.mu.Unlock()
-	return s.functions.writeRegion
-}
-
 // SetWriteRouting switches write routing on (the default) or off. Off, each
-// region's write function writes its own replica, as before Hush had a
-// write region: a test hook for the control run that proves the race tests
-// can fail. Never a setting of a real stack.
+// region's write function writes its own replica without a fence, as
+// before Hush had a write region: a test hook for the control run that
+// proves the race tests can fail. Never a setting of a real stack.
 func (s *Stack) SetWriteRouting(ctx context.Context, on bool) error {
 	return s.functions.reroute(ctx, func(f *functions) { f.off = !on })
+}
+
+// SetUnfenced rewires the write functions to admit writes on their belief
+// alone, without a lease, when unfenced is true (and back to the fence
+// when false): a TEST SWITCH for the test that shows the fence is what
+// keeps two regions from both taking writes. Never a setting of a real
+// stack.
+func (s *Stack) SetUnfenced(ctx context.Context, unfenced bool) error {
+	return s.functions.reroute(ctx, func(f *functions) { f.unfenced = unfenced })
 }
 
 // SetWriteTimeout sets the bound of every write, the write region's

@@ -95,7 +95,7 @@ func openGlobalTable(ctx context.Context, o globalTableOptions) (_ *globalTable,
 	g := &globalTable{net: n, clients: &clients{
 		endpoint: n.Endpoint, extra: o.extra, secret: o.secret,
 		conflicts: &txconflict.Model{KeyAttrs: []string{dynamo.AttrPK, dynamo.AttrSK}},
-		iam:       &iamguard.Policies{Stack: o.stack, Table: o.table, Index: dynamo.IndexGSI1, Logger: o.logger},
+		iam:       &iamguard.Policies{Stack: o.stack, Table: o.table, Index: dynamo.IndexGSI1, Regions: o.regions, Logger: o.logger},
 	}}
 	//nolint:contextcheck // stopping must not depend on the start-up context, which may be what ended
 	defer func() {

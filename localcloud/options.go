@@ -48,9 +48,11 @@ type Options struct {
 	// DynamoDBOptions configure the handlers' DynamoDB clients, after
 	// dynamo.ConfigureClient: hush-load meters their requests with it.
 	DynamoDBOptions []func(*dynamodb.Options)
-	// WriteRegion is the region whose replica takes every write; empty
+	// WriteRegion seeds the write region, the region whose replica takes
+	// every write, when the stack's table holds no view of it yet; empty
 	// means hush:writeRegion of the stack file when Regions is empty, else
-	// the first region.
+	// the first region. A stack restarted on its data dir keeps the write
+	// region its views hold (a move made at run time included).
 	WriteRegion string
 	// ReplicationDelay is how long a change waits before the replicator
 	// applies it in the other regions; 0 means DefaultReplicationDelay, a

@@ -28,7 +28,9 @@ type settings struct {
 	// throttle is the gateways' method throttling at start.
 	throttle gateway.Throttle
 	// writeRegion is opts.WriteRegion, else hush:writeRegion when the
-	// regions come from the file, else the first region.
+	// regions come from the file, else the first region: the write region
+	// every replica's view is seeded with at start (a view once seeded is
+	// kept, so a restart keeps a move made at run time).
 	writeRegion  string
 	writeTimeout time.Duration
 	// ports are the parts' ports, from opts.BasePort.
@@ -122,7 +124,7 @@ func checkRegions(regions []string) error {
 	return nil
 }
 
-// checkWriteRegion returns the write region a stack starts with.
+// checkWriteRegion returns the write region a new stack is seeded with.
 func checkWriteRegion(want string, regions []string) (string, error) {
 	if want == "" {
 		return regions[0], nil

@@ -8,7 +8,9 @@
 // links of package regionnet (a cross-region round-trip time, partitions,
 // replicas that are down), and package replicator copies every committed
 // change to the other replicas after a delay, last writer wins. Every write
-// goes to the write region's replica, as the Lambda write function does;
+// goes to the write region's replica, as the Lambda write function does,
+// admitted by the same fence; the write region is data in the table
+// (package writeregion), seeded at start and moved by writeregion.Operator;
 // reads stay in their region. The user pool lives in cognito-local, as the
 // cloud pool lives in the home region.
 //
@@ -22,16 +24,20 @@
 // status page) build on, stable:
 //
 //   - Faults(): breaks and restores a region's gateway, replica, network
-//     or health check (drill.Breaker), and moves the write region at once
-//     for every region (a drill stops writes and drains first);
+//     or health check, and moves the write region through
+//     writeregion.Operator (drill.Breaker);
+//   - Operator(ctx, from): the operator of the write region, as hush-ops runs
+//     it, reaching the replicas from one region;
 //   - NetworkStates(): which regions are cut off or down;
-//   - WriteRegion(): where writes go;
+//   - WriteRegion(), WriteRegionBelief(): where the views say writes go;
 //   - ReplicationLinks(): per link (From, To) the Backlog, Lag (age of the
 //     oldest change waiting), LastLag and Applied; ReplicationDelay();
 //   - SetWriteTimeout(ctx, d): the bound of a write (DefaultWriteTimeout
 //     locally, api.DefaultWriteTimeout in Lambda);
 //   - SetWriteRouting(ctx, on): a test hook; off, each region writes its
-//     own replica, which the race tests' control run needs.
+//     own replica, which the race tests' control run needs;
+//   - SetUnfenced(ctx, unfenced): a test switch; the write functions admit
+//     writes on their belief alone, without a lease.
 //
 // The replicator keeps its stream positions and queued changes in
 // <data dir>/replicator and resumes from them after a restart (see package
@@ -60,6 +66,7 @@ type Stack struct {
 	dynamo    *dynamoDB
 	cognito   *cognitolocal.Server
 	table     *globalTable
+	beliefs   *beliefs
 	functions *functions
 	gateways  *gateways
 	edge      *edge

@@ -43,6 +43,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		{"starting cognito-local", openCognitoStep},
 		{"creating table " + set.name + " with a replica per region", openGlobalTableStep},
 		{"creating user pool " + set.name, openUserPoolStep},
+		{"", seedWriteRegionStep},
+		{"", openBeliefsStep},
 		{"", openFunctionsStep},
 		{"", func(ctx context.Context, s *Stack) error { return openGatewaysStep(ctx, s, progress) }},
 		{"starting the front door and the status page", openEdgeStep},
@@ -177,7 +179,7 @@ func openUserPoolStep(ctx context.Context, s *Stack) error {
 }
 
 func openFunctionsStep(_ context.Context, s *Stack) error {
-	s.functions = newFunctions(s.table.clients, s.set.name, s.set.writeRegion, s.set.writeTimeout, s.data.logger)
+	s.functions = newFunctions(s.table.clients, s.set.name, s.set.regions, s.set.writeTimeout, s.data.logger)
 	return nil
 }
 
@@ -230,6 +232,9 @@ func openEdgeStep(_ context.Context, s *Stack) error {
 	}
 	s.edge = e
 	s.onClose(e.close)
+	// The default vantage follows the write region the views name.
+	s.beliefs.moved = func(region string) { e.frontDoor.Resync("the write region moved to " + region) }
+	go s.beliefs.watch(s.life.ctx) //nolint:contextcheck // the watch lives as long as the stack, not Start
 	s.info.FrontDoorURL, s.info.StatusURL = e.frontDoorURL(""), e.statusURL()
 	for i := range s.info.Regions {
 		s.info.Regions[i].FrontDoorURL = e.frontDoorURL(s.info.Regions[i].Name)

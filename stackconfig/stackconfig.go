@@ -86,11 +86,15 @@ type Stack struct {
 	// Gateway's account-wide CloudWatch Logs role (one owner per account
 	// and region); empty means another stack owns it everywhere.
 	APIGatewayAccount []string
-	// WriteRegion is the one region whose replica takes every write
-	// (POST, PUT, DELETE), whichever region received the request, so that
-	// conditions and transactions hold across regions. It is one of
-	// Regions; an unset hush:writeRegion means the home region, where
-	// Cognito lives already.
+	// WriteRegion seeds the write region: the one region whose replica
+	// takes every write (POST, PUT, DELETE), whichever region received the
+	// request, so that conditions and transactions hold across regions. It
+	// is one of Regions; an unset hush:writeRegion means the home region,
+	// where Cognito lives already. It only seeds: the write region is data
+	// in the table (package writeregion), written into each replica's view
+	// when the stack is created and moved at run time by the operator
+	// command on the data plane; a later change of hush:writeRegion
+	// changes nothing deployed.
 	WriteRegion string
 	// RetiringRegions are regions about to leave hush:regions: their
 	// replica of the table loses AWS's deletion protection and Pulumi's
@@ -566,7 +570,8 @@ func (p *parser) homeRegion(stackRegions []string) string {
 	return r
 }
 
-// writeRegion returns hush:writeRegion, or the home region when it is unset.
+// writeRegion returns hush:writeRegion, or the home region when it is unset:
+// the write region a new stack is seeded with (see Stack.WriteRegion).
 // It is optional, unlike most keys, because the home region is the right
 // answer for nearly every stack: writes then depend on no region that
 // sign-in does not depend on already.

@@ -145,9 +145,9 @@ func coldStart(ctx context.Context, rie, bootstrap, fn string, event []byte) (fl
 		// A closed loopback port: a table read fails at once, offline.
 		"AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:" + strconv.Itoa(ports[2]),
 		"TABLE_NAME=hush-coldstart",
-		// Another region than AWS_REGION, so read also builds its probe of the
-		// write region, as it does outside the write region.
-		"WRITE_REGION=eu-west-1",
+		// More regions than AWS_REGION, so read also builds its probes and
+		// write its clients of every replica, as in a multi-region stack.
+		"HUSH_REGIONS=eu-central-1,eu-west-1,us-east-1",
 	}
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out

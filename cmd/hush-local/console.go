@@ -23,7 +23,10 @@ const consoleHelp = `Commands (type them here, then Enter):
   restore FAULT REGION undo it
   cut REGION           the same as break cutoff REGION; reconnect REGION restores it
   down REGION          the same as break replica REGION; up REGION restores it
-  write-region REGION  move the write region (stop writes and let replication drain first)
+  write-region REGION [force]
+                       move the write region as hush-ops write-region move does: pause,
+                       drain replication, move, open; force moves on the replicas that
+                       answer, for a write region that is cut off or down
   links                replication backlog, lag and changes applied per second of every link
   status               the above, plus the network and the write region
 `
@@ -82,19 +85,18 @@ func command(ctx context.Context, s *localcloud.Stack, f []string, out io.Writer
 	case "break", "restore":
 		return fault(ctx, s.Faults(), f, out)
 	case "write-region":
-		if len(f) != 2 {
-			return fmt.Errorf("%s needs one REGION", f[0])
-		}
-		if err := s.Faults().SetWriteRegion(ctx, f[1]); err != nil {
+		if err := moveWriteRegion(ctx, s.Faults(), f, out); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%s is the write region\n", f[1])
+		b := s.WriteRegionBelief()
+		fmt.Fprintf(out, "the views say: write region %s, epoch %d, %s\n", b.WriteRegion, b.Epoch, b.State)
 		return nil
 	case "links":
 		printLinks(out, s.ReplicationLinks())
 		return nil
 	case "status":
-		fmt.Fprintf(out, "write region %s, replication delay %s\n", s.WriteRegion(), s.ReplicationDelay())
+		b := s.WriteRegionBelief()
+		fmt.Fprintf(out, "write region %s (epoch %d, %s), replication delay %s\n", b.WriteRegion, b.Epoch, b.State, s.ReplicationDelay())
 		for _, st := range s.NetworkStates() {
 			fmt.Fprintf(out, "  %-16s cut off %-5v replica down %v\n", st.Region, st.CutOff, st.Down)
 		}
@@ -171,4 +173,18 @@ func watchLinks(ctx context.Context, s *localcloud.Stack, out io.Writer, interva
 			}
 		}
 	}
+}
+
+// moveWriteRegion runs `write-region REGION [force]` on the stack's
+// operator of the write region.
+func moveWriteRegion(ctx context.Context, b drill.Breaker, f []string, out io.Writer) error {
+	force := len(f) == 3 && f[2] == "force"
+	if len(f) != 2 && !force {
+		return fmt.Errorf("%s needs one REGION, then force or nothing", f[0])
+	}
+	if err := b.MoveWriteRegion(ctx, f[1], force); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s is the write region\n", f[1])
+	return nil
 }

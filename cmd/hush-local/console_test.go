@@ -23,7 +23,10 @@ func (r *recorder) Restore(_ context.Context, f drill.Fault, region string) erro
 	return nil
 }
 
-func (r *recorder) SetWriteRegion(context.Context, string) error { return nil }
+func (r *recorder) MoveWriteRegion(_ context.Context, region string, force bool) error {
+	r.calls = append(r.calls, fmt.Sprintf("move %s force=%v", region, force))
+	return nil
+}
 
 // TestConsoleFaults checks that the console's fault commands, shorthands
 // included, reach the stack's faults with the fault words hush-local drill
@@ -72,6 +75,38 @@ func TestConsoleFaults(t *testing.T) {
 			}
 			if !strings.Contains(out.String(), tt.wantOut) {
 				t.Errorf("%q answered %q, want %q", tt.line, out.String(), tt.wantOut)
+			}
+		})
+	}
+}
+
+// TestConsoleMovesTheWriteRegion checks that write-region reaches the
+// stack's operator, planned or forced, and refuses other words.
+func TestConsoleMovesTheWriteRegion(t *testing.T) {
+	tests := []struct {
+		name, line, wantCall, wantErr string
+	}{
+		{"planned", "write-region eu-west-1", "move eu-west-1 force=false", ""},
+		{"forced", "write-region us-east-1 force", "move us-east-1 force=true", ""},
+		{"no region", "write-region", "", "needs one REGION"},
+		{"another word", "write-region us-east-1 now", "", "then force or nothing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{}
+			var out bytes.Buffer
+			err := moveWriteRegion(t.Context(), rec, strings.Fields(tt.line), &out)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("%q: error %v, want one containing %q", tt.line, err, tt.wantErr)
+				}
+				if len(rec.calls) != 0 {
+					t.Errorf("%q moved the write region: %v", tt.line, rec.calls)
+				}
+				return
+			}
+			if err != nil || len(rec.calls) != 1 || rec.calls[0] != tt.wantCall {
+				t.Errorf("%q: calls %v, err %v; want [%s]", tt.line, rec.calls, err, tt.wantCall)
 			}
 		})
 	}

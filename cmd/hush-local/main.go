@@ -134,7 +134,7 @@ func parseServe(args []string, stderr io.Writer) (localcloud.Options, error) {
 		return nil
 	})
 	noThrottle := fs.Bool("no-throttle", false, "serve without the stack's API Gateway method throttling (hush:throttle), for benchmarks; by default every method has a token bucket with the stack's rate and burst, as in AWS")
-	writeRegion := fs.String("write-region", "", "the region whose replica takes every write (default hush:writeRegion of the stack file); the console's write-region command moves it while running")
+	writeRegion := fs.String("write-region", "", "the write region a new stack is seeded with (default hush:writeRegion of the stack file); a stack restarted on its data dir keeps the one its table holds, and the console's write-region command moves it while running")
 	delay := fs.Duration("replication-delay", localcloud.DefaultReplicationDelay, "how long a change waits before the replicator copies it to the other regions (negative: none)")
 	var rtt localcloud.Distances
 	fs.Var(&rtt, "cross-region-rtt", "round trip added to every call from one region to another, such as a write routed to the write region, plus TCP and TLS handshakes (2 round trips) on a new connection: table (the front door's figures, default), 0.5x (the table scaled), 20ms (every pair), 0 (none)")

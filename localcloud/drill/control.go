@@ -65,8 +65,11 @@ type Breaker interface {
 	// error a person can act on when the region or fault does not apply.
 	Break(ctx context.Context, fault Fault, region string) error
 	Restore(ctx context.Context, fault Fault, region string) error
-	// SetWriteRegion moves the stack's write region.
-	SetWriteRegion(ctx context.Context, region string) error
+	// MoveWriteRegion moves the stack's write region to region with the
+	// operator of the write region (writeregion.Operator), as `hush-ops
+	// write-region move -to REGION` does: a planned move, or with force
+	// one for a write region that is lost or cut off.
+	MoveWriteRegion(ctx context.Context, region string, force bool) error
 }
 
 // Paths of the control endpoints.
@@ -86,6 +89,9 @@ type FaultRequest struct {
 // WriteRegionRequest is the body of POST WriteRegionPath.
 type WriteRegionRequest struct {
 	Region string `json:"region"`
+	// Force moves on the replicas that answer, for a write region that
+	// is lost or cut off.
+	Force bool `json:"force,omitempty"`
 }
 
 // Handler serves the control endpoints. They take JSON only: a browser
@@ -118,10 +124,10 @@ func Handler(b Breaker) http.Handler {
 			return
 		}
 		if req.Region == "" {
-			fail(w, http.StatusBadRequest, errors.New(`want {"region": a region of the stack}`))
+			fail(w, http.StatusBadRequest, errors.New(`want {"region": a region of the stack, "force": true to move without the old write region}`))
 			return
 		}
-		if err := b.SetWriteRegion(r.Context(), req.Region); err != nil {
+		if err := b.MoveWriteRegion(r.Context(), req.Region, req.Force); err != nil {
 			fail(w, http.StatusConflict, err)
 			return
 		}
@@ -198,9 +204,10 @@ func (c *Client) Restore(ctx context.Context, fault Fault, region string) error 
 	return c.post(ctx, FaultPath, FaultRequest{Fault: fault, Region: region, Restore: true})
 }
 
-// SetWriteRegion moves the stack's write region.
-func (c *Client) SetWriteRegion(ctx context.Context, region string) error {
-	return c.post(ctx, WriteRegionPath, WriteRegionRequest{Region: region})
+// MoveWriteRegion moves the stack's write region (see
+// Breaker.MoveWriteRegion).
+func (c *Client) MoveWriteRegion(ctx context.Context, region string, force bool) error {
+	return c.post(ctx, WriteRegionPath, WriteRegionRequest{Region: region, Force: force})
 }
 
 func (c *Client) post(ctx context.Context, path string, body any) error {

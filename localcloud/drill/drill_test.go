@@ -55,9 +55,10 @@ type fakeStack struct {
 	regions map[string]*fakeRegion
 	url     string
 
-	mu    sync.Mutex
-	calls []string
-	write string
+	mu     sync.Mutex
+	calls  []string
+	write  string
+	forced bool
 }
 
 func newFakeStack(t *testing.T) *fakeStack {
@@ -122,10 +123,10 @@ func (s *fakeStack) set(f Fault, region string, on bool) error {
 	return nil
 }
 
-func (s *fakeStack) SetWriteRegion(_ context.Context, region string) error {
+func (s *fakeStack) MoveWriteRegion(_ context.Context, region string, force bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.write = region
+	s.write, s.forced = region, force
 	return nil
 }
 
@@ -263,7 +264,7 @@ func TestControlEndpoints(t *testing.T) {
 		{"unknown field", FaultPath, "application/json", `{"fault":"gateway","region":"eu-west-1","x":1}`, 400, "not the JSON object"},
 		{"not JSON", FaultPath, "application/json", `{`, 400, "not the JSON object"},
 		{"the stack refuses", FaultPath, "application/json", `{"fault":"gateway","region":"sa-east-1"}`, 409, `no region \"sa-east-1\"`},
-		{"write region", WriteRegionPath, "application/json", `{"region":"us-east-1"}`, 204, ""},
+		{"write region", WriteRegionPath, "application/json", `{"region":"us-east-1","force":true}`, 204, ""},
 		{"write region missing", WriteRegionPath, "application/json", `{}`, 400, "region"},
 	}
 	for _, tt := range tests {
@@ -274,8 +275,8 @@ func TestControlEndpoints(t *testing.T) {
 			}
 		})
 	}
-	if s.write != "us-east-1" {
-		t.Errorf("write region %q after the move, want us-east-1", s.write)
+	if s.write != "us-east-1" || !s.forced {
+		t.Errorf("write region %q (forced %v) after the move, want us-east-1 forced", s.write, s.forced)
 	}
 	c := &Client{BaseURL: s.url}
 	if err := c.Break(t.Context(), Gateway, "sa-east-1"); err == nil || !strings.Contains(err.Error(), `409 Conflict: no region "sa-east-1"`) {

@@ -67,6 +67,9 @@ type Policies struct {
 	Stack string
 	// Table is the table's name; Index the name of its one index.
 	Table, Index string
+	// Regions are every region of the stack: the writer may write, and the
+	// reader probe, any region's replica (iampolicy.FunctionPolicy).
+	Regions []string
 	// Account is the account of the ARNs; "" means LocalAccount.
 	Account string
 	// Logger receives the denials.
@@ -78,8 +81,9 @@ type Policies struct {
 }
 
 // Principal returns the identity and policy of function fn running in
-// region, with writeRegion the region whose replica takes every write.
-func (p *Policies) Principal(fn api.Function, region, writeRegion string) Principal {
+// region. The policy does not depend on the write region, which moves at
+// run time: it names every region of the stack.
+func (p *Policies) Principal(fn api.Function, region string) Principal {
 	account := p.Account
 	if account == "" {
 		account = LocalAccount
@@ -95,7 +99,11 @@ func (p *Policies) Principal(fn api.Function, region, writeRegion string) Princi
 		return iampolicy.TableARNs{Table: t, Index: iampolicy.IndexARN(t, p.Index)}
 	}
 	name := fmt.Sprintf("hush-%s-%s", p.Stack, fn)
-	doc := iampolicy.FunctionPolicy(access, iampolicy.LogGroupARN(region, account, name), replica(region), replica(writeRegion))
+	stack := make([]iampolicy.TableARNs, 0, len(p.Regions))
+	for _, r := range p.Regions {
+		stack = append(stack, replica(r))
+	}
+	doc := iampolicy.FunctionPolicy(access, iampolicy.LogGroupARN(region, account, name), replica(region), stack)
 	if p.Edit != nil {
 		doc = p.Edit(fn, doc)
 	}
@@ -109,8 +117,8 @@ func (p *Policies) Principal(fn api.Function, region, writeRegion string) Princi
 
 // Options returns the client option that enforces fn's policy, for
 // dynamodb.New and friends.
-func (p *Policies) Options(fn api.Function, region, writeRegion string) func(*dynamodb.Options) {
-	pr := p.Principal(fn, region, writeRegion)
+func (p *Policies) Options(fn api.Function, region string) func(*dynamodb.Options) {
+	pr := p.Principal(fn, region)
 	return func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, pr.Install) }
 }
 

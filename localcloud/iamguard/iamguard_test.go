@@ -3,6 +3,7 @@ package iamguard_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,19 +17,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hush-scores/hush/api"
+	"github.com/hush-scores/hush/api/wiring"
 	"github.com/hush-scores/hush/dynamo"
 	"github.com/hush-scores/hush/iampolicy"
 	"github.com/hush-scores/hush/internal/apitour"
 	"github.com/hush-scores/hush/internal/dynamolocal"
 	"github.com/hush-scores/hush/internal/dynamolocal/dynamotest"
 	"github.com/hush-scores/hush/localcloud/iamguard"
+	"github.com/hush-scores/hush/writeregion"
 )
 
 func TestMain(m *testing.M) { dynamotest.Main(m) }
 
-// The reader runs outside the write region, so it makes every kind of call
-// a function makes: local reads, the index query and the probe of the
-// write region. DynamoDB Local runs with -sharedDb here, so both regions
+// The functions run outside the write region, so they make every kind of
+// call a function makes: local reads, the index query, the belief read
+// from the own replica's views, the probe of the write region, the lease
+// renewed through both replicas and the writes in the write region's. DynamoDB Local runs with -sharedDb here, so both regions
 // see one table; the ARNs still differ by region.
 const (
 	readRegion  = "us-east-1"
@@ -53,33 +57,62 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// wire builds the functions as the local cloud does, each with clients
-// guarded by its own policy, and returns them with the log they write.
+// guardedOpener opens one function's stores and controls with clients
+// guarded by its own policy, as the local cloud does.
+type guardedOpener struct {
+	t     *testing.T
+	guard func(*dynamodb.Options)
+	table string
+}
+
+func (o guardedOpener) client(to string) *dynamodb.Client {
+	c, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(o.t), to, dynamo.ConfigureClient, patient, o.guard)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return c
+}
+
+func (o guardedOpener) Store(_ wiring.Kind, to string) (wiring.Store, error) {
+	return dynamo.NewStore(o.client(to), o.table), nil
+}
+
+func (o guardedOpener) Control(_ wiring.Kind, to string) (writeregion.Control, error) {
+	return dynamo.NewControl(o.client(to), o.table, to), nil
+}
+
+// wire builds the functions as the local cloud does (package wiring), each
+// with clients guarded by its own policy, over views seeded with
+// writeRegion, and returns them with the log they write.
 func wire(t *testing.T, table string, edit func(api.Function, iampolicy.Document) iampolicy.Document) (map[api.Function]http.Handler, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	p := &iamguard.Policies{Stack: "test", Table: table, Index: dynamo.IndexGSI1, Logger: logger, Edit: edit}
-	client := func(fn api.Function, from, to string) *dynamodb.Client {
-		c, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(t), to, dynamo.ConfigureClient, patient, p.Options(fn, from, writeRegion))
+	stack := []string{writeRegion, readRegion}
+	p := &iamguard.Policies{Stack: "test", Table: table, Index: dynamo.IndexGSI1, Regions: stack, Logger: logger, Edit: edit}
+	for _, r := range stack {
+		c, err := dynamolocal.NewClient(context.Background(), dynamotest.Endpoint(t), r, dynamo.ConfigureClient, patient)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c
+		seed := writeregion.View{WriteRegion: writeRegion, Epoch: 1, State: writeregion.Open, By: "test"}
+		if _, err := dynamo.NewControl(c, table, r).Seed(context.Background(), seed); err != nil && !errors.Is(err, writeregion.ErrRefused) {
+			t.Fatalf("seed the view of %s: %v", r, err)
+		}
 	}
-	read := api.Deps{
-		Store: dynamo.NewStore(client(api.FunctionRead, readRegion, readRegion), table), Region: readRegion, WriteRegion: writeRegion,
-		WriteProbe: dynamo.NewStore(client(api.FunctionRead, readRegion, writeRegion), table), Logger: logger,
-		// Far from the bounds of a busy machine: this test is about grants.
-		WriteTimeout: 30 * time.Second,
-	}
-	write := read
-	write.Store, write.WriteProbe = dynamo.NewStore(client(api.FunctionWrite, readRegion, writeRegion), table), nil
-	return map[api.Function]http.Handler{
+	handlers := map[api.Function]http.Handler{
 		api.FunctionHello: api.NewHandler(api.FunctionHello, api.Deps{Region: readRegion, Logger: logger}),
-		api.FunctionRead:  api.NewHandler(api.FunctionRead, read),
-		api.FunctionWrite: api.NewHandler(api.FunctionWrite, write),
-	}, logs
+	}
+	for _, fn := range []api.Function{api.FunctionRead, api.FunctionWrite} {
+		deps, err := wiring.Deps(wiring.Config{Function: fn, Region: readRegion, Regions: stack}, guardedOpener{t: t, guard: p.Options(fn, readRegion), table: table})
+		if err != nil {
+			t.Fatalf("wire %s: %v", fn, err)
+		}
+		// Far from the bounds of a busy machine: this test is about grants.
+		deps.Logger, deps.WriteTimeout = logger, 30*time.Second
+		handlers[fn] = api.NewHandler(fn, deps)
+	}
+	return handlers, logs
 }
 
 func newTable(t *testing.T) string {
@@ -111,10 +144,10 @@ func TestRealGrantsServeEveryRoute(t *testing.T) {
 // answers 503: it reports whether the region can serve.
 func TestMissingGrantFailsLoudly(t *testing.T) {
 	table := newTable(t)
-	p := &iamguard.Policies{Stack: "test", Table: table, Index: dynamo.IndexGSI1}
+	p := &iamguard.Policies{Stack: "test", Table: table, Index: dynamo.IndexGSI1, Regions: []string{writeRegion, readRegion}}
 	for _, fn := range []api.Function{api.FunctionRead, api.FunctionWrite} {
 		var actions []string
-		for _, st := range p.Principal(fn, readRegion, writeRegion).Policy.Statement {
+		for _, st := range p.Principal(fn, readRegion).Policy.Statement {
 			for _, a := range st.Action {
 				if strings.HasPrefix(a, "dynamodb:") && !slices.Contains(actions, a) {
 					actions = append(actions, a)

@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -18,24 +20,28 @@ import (
 	"github.com/hush-scores/hush/api"
 	"github.com/hush-scores/hush/api/wiring"
 	"github.com/hush-scores/hush/dynamo"
+	"github.com/hush-scores/hush/writeregion"
 )
 
 // Environment variables the Pulumi program sets on the functions.
 const (
 	// EnvTable holds the table name.
 	EnvTable = "TABLE_NAME"
-	// EnvWriteRegion names the region whose replica takes every write.
-	EnvWriteRegion = "WRITE_REGION"
+	// EnvRegions lists every region of the stack, comma-separated. It
+	// names no write region: that is data in the table (package
+	// writeregion), read from the function's own replica, so a move at run
+	// time needs no deploy.
+	EnvRegions = "HUSH_REGIONS"
 )
 
-// Open returns the dependencies of fn from the environment: the store of
-// the table named by TABLE_NAME, and the write region. wiring.Decide says
-// which replica each store reaches: the write function's store talks to the
-// write region's replica, whichever region it runs in, with the tighter
-// bounds of dynamo.ConfigureWriteClient; the read function's store reads
-// this region's replica, and outside the write region it also gets a probe
-// of the write region for /v1/health. The environment is read once, at
-// init; credentials come from the Lambda runtime (lambdaConfig).
+// Open returns the dependencies of fn from the environment: the stores of
+// the table named by TABLE_NAME in the regions HUSH_REGIONS lists, as
+// wiring.Decide plans them. The write function gets a client of every
+// region's replica with the tighter bounds of dynamo.ConfigureWriteClient,
+// for its stores and the fence's controls; the read function reads this
+// region's replica and gets a probe of every other region's replica for
+// /v1/health. The environment is read once, at init; credentials come from
+// the Lambda runtime (lambdaConfig).
 func Open(ctx context.Context, fn api.Function) (api.Deps, error) {
 	table := os.Getenv(EnvTable)
 	if table == "" {
@@ -45,21 +51,72 @@ func Open(ctx context.Context, fn api.Function) (api.Deps, error) {
 	if err != nil {
 		return api.Deps{}, err
 	}
-	writeRegion := os.Getenv(EnvWriteRegion)
-	if writeRegion == "" {
-		return api.Deps{}, fmt.Errorf("environment variable %s is not set: it must name the write region", EnvWriteRegion)
+	regions, err := Regions(os.Getenv(EnvRegions), cfg.Region)
+	if err != nil {
+		return api.Deps{}, err
 	}
-	return wiring.Deps(fn, cfg.Region, writeRegion, func(r wiring.Replica) (wiring.Store, error) {
-		if r == wiring.WriteRegion {
-			inWriteRegion := func(o *dynamodb.Options) { o.Region = writeRegion }
-			return dynamo.NewStore(dynamodb.NewFromConfig(cfg, dynamo.ConfigureWriteClient, inWriteRegion), table), nil
+	return wiring.Deps(wiring.Config{Function: fn, Region: cfg.Region, Regions: regions}, &opener{cfg: cfg, table: table})
+}
+
+// Regions parses HUSH_REGIONS: a comma-separated list of regions, which
+// must include the function's own region.
+func Regions(v, region string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, fmt.Errorf("environment variable %s is not set: it must list every region of the stack, comma-separated", EnvRegions)
+	}
+	var regions []string
+	for _, r := range strings.Split(v, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			return nil, fmt.Errorf("environment variable %s = %q has an empty region", EnvRegions, v)
 		}
-		return dynamo.NewStore(dynamo.NewClient(cfg), table), nil
-	})
+		if !slices.Contains(regions, r) {
+			regions = append(regions, r)
+		}
+	}
+	if !slices.Contains(regions, region) {
+		return nil, fmt.Errorf("environment variable %s = %q does not list this function's region %s", EnvRegions, v, region)
+	}
+	return regions, nil
+}
+
+// opener opens stores and controls with one client per region and kind.
+type opener struct {
+	cfg     aws.Config
+	table   string
+	clients map[string]*dynamodb.Client
+}
+
+func (o *opener) client(kind wiring.Kind, region string) *dynamodb.Client {
+	key := kind.String() + ">" + region
+	if c, ok := o.clients[key]; ok {
+		return c
+	}
+	in := func(opts *dynamodb.Options) { opts.Region = region }
+	var c *dynamodb.Client
+	switch kind {
+	case wiring.Write, wiring.Probe:
+		c = dynamodb.NewFromConfig(o.cfg, dynamo.ConfigureWriteClient, in)
+	default:
+		c = dynamo.NewClient(o.cfg, in)
+	}
+	if o.clients == nil {
+		o.clients = map[string]*dynamodb.Client{}
+	}
+	o.clients[key] = c
+	return c
+}
+
+func (o *opener) Store(kind wiring.Kind, region string) (wiring.Store, error) {
+	return dynamo.NewStore(o.client(kind, region), o.table), nil
+}
+
+func (o *opener) Control(kind wiring.Kind, region string) (writeregion.Control, error) {
+	return dynamo.NewControl(o.client(kind, region), o.table, region), nil
 }
 
 // Start wires a function that uses the table from the Lambda environment
-// (LOG_LEVEL, TABLE_NAME, WRITE_REGION, AWS_REGION) and starts the Lambda
+// (LOG_LEVEL, TABLE_NAME, HUSH_REGIONS, AWS_REGION) and starts the Lambda
 // runtime; it does not return. A bad environment stops the function at
 // init, where the log says why, rather than failing every request.
 func Start(fn api.Function) {
