@@ -103,6 +103,18 @@ func TestCommandStatus(t *testing.T) {
 	if !hasRow(strings.Split(out, "\n"), "us-east-1 did not answer", []string{errDown.Error()}) {
 		t.Errorf("with us-east-1 down: no row saying it did not answer in\n%s", out)
 	}
+	for _, r := range prodRegions {
+		w.setDown(r, true)
+	}
+	code, _, stderr := runFake(t, w, "-outputs", "prod.json", "write-region", "status")
+	if code != exitUnreachable || !strings.Contains(stderr, "no replica answered") {
+		t.Errorf("with every replica down: exit %d, stderr %q; want %d and no replica answered", code, stderr, exitUnreachable)
+	}
+	for _, r := range prodRegions {
+		if !hasRow(strings.Split(stderr, "\n"), r+": did not answer", []string{errDown.Error()}) {
+			t.Errorf("with every replica down: stderr does not say why %s did not answer:\n%s", r, stderr)
+		}
+	}
 }
 
 func TestCommandPauseResumeMove(t *testing.T) {

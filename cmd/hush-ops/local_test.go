@@ -252,6 +252,16 @@ func TestLocalPlannedMoveLosesNothing(t *testing.T) {
 			t.Errorf("%d writes answered %s; want only 200 or 503 (refused while paused)", n, c)
 		}
 	}
+	// The move paused writes while they ran: some were refused, saying so.
+	if w.codes["503"] == 0 || !strings.Contains(w.refusal, "paused") {
+		t.Errorf("%d writes refused during the move, the last saying %q; want some, refused because writes were paused", w.codes["503"], w.refusal)
+	}
+	// Every region's functions follow the move.
+	for _, r := range p.out.regions {
+		if got := healthWriteRegion(ctx, t, info.URL(r)); got != "eu-west-1" {
+			t.Errorf("health in %s names write region %q after the move, want eu-west-1", r, got)
+		}
+	}
 
 	// Every acknowledged write, in every replica, once replication has
 	// had its time.
@@ -286,6 +296,8 @@ type writers struct {
 	phase string
 	acked map[string]ack
 	codes map[string]int
+	// refusal is the body of the latest 503.
+	refusal string
 }
 
 type ack struct{ phase, score string }
@@ -319,17 +331,50 @@ func (w *writers) write(ctx context.Context, name, url string, stop <-chan struc
 		}
 		req.Header.Set("Authorization", w.token)
 		req.Header.Set("Content-Type", "application/json")
-		answer := "error"
+		answer, refusal := "error", ""
 		if resp, err := client.Do(req); err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
+			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			answer = fmt.Sprint(resp.StatusCode)
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				refusal = string(b)
+			}
 		}
 		w.mu.Lock()
 		w.codes[answer]++
+		if refusal != "" {
+			w.refusal = refusal
+		}
 		if answer == "200" {
 			w.acked[id] = ack{phase: phase, score: score}
 		}
 		w.mu.Unlock()
+	}
+}
+
+// healthWriteRegion returns the write region health names at the stage
+// URL url, once its belief (cached a second) has caught up with the move.
+func healthWriteRegion(ctx context.Context, t *testing.T, url string) string {
+	t.Helper()
+	var body struct {
+		WriteRegion string `json:"write_region"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/v1/health", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			if err == nil && body.WriteRegion == "eu-west-1" {
+				return body.WriteRegion
+			}
+		}
+		if time.Now().After(deadline) {
+			return body.WriteRegion
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -204,7 +204,11 @@ func (c *cli) writeRegion(ctx context.Context, args []string) int {
 func (c *cli) status(ctx context.Context, op *writeregion.Operator, t target) int {
 	st, err := op.Status(ctx)
 	if err != nil && len(st.Views) == 0 {
-		fmt.Fprintf(c.stderr, "hush-ops: write-region status: %v\n", err)
+		if len(st.Unreachable) == 0 {
+			fmt.Fprintf(c.stderr, "hush-ops: write-region status: %v\n", err)
+			return exitUnreachable
+		}
+		fmt.Fprintln(c.stderr, "hush-ops: write-region status: no replica answered with a view of the write region:")
 		printUnreachable(c.stderr, t.Regions, st)
 		return exitUnreachable
 	}

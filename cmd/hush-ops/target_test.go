@@ -257,3 +257,27 @@ func TestTargetFlagsArgs(t *testing.T) {
 		t.Errorf("after two flag sets: outputs %q, call timeout %s, table %q; want a.json, 7s, hush-x", f.outputs, f.callTimeout, f.table)
 	}
 }
+
+// TestDialReplicas builds a Control per region, for AWS and for a local
+// stack's endpoints, without calling any.
+func TestDialReplicas(t *testing.T) {
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	for _, tg := range []target{
+		{Table: "hush-prod", Regions: prodRegions},
+		{Table: "hush-prod", Regions: prodRegions, Secret: "s", Endpoints: map[string]string{"eu-central-1": "http://127.0.0.1:1", "eu-west-1": "http://127.0.0.1:2", "us-east-1": "http://127.0.0.1:3"}},
+	} {
+		got, err := dialReplicas(t.Context(), tg)
+		if err != nil {
+			t.Fatalf("dialReplicas(%+v): %v", tg, err)
+		}
+		if len(got) != len(prodRegions) {
+			t.Errorf("dialReplicas(%+v) built %d controls, want %d", tg, len(got), len(prodRegions))
+		}
+		for _, r := range prodRegions {
+			if c, ok := got[r]; !ok || c.Region() != r {
+				t.Errorf("dialReplicas(%+v)[%s] = %v, want the control of %s", tg, r, c, r)
+			}
+		}
+	}
+}
