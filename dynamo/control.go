@@ -103,6 +103,9 @@ func (c *Control) Views(ctx context.Context) ([]writeregion.View, error) {
 // deployment never reverts a move made at run time. v.Replica is ignored:
 // a Control writes only its own replica's view.
 func (c *Control) Seed(ctx context.Context, v writeregion.View) (writeregion.View, error) {
+	if err := checkBelief(v.Of()); err != nil {
+		return writeregion.View{}, c.wrap(internal(err), "seed")
+	}
 	by := v.By
 	if by == "" {
 		by = "seed"
@@ -148,8 +151,8 @@ func (c *Control) Renew(ctx context.Context, b writeregion.Belief, until time.Ti
 // are the same. It returns the view as it was before, whose LeaseUntil is
 // the end of the last lease it granted, so a move knows how long to wait.
 func (c *Control) Set(ctx context.Context, b writeregion.Belief, by string) (writeregion.View, error) {
-	if b.State != writeregion.Open && b.State != writeregion.Paused {
-		return writeregion.View{}, c.wrap(internal(fmt.Errorf("unknown state %q", b.State)), "set")
+	if err := checkBelief(b); err != nil {
+		return writeregion.View{}, c.wrap(internal(err), "set")
 	}
 	cond := expression.Name(attrEpoch).LessThan(expression.Value(b.Epoch)).Or(
 		expression.Name(attrEpoch).Equal(expression.Value(b.Epoch)).
@@ -164,6 +167,19 @@ func (c *Control) Mark(ctx context.Context, token string) error {
 	u := expression.Set(expression.Name(attrDrain), expression.Value(token))
 	_, err := c.update(ctx, "mark", u, expression.AttributeExists(expression.Name(AttrPK)))
 	return err
+}
+
+// checkBelief refuses a belief no view may hold: a view without a write
+// region or with a state other than open or paused would admit nothing and
+// confuse every reader.
+func checkBelief(b writeregion.Belief) error {
+	switch {
+	case b.WriteRegion == "":
+		return errors.New("a belief without a write region")
+	case b.State != writeregion.Open && b.State != writeregion.Paused:
+		return fmt.Errorf("unknown state %q", b.State)
+	}
+	return nil
 }
 
 // setBelief is the update that makes a view say b, recording when and by

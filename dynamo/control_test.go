@@ -260,3 +260,33 @@ func TestControlUnreachableIsUnavailable(t *testing.T) {
 		t.Errorf("renew on a dead replica: %v is a refusal, want no answer", err)
 	}
 }
+
+func TestControlRefusesBeliefsNoViewMayHold(t *testing.T) {
+	c := NewControl(nil, "no-table", "eu-west-1") // never reaches a table
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"seed without a write region", func() error {
+			_, err := c.Seed(ctxT(t), writeregion.View{Epoch: 1, State: writeregion.Open})
+			return err
+		}},
+		{"seed with an unknown state", func() error {
+			_, err := c.Seed(ctxT(t), writeregion.View{WriteRegion: "eu-west-1", Epoch: 1, State: "half-open"})
+			return err
+		}},
+		{"set without a write region", func() error {
+			_, err := c.Set(ctxT(t), writeregion.Belief{Epoch: 2, State: writeregion.Open}, "t")
+			return err
+		}},
+		{"renew a paused belief", func() error {
+			_, err := c.Renew(ctxT(t), writeregion.Belief{WriteRegion: "eu-west-1", Epoch: 2, State: writeregion.Paused}, viewTime, "t")
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantCode(t, tt.name, tt.call(), scores.CodeInternal)
+		})
+	}
+}

@@ -163,7 +163,7 @@ func (f *Fence) Admit(ctx context.Context) (string, error) {
 	// (a stale belief, then the one the views hold); a third covers a move
 	// that happens during the second.
 	const rounds = 3
-	var last error
+	last := refuse(msgNoMajority, nil)
 	for range rounds {
 		f.mu.Lock()
 		b := f.belief
@@ -189,6 +189,11 @@ func (f *Fence) Admit(ctx context.Context) (string, error) {
 		case <-r.done:
 		case <-ctx.Done():
 			return "", refuse(msgWaited, ctx.Err())
+		}
+		if r.belief != b {
+			// A renewal of an older belief was under way; it decided
+			// nothing about b.
+			continue
 		}
 		if !r.granted {
 			last = r.err

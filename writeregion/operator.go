@@ -404,8 +404,8 @@ func (o *Operator) Resume(ctx context.Context) error {
 // Move makes to the write region at the next epoch. A planned move (force
 // false) needs every replica: it pauses, waits out the leases, drains
 // replication from the old write region, then moves and opens, losing
-// nothing. A forced move is for a lost write region: it needs MoveQuorum
-// answering views, to's among them; it fences the old epoch on them, waits
+// nothing. A forced move is for a lost write region: it needs a Majority
+// of answering views, to's among them; it fences the old epoch on them, waits
 // out the leases they granted, then opens to. Writes the lost region had
 // not replicated are not in the new write region.
 func (o *Operator) Move(ctx context.Context, to string, force bool) error {
@@ -558,18 +558,24 @@ func (o *Operator) forcedMove(ctx context.Context, st Status, to, next string) e
 		return &OpError{Step: "check", Left: "unchanged: " + describe(b), Next: next,
 			Err: fmt.Errorf("the new write region %s must answer: %w", to, st.Unreachable[to])}
 	}
-	if len(answering) < MoveQuorum(n) {
+	// Fencing the old epoch needs MoveQuorum views, but the new write
+	// region's lease needs a Majority to grant it, and the views that did
+	// not answer cannot until they return; with fewer than a Majority the
+	// move would leave writes refused, so it does not start. (With three
+	// regions the two are the same; with two, a forced move needs both.)
+	need := Majority(n)
+	if len(answering) < need {
 		return &OpError{Step: "check", Left: "unchanged: " + describe(b), Next: next,
-			Err: fmt.Errorf("only %d of %d replicas answered (%s), a move needs %d so that no majority can renew the old write region", len(answering), n, strings.Join(answering, ", "), MoveQuorum(n))}
+			Err: fmt.Errorf("only %d of %d replicas answered (%s), a forced move needs %d: enough that no majority can renew the old write region and that a majority can grant the new one", len(answering), n, strings.Join(answering, ", "), need)}
 	}
 	fenced := Belief{WriteRegion: to, Epoch: b.Epoch + 1, State: Paused}
 	var res setResult
 	err := o.step("fence", func() (string, error) {
 		res = o.set(ctx, answering, fenced, "hush-ops move -force")
-		if len(res.old) < MoveQuorum(n) {
+		if len(res.old) < need {
 			return "", &OpError{Step: "fence", Next: next,
-				Left: fmt.Sprintf("%s; epoch %d written on %s only, too few: the old write region may still renew its lease", describe(b), fenced.Epoch, listOrNone(res.ok())),
-				Err:  fmt.Errorf("%d views fenced, %d needed: %s", len(res.old), MoveQuorum(n), describeErrors(res.failed))}
+				Left: fencedLeft(b, fenced, res.ok(), MoveQuorum(n)),
+				Err:  fmt.Errorf("%d views fenced, %d needed: %s", len(res.old), need, describeErrors(res.failed))}
 		}
 		detail := fmt.Sprintf("epoch %d (%s, paused) written on %s: no majority can renew %s's lease at epoch %d", fenced.Epoch, to, strings.Join(res.ok(), ", "), b.WriteRegion, b.Epoch)
 		if len(res.failed) > 0 {
@@ -599,6 +605,16 @@ func (o *Operator) forcedMove(ctx context.Context, st Status, to, next string) e
 		}
 		return detail, nil
 	})
+}
+
+// fencedLeft says where a fence that reached too few views leaves the
+// stack: with MoveQuorum of them the old epoch is fenced (no writes
+// anywhere), with fewer the old write region may still renew its lease.
+func fencedLeft(old, fenced Belief, on []string, quorum int) string {
+	if len(on) >= quorum {
+		return fmt.Sprintf("writes refused: epoch %d (%s, paused) written on %s, which fences epoch %d but is too few to open %s", fenced.Epoch, fenced.WriteRegion, strings.Join(on, ", "), old.Epoch, fenced.WriteRegion)
+	}
+	return fmt.Sprintf("%s; epoch %d written on %s only, too few: the old write region may still renew its lease", describe(old), fenced.Epoch, listOrNone(on))
 }
 
 // describe says a belief in words.

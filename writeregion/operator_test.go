@@ -425,3 +425,20 @@ func TestOperatorMoveChecksTheTarget(t *testing.T) {
 		t.Errorf("refused moves changed %d views", n)
 	}
 }
+
+// TestTwoRegionsNeedBoth shows the limit of a two-region stack: with one
+// region lost, no lease can be renewed and a forced move refuses to start,
+// since it could not open the other.
+func TestTwoRegionsNeedBoth(t *testing.T) {
+	s := newTestStack(t, "eu-west-1", "us-east-1")
+	s.reps["eu-west-1"].Cut(ErrCut)
+	f := s.fence(t, "us-east-1")
+	_, err := admit(t, f)
+	wantRefusal(t, err, "a majority of regions did not confirm")
+	var steps []Step
+	err = s.operator(&steps, nil).Move(context.Background(), "us-east-1", true)
+	_ = wantOpError(t, err, "check", "write-region move -to us-east-1 -force")
+	if n := totalCalls(s, "Set"); n != 0 {
+		t.Errorf("a forced move that cannot open changed %d views", n)
+	}
+}

@@ -20,11 +20,17 @@
 // cut off from the others can renew through its own view alone, which is no
 // majority, so it stops admitting writes when its lease runs out, before the
 // new one opens.
+//
+// Fence (fence.go) holds a function's belief and lease and admits writes;
+// NewStore (store.go) sends each write where the fence admits it. Operator
+// (operator.go) pauses, resumes and moves the write region for hush-ops.
+// MemControl (memcontrol.go) is a Control in memory for tests.
 package writeregion
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -157,3 +163,19 @@ var (
 	// ErrNoView is a replica that holds no view of its own yet (not seeded).
 	ErrNoView = errors.New("writeregion: no view in this replica")
 )
+
+// SeedAll seeds the view of every replica with b, recording by, where it
+// has none: a replica seeded already keeps its view, so seeding again (a
+// later deployment, a restarted local stack) never reverts a move made at
+// run time. It tries every replica and returns the errors of those it
+// could not reach.
+func SeedAll(ctx context.Context, replicas []Control, b Belief, by string) error {
+	var errs []error
+	for _, c := range replicas {
+		_, err := c.Seed(ctx, View{Replica: c.Region(), WriteRegion: b.WriteRegion, Epoch: b.Epoch, State: b.State, Changed: time.Now(), By: by})
+		if err != nil && !errors.Is(err, ErrRefused) {
+			errs = append(errs, fmt.Errorf("writeregion: seed the view of %s: %w", c.Region(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
