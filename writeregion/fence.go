@@ -23,6 +23,9 @@ const (
 	// write (WriteBound left) the fence renews it in the background, so
 	// that a busy function seldom makes a write wait on a renewal.
 	RenewAhead = time.Second
+	// pausedLook is how often a fence whose belief is paused reads the
+	// views again, ahead of the belief's TTL, to see the pause end.
+	pausedLook = 100 * time.Millisecond
 )
 
 // FenceConfig is what a Fence needs: where it runs, every replica's
@@ -147,7 +150,16 @@ const (
 
 // refuse returns the error of a refusal: CodeUnavailable, which the API
 // answers 503, since writes may be admitted again later.
+//
+// A refusal whose cause is a defect of the deployment (package dynamo
+// classifies a call the function's role may not make CodeInternal) is that
+// defect instead, answered 500 as every other call that meets one: a 503
+// says "try again later", and a missing grant never heals by itself.
 func refuse(msg string, cause error) error {
+	var d *scores.Error
+	if cause != nil && errors.As(cause, &d) && d.Code == scores.CodeInternal {
+		return &scores.Error{Code: scores.CodeInternal, Message: d.Message, Err: fmt.Errorf("writeregion: %s: %w", msg, cause)}
+	}
 	return &scores.Error{Code: scores.CodeUnavailable, Message: msg, Err: cause}
 }
 
@@ -168,8 +180,15 @@ func (f *Fence) Admit(ctx context.Context) (string, error) {
 		f.mu.Lock()
 		b := f.belief
 		if b.State == Paused {
+			// A pause ends with a resume or a move's opening: look again
+			// rather than refuse for the rest of the belief's TTL, at most
+			// once per pausedLook so a paused stack's refusals stay cheap.
+			recent := f.now().Sub(f.readAt) < pausedLook
 			f.mu.Unlock()
-			return "", refuse(msgPaused, nil)
+			if recent || !f.look(ctx) {
+				return "", refuse(msgPaused, nil)
+			}
+			continue
 		}
 		if f.cfg.Unfenced {
 			f.mu.Unlock()
@@ -232,6 +251,21 @@ func (f *Fence) Belief(ctx context.Context) (Belief, error) {
 		return f.current()
 	}
 	f.mu.Unlock()
+	return f.readViews(ctx)
+}
+
+// look reads the views again before the belief's TTL is up; it reports
+// whether the belief is now open.
+func (f *Fence) look(ctx context.Context) bool {
+	if f.cfg.Pinned != nil {
+		return false
+	}
+	b, err := f.readViews(ctx)
+	return err == nil && b.State == Open
+}
+
+// readViews reads the views of Local and updates the belief.
+func (f *Fence) readViews(ctx context.Context) (Belief, error) {
 
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.cfg.CallTimeout)
 	views, err := f.cfg.Local.Views(cctx)

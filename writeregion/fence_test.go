@@ -526,3 +526,25 @@ func TestFenceConcurrentWritesShareOneRenewal(t *testing.T) {
 		t.Errorf("20 writes at once made %d Renew calls, want 3 (one round)", got)
 	}
 }
+
+func TestFenceSeesAPauseEndBeforeTheBeliefTTL(t *testing.T) {
+	s := newTestStack(t, regions3...)
+	paused := Belief{WriteRegion: "eu-west-1", Epoch: 1, State: Paused}
+	s.set(t, paused, regions3...)
+	s.replicate()
+	f := s.fence(t, "eu-west-1")
+	_, err := admit(t, f)
+	wantRefusal(t, err, "writes are paused")
+
+	s.set(t, Belief{WriteRegion: "eu-west-1", Epoch: 1, State: Open}, regions3...)
+	s.replicate()
+	// Within pausedLook of the last read the fence refuses without a call;
+	// after it, it reads the views again, well before DefaultBeliefTTL.
+	_, err = admit(t, f)
+	wantRefusal(t, err, "writes are paused")
+	s.clock.Advance(pausedLook)
+	if DefaultBeliefTTL <= pausedLook {
+		t.Fatalf("pausedLook %v is not shorter than the belief's TTL %v", pausedLook, DefaultBeliefTTL)
+	}
+	mustAdmit(t, f, "eu-west-1")
+}

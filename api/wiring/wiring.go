@@ -10,7 +10,6 @@ package wiring
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -220,44 +219,15 @@ func Lease(bound time.Duration) time.Duration {
 }
 
 // fencedStore is the fence's store with the ping of the function's own
-// replica, so the write function's Store stays a Store, and with the
-// fence's refusals told apart from defects (see defect).
+// replica, so the write function's Store stays a Store. A refusal caused
+// by a defect of the deployment (a missing grant) comes from the fence as
+// that defect, answered 500 (see writeregion.refuse).
 type fencedStore struct {
 	scores.Store
 	ping api.Pinger
 }
 
 func (s fencedStore) Ping(ctx context.Context) error { return s.ping.Ping(ctx) }
-
-func (s fencedStore) CreateMatch(ctx context.Context, m scores.Match) error {
-	return defect(s.Store.CreateMatch(ctx, m))
-}
-
-func (s fencedStore) PutMatch(ctx context.Context, m scores.Match, caller scores.Caller) error {
-	return defect(s.Store.PutMatch(ctx, m, caller))
-}
-
-func (s fencedStore) DeleteMatch(ctx context.Context, tournamentID, matchID string, caller scores.Caller) error {
-	return defect(s.Store.DeleteMatch(ctx, tournamentID, matchID, caller))
-}
-
-// defect returns err, unless it is the fence's refusal (CodeUnavailable,
-// answered 503) caused by a defect of the deployment, such as a grant
-// missing from the function's role (package dynamo classifies those
-// CodeInternal): then it returns the defect, answered 500, as every other
-// call that meets one. A 503 says "try again later"; a missing grant never
-// heals by itself, and alarms and tests look for the 500.
-func defect(err error) error {
-	var refusal *scores.Error
-	if !errors.As(err, &refusal) || refusal.Code != scores.CodeUnavailable || refusal.Err == nil {
-		return err
-	}
-	var cause *scores.Error
-	if errors.As(refusal.Err, &cause) && cause.Code == scores.CodeInternal {
-		return &scores.Error{Code: scores.CodeInternal, Message: cause.Message, Err: fmt.Errorf("wiring: the fence refused (%s): %w", refusal.Message, refusal.Err)}
-	}
-	return err
-}
 
 // BeliefCache is the belief of a function that does not write: the views
 // of its own replica, read at most once per writeregion.DefaultBeliefTTL
