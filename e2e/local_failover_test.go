@@ -13,6 +13,7 @@ import (
 
 	"github.com/hush-scores/hush/internal/stats"
 	"github.com/hush-scores/hush/localcloud/drill"
+	"github.com/hush-scores/hush/writeregion"
 	"github.com/hush-scores/hush/localcloud/statuspage"
 )
 
@@ -108,11 +109,23 @@ func TestFailover(t *testing.T) {
 			t.Errorf("a write while the write region's replica is down: %s, want 503 with a JSON error", r)
 		}
 		// Forced: the old write region's replica does not answer.
+		moving := time.Now()
 		if err := c.MoveWriteRegion(ctx, next, true); err != nil {
 			t.Fatal(err)
 		}
+		moved := time.Now()
 		body["match_id"] = "after-move"
-		r = callOnce(ctx, "POST", localStack.Info().FrontDoorURL+"/v1/tournament/match", alice.IDToken, body)
+		// A function that read the views while the move held them paused
+		// keeps that belief for up to writeregion.DefaultBeliefTTL, so the
+		// first writes after the move may still answer 503 (paused).
+		for {
+			r = callOnce(ctx, "POST", localStack.Info().FrontDoorURL+"/v1/tournament/match", alice.IDToken, body)
+			if r.Err != nil || r.Status != 503 || time.Since(moved) > writeregion.DefaultBeliefTTL+time.Second {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Logf("forced move to %s took %s; first write acknowledged %s after it ended (%s)", next, moved.Sub(moving).Round(time.Millisecond), time.Since(moved).Round(time.Millisecond), r)
 		if r.Err != nil || r.Status != 200 {
 			t.Errorf("a write through the default front door once the write region moved to %s: %s, want 200", next, r)
 		} else {

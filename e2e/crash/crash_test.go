@@ -486,6 +486,11 @@ func (s *stack) send(ctx context.Context, method, url string, body []byte) (int,
 	return resp.StatusCode, string(b), err
 }
 
+// viewChangesAfterRestart is how many changes a link into the write region
+// may apply after a restart: those of the one item the link's region
+// writes itself, its view of the write region (see check).
+const viewChangesAfterRestart = 2
+
 // check waits for replication to drain after the restart, then compares
 // every region with what was acknowledged, and its standings with their
 // recomputation from its matches.
@@ -500,9 +505,17 @@ func (s *stack) check(t *testing.T, tid string, acked ledger) {
 	}
 	for _, l := range links {
 		t.Logf("after the restart, link %s -> %s applied %d changes", l.From, l.To, l.Applied)
-		// Every write went to the write region: a change applied into it
-		// is an echo of the replicator's own writes.
-		if l.To == s.writeRegion && l.Applied > 0 {
+		// Every write of the API went to the write region: a change of
+		// the API's data applied into it is an echo of the replicator's
+		// own writes. One item of every other region is written there:
+		// its own view of the write region, which every lease renewal
+		// updates in its own replica (package writeregion). Its changes
+		// waiting at the kill count once (the backlog keeps an item's
+		// latest change), and the restarted replicator may find the one
+		// before it there already, so a link may apply up to
+		// viewChangesAfterRestart; an echo of the backlog (hundreds of
+		// changes) cannot hide under that.
+		if l.To == s.writeRegion && l.Applied > viewChangesAfterRestart {
 			t.Errorf("link %s -> %s applied %d changes into the write region after the restart: echoes sent back", l.From, l.To, l.Applied)
 		}
 	}
