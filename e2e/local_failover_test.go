@@ -13,8 +13,8 @@ import (
 
 	"github.com/hush-scores/hush/internal/stats"
 	"github.com/hush-scores/hush/localcloud/drill"
-	"github.com/hush-scores/hush/writeregion"
 	"github.com/hush-scores/hush/localcloud/statuspage"
+	"github.com/hush-scores/hush/writeregion"
 )
 
 // The front door's checks in the suite's local stack: short, so a drill

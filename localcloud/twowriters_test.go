@@ -247,16 +247,16 @@ func drained(t *testing.T, s *localcloud.Stack, base, tid, mid, score string) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var m scores.Match
-		getJSON(t, base+"/v1/tournament/"+tid+"/match/"+mid, &m)
 		var st struct {
 			Standings []scores.Standing `json:"standings"`
 		}
-		getJSON(t, base+"/v1/tournament/"+tid+"/standings", &st)
+		// 404 until the tournament's first write has replicated.
+		got := tryJSON(t, base+"/v1/tournament/"+tid+"/match/"+mid, &m) && tryJSON(t, base+"/v1/tournament/"+tid+"/standings", &st)
 		backlog := 0
 		for _, l := range s.ReplicationLinks() {
 			backlog += l.Backlog
 		}
-		if m.Score == score && backlog == 0 && reflect.DeepEqual(st.Standings, scores.Standings([]scores.Match{m})) {
+		if got && m.Score == score && backlog == 0 && reflect.DeepEqual(st.Standings, scores.Standings([]scores.Match{m})) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -299,17 +299,31 @@ func settled(t *testing.T, s *localcloud.Stack, tid, mid string) (scores.Match, 
 
 func getJSON(t *testing.T, url string, v any) {
 	t.Helper()
+	if !tryJSON(t, url, v) {
+		t.Fatalf("GET %s = 404", url)
+	}
+}
+
+// tryJSON decodes the 200 answer of url into v and reports true, or
+// reports false on a 404; any other answer fails the test.
+func tryJSON(t *testing.T, url string, v any) bool {
+	t.Helper()
 	resp, err := http.Get(url) //nolint:noctx,gosec // a test poll of the stack's own URL
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	switch resp.StatusCode {
+	case http.StatusNotFound:
+		return false
+	case http.StatusOK:
+	default:
 		t.Fatalf("GET %s = %d", url, resp.StatusCode)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
+	return true
 }
 
 // TestTwoRegionsCannotBothWrite is issue 20's second "done when" on a
@@ -356,8 +370,13 @@ func TestTwoRegionsCannotBothWrite(t *testing.T) {
 				t.Errorf("fence the write functions again: %v", err)
 			}
 		})
-		// The write region is us-east-1 now; cut it off and move back.
-		run := twoWriters(t, s, token, "us-east-1", "eu-central-1", "split-unfenced")
+		// Cut off the write region as it stands (us-east-1 after the
+		// fenced run) and move to another.
+		old, next := s.WriteRegion(), "eu-central-1"
+		if old == next {
+			next = "us-east-1"
+		}
+		run := twoWriters(t, s, token, old, next, "split-unfenced")
 		overlap := !run.oldLast.done.IsZero() && !run.newFirst.done.IsZero() && run.oldLast.done.After(run.newFirst.sent)
 		lost := !reflect.DeepEqual(run.standings, scores.Standings([]scores.Match{run.final}))
 		t.Logf("unfenced: both regions took writes at once: %v; standings %+v for match %s %s-%s",

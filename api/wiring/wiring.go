@@ -213,8 +213,8 @@ func Deps(cfg Config, open Opener) (api.Deps, error) {
 // forced move waits longer.
 func Lease(bound time.Duration) time.Duration {
 	slack := writeregion.DefaultLease - api.DefaultWriteTimeout - writeregion.RenewAhead
-	if min := bound + writeregion.RenewAhead + slack; min > writeregion.DefaultLease {
-		return min
+	if floor := bound + writeregion.RenewAhead + slack; floor > writeregion.DefaultLease {
+		return floor
 	}
 	return writeregion.DefaultLease
 }
