@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hush-scores/hush/localcloud/cognitolocal"
+	"github.com/hush-scores/hush/scores"
 	"github.com/hush-scores/hush/userpool/signin"
 )
 
@@ -15,7 +19,8 @@ import (
 // command's own code path, on a local prod stack (its replica in
 // eu-west-1 starts INACTIVE) whose home region's Cognito endpoint is
 // dark, as when the home region is lost: status says INACTIVE and sign-in
-// fails, activate, status says ACTIVE and sign-in works at the replica.
+// fails, activate, status says ACTIVE, sign-in works at the replica and
+// its token is accepted for a write.
 func TestLocalIdentity(t *testing.T) {
 	p := startLocalProd(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
@@ -61,7 +66,25 @@ func TestLocalIdentity(t *testing.T) {
 	}
 	token, region, err := pool.IDToken(ctx, user.Name, user.Password)
 	if err != nil || token == "" || region != replica {
-		t.Errorf("sign-in after activate: region %q, token of %d bytes, err %v; want a token from %s", region, len(token), err, replica)
+		t.Fatalf("sign-in after activate: region %q, token of %d bytes, err %v; want a token from %s", region, len(token), err, replica)
+	}
+	// The replica's token is accepted: a write through the replica
+	// region's API is acknowledged.
+	body, _ := json.Marshal(scores.MatchInput{TournamentID: "identity-ops", MatchID: "m1", Player1: "Ann", Player2: "Bo", Score: "5,4,9"})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, info.URL(replica)+"/v1/tournament/match", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("a write with the replica's token through %s's API: %d %s, want 200", replica, resp.StatusCode, answer)
 	}
 
 	// -local finds the same stack by its data dir; deactivate takes the

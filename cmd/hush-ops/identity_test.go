@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -303,3 +304,23 @@ func TestIdentityFailures(t *testing.T) {
 }
 
 func equalStrings(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
+
+// TestDialCognito builds a client for AWS and for a local stack's
+// endpoint without calling either.
+func TestDialCognito(t *testing.T) {
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	for _, tg := range []target{
+		{UserPool: "p", ReplicaRegion: "eu-west-1"},
+		{UserPool: "p", ReplicaRegion: "eu-west-1", Secret: "s", CognitoEndpoints: map[string]string{"eu-west-1": "http://127.0.0.1:1"}},
+	} {
+		c, err := dialCognito(t.Context(), tg, "eu-west-1")
+		if err != nil || c == nil {
+			t.Errorf("dialCognito(%+v) = %v, %v; want a client", tg, c, err)
+			continue
+		}
+		if got := c.(*cip.Client).Options().Region; got != "eu-west-1" {
+			t.Errorf("dialCognito(%+v): region %q, want eu-west-1 (the replica's)", tg, got)
+		}
+	}
+}
