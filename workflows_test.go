@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -33,6 +34,7 @@ func TestWorkflowsNameExistingStacksAndOutputs(t *testing.T) {
 		components.OutputAPIURLs, components.OutputAPIURL, components.OutputUserPoolID,
 		components.OutputUserPoolClientID, components.OutputTableName, components.OutputHomeRegion,
 		components.OutputRegions, components.OutputDashboardURL, components.OutputDomainURL,
+		components.OutputIdentityReplicaRegion,
 	}
 	// Stack outputs are read with jq from `pulumi stack output --json`.
 	outputRef := regexp.MustCompile(`jq -r '\.([A-Za-z]+)`)
@@ -88,5 +90,75 @@ func TestWorkflowsNameExistingStacksAndOutputs(t *testing.T) {
 		if !deployed[s] || !previewed[s] {
 			t.Errorf("stack %s: deployed by a workflow = %v, previewed = %v; want both", s, deployed[s], previewed[s])
 		}
+	}
+}
+
+// TestDeployChecksIdentityReplica checks that deploying prod runs
+// hush-idcheck as its documentation says (read-only, on the outputs just
+// saved, after every pulumi up) before the e2e suite, and that deploy.yml
+// deploys prod through that workflow.
+func TestDeployChecksIdentityReplica(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(".github", "workflows", "deploy-stack.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Name string `yaml:"name"`
+				If   string `yaml:"if"`
+				Run  string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatalf("deploy-stack.yml: %v", err)
+	}
+	steps := wf.Jobs["deploy"].Steps
+	saved, check, e2e := -1, -1, -1
+	for i, s := range steps {
+		switch {
+		case strings.Contains(s.Run, "pulumi stack output --json") && strings.Contains(s.Run, "> outputs.json"):
+			saved = i
+		case strings.Contains(s.Run, "./cmd/hush-idcheck"):
+			check = i
+			if want := "go run ./cmd/hush-idcheck -outputs outputs.json"; strings.TrimSpace(s.Run) != want {
+				t.Errorf("step %q runs %q, want %q (the check only: -apply rewrites the pool, an operator's step)", s.Name, strings.TrimSpace(s.Run), want)
+			}
+			if !strings.Contains(s.If, "inputs.stack == 'prod'") {
+				t.Errorf("step %q runs if %q, want it always run for prod (inputs.stack == 'prod')", s.Name, s.If)
+			}
+		case strings.Contains(s.Run, "go test") && strings.Contains(s.Run, "./e2e"):
+			e2e = i
+		}
+	}
+	switch {
+	case saved < 0:
+		t.Errorf("deploy-stack.yml has no step saving `pulumi stack output --json > outputs.json`")
+	case check < 0:
+		t.Errorf("deploy-stack.yml does not run hush-idcheck")
+	case check < saved:
+		t.Errorf("hush-idcheck runs at step %d, before the outputs are saved at step %d", check, saved)
+	case e2e >= 0 && check > e2e:
+		t.Errorf("hush-idcheck runs at step %d, after the e2e suite at step %d: a pool that lost its key should fail before", check, e2e)
+	}
+
+	raw, err = os.ReadFile(filepath.Join(".github", "workflows", "deploy.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deploy struct {
+		Jobs map[string]struct {
+			Uses string `yaml:"uses"`
+			With struct {
+				Stack string `yaml:"stack"`
+			} `yaml:"with"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(raw, &deploy); err != nil {
+		t.Fatalf("deploy.yml: %v", err)
+	}
+	if prod := deploy.Jobs["prod"]; prod.Uses != "./.github/workflows/deploy-stack.yml" || prod.With.Stack != "prod" {
+		t.Errorf("deploy.yml's prod job uses %q with stack %q, want ./.github/workflows/deploy-stack.yml with prod", prod.Uses, prod.With.Stack)
 	}
 }

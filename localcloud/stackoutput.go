@@ -18,7 +18,8 @@ const StackOutputFile = "stack-output.json"
 // StackOutput is the local stack's outputs in the shape `pulumi stack
 // output --json` prints for a cloud stack (the names of package
 // components' Output constants, which cmd/hush-ops's tests hold these
-// to), plus ReplicaEndpoints, which only a local stack has.
+// to), plus ReplicaEndpoints and CognitoEndpoints, which only a local
+// stack has.
 type StackOutput struct {
 	APIURL           string            `json:"apiUrl"`
 	APIURLs          map[string]string `json:"apiUrls"`
@@ -37,6 +38,13 @@ type StackOutput struct {
 	// operator's client reaches a region's DynamoDB endpoint directly, and
 	// a replica taken down refuses it as it refuses everyone.
 	ReplicaEndpoints map[string]string `json:"replicaEndpoints"`
+	// IdentityReplicaRegion is the region of the user pool's secondary
+	// replica, absent without one, as the cloud stack's output.
+	IdentityReplicaRegion string `json:"identityReplicaRegion,omitempty"`
+	// CognitoEndpoints maps the home region to the primary's Cognito
+	// endpoint and the replica region to the secondary's: where `hush-ops
+	// identity` calls Cognito's API.
+	CognitoEndpoints map[string]string `json:"cognitoEndpoints"`
 }
 
 // StackOutput returns the stack's outputs.
@@ -46,6 +54,10 @@ func (s *Stack) StackOutput() StackOutput {
 		APIURLs: map[string]string{}, UserPoolID: i.UserPoolID, UserPoolClientID: i.UserPoolClientID,
 		TableName: i.Table, HomeRegion: i.HomeRegion, SelfSignUp: i.SelfSignUp, DomainURL: i.FrontDoorURL,
 		APIURL: i.URL(i.HomeRegion), ReplicaEndpoints: map[string]string{},
+		IdentityReplicaRegion: i.IdentityReplicaRegion, CognitoEndpoints: map[string]string{i.HomeRegion: i.CognitoEndpoint},
+	}
+	if i.IdentityReplicaRegion != "" {
+		out.CognitoEndpoints[i.IdentityReplicaRegion] = i.IdentityReplicaEndpoint
 	}
 	var others []string
 	for _, r := range i.Regions {

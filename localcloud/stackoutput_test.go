@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,7 +27,8 @@ func TestStackOutputFile(t *testing.T) {
 	dir := t.TempDir()
 	s := &Stack{table: &globalTable{net: n}, info: Info{
 		Stack: "test", HomeRegion: "us-east-1", Table: "hush-test", DataDir: dir, UserPoolID: "pool", UserPoolClientID: "client",
-		FrontDoorURL: "http://127.0.0.1:1", Regions: []Region{{Name: "us-east-1", URL: "http://u"}, {Name: "eu-west-1", URL: "http://e"}, {Name: "ap-southeast-2", URL: "http://a"}},
+		FrontDoorURL: "http://127.0.0.1:1", CognitoEndpoint: "http://127.0.0.1:2", IdentityReplicaRegion: "eu-west-1", IdentityReplicaEndpoint: "http://127.0.0.1:3",
+		Regions: []Region{{Name: "us-east-1", URL: "http://u"}, {Name: "eu-west-1", URL: "http://e"}, {Name: "ap-southeast-2", URL: "http://a"}},
 	}}
 	if err := s.writeStackOutput(); err != nil {
 		t.Fatal(err)
@@ -53,6 +55,12 @@ func TestStackOutputFile(t *testing.T) {
 		if want := n.Endpoint(r, r); want == "" || got.ReplicaEndpoints[r] != want {
 			t.Errorf("replicaEndpoints[%s] = %q, want its link from within the region %q", r, got.ReplicaEndpoints[r], want)
 		}
+	}
+	if got.IdentityReplicaRegion != "eu-west-1" {
+		t.Errorf("identityReplicaRegion = %q, want eu-west-1", got.IdentityReplicaRegion)
+	}
+	if want := map[string]string{"us-east-1": "http://127.0.0.1:2", "eu-west-1": "http://127.0.0.1:3"}; !maps.Equal(got.CognitoEndpoints, want) {
+		t.Errorf("cognitoEndpoints = %v, want the primary's in the home region and the secondary's in its region: %v", got.CognitoEndpoints, want)
 	}
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		if err := s.closers[i](); err != nil {

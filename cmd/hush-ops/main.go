@@ -3,27 +3,37 @@
 // (AWS_PROFILE, SSO, ...), never Pulumi or another control plane, so it
 // works while a region, or the stack's state backend, is lost. It moves,
 // pauses and resumes the write region, which lives in the table as one
-// view per replica (package writeregion):
+// view per replica (package writeregion). It also makes the user pool's
+// secondary replica serve sign-in, or stop, through Cognito's API in the
+// secondary's region (UpdateUserPoolReplica, ListUserPoolReplicas), as
+// the Cognito runbook does when the home region is lost:
 //
 //	hush-ops -outputs prod-outputs.json write-region status
 //	hush-ops -outputs prod-outputs.json write-region move -to eu-west-1
 //	hush-ops -outputs prod-outputs.json write-region move -to eu-west-1 -force
+//	hush-ops -outputs prod-outputs.json identity status
+//	hush-ops -outputs prod-outputs.json identity activate
 //	hush-ops -local write-region status
 //
 // It finds the table and the regions in a saved copy of `pulumi stack
 // output --json` (-outputs; keep it outside the stack's regions), in a
 // running local stack's data dir (-local), or in flags (-table, -regions,
-// -endpoint region=URL). Each step prints what it did and how long it took;
+// -endpoint region=URL). The identity commands read the user pool, the
+// home region and the replica region from the outputs (userPoolId,
+// homeRegion, identityReplicaRegion; a local stack's also gives its
+// Cognito endpoints). Each step prints what it did and how long it took;
 // a failure prints what state the stack is left in and the command that
 // continues.
 //
 // Exit status:
 //
-//	0  done; for status, every replica answered with its view
+//	0  done; for status, every replica answered with its view (identity
+//	   status: the secondary's region answered)
 //	1  the operation failed or was refused: the state it left and the
 //	   command that continues are printed
 //	2  the command line or the outputs file is wrong: nothing was done
-//	3  status only: printed, but some replica did not answer or holds no view
+//	3  status only: printed, but some replica did not answer or holds no
+//	   view (identity status: the secondary's region did not answer)
 package main
 
 import (
@@ -65,6 +75,7 @@ type cli struct {
 	stdout, stderr io.Writer
 	env            env
 	dial           dialer
+	cognito        cognitoDialer
 	flags          *targetFlags
 	now            func() time.Time
 	// sleep stands in for the operator's waits in tests; nil waits.
@@ -73,7 +84,7 @@ type cli struct {
 
 // run runs the command line args and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env, dial dialer) int {
-	c := &cli{stdout: stdout, stderr: stderr, env: e, dial: dial, flags: newTargetFlags(), now: time.Now}
+	c := &cli{stdout: stdout, stderr: stderr, env: e, dial: dial, cognito: dialCognito, flags: newTargetFlags(), now: time.Now}
 	return c.run(ctx, args)
 }
 
@@ -89,12 +100,15 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		return c.parseFailed(fs, err)
 	}
 	rest := fs.Args()
+	if len(rest) > 0 && rest[0] == "identity" {
+		return c.identity(ctx, rest[1:])
+	}
 	if len(rest) == 0 || rest[0] != "write-region" {
 		fs.Usage()
 		if len(rest) == 0 {
-			return c.fail(usageErr("no command: want write-region status | pause | resume | move -to REGION [-force]"))
+			return c.fail(usageErr("no command: want write-region status | pause | resume | move -to REGION [-force], or identity status | activate | deactivate"))
 		}
-		return c.fail(usageErr("unknown command %q: want write-region", rest[0]))
+		return c.fail(usageErr("unknown command %q: want write-region or identity", rest[0]))
 	}
 	return c.writeRegion(ctx, rest[1:])
 }
@@ -103,6 +117,9 @@ const usageText = `Usage: hush-ops [flags] write-region status
        hush-ops [flags] write-region pause
        hush-ops [flags] write-region resume
        hush-ops [flags] write-region move -to REGION [-force]
+       hush-ops [flags] identity status
+       hush-ops [flags] identity activate [-wait DURATION]
+       hush-ops [flags] identity deactivate [-wait DURATION]
 
 status   prints each replica's view of the write region and which replicas did not answer
 pause    refuses writes everywhere (503), at the current epoch
@@ -112,9 +129,17 @@ move     pauses, waits for replication from the old write region to drain,
 move -force  when the old write region is unreachable: moves on the replicas that answer
          (a majority of them, REGION's included), after the leases they granted ran out
 
+identity status      the user pool's replicas and their status, as the secondary's region
+                     lists them (ListUserPoolReplicas), else as the home region does
+identity activate    makes the secondary serve sign-in (UpdateUserPoolReplica ACTIVE, called
+                     in the secondary's region, so it works with the home region lost), then
+                     waits until the secondary reports ACTIVE
+identity deactivate  takes it back to INACTIVE the same way
+
 Exit status: 0 done (status: every replica answered); 1 failed or refused (the state
 left and the command that continues are printed); 2 bad command line or outputs file
-(nothing done); 3 status printed but some replica did not answer or holds no view.
+(nothing done); 3 status printed but some replica did not answer or holds no view
+(identity status: the secondary's region did not answer).
 
 Flags (before or after the command):
 `

@@ -32,6 +32,13 @@ type target struct {
 	// Secret signs the requests to Endpoints for a local stack's emulator
 	// guards; empty means AWS's default credentials.
 	Secret string
+	// UserPool, HomeRegion and ReplicaRegion are the user pool and the
+	// regions of its primary and secondary replicas, for the identity
+	// commands; ReplicaRegion is empty where the pool has no replica.
+	UserPool, HomeRegion, ReplicaRegion string
+	// CognitoEndpoints maps a region to the URL of its Cognito endpoint
+	// (a local stack's); a region without one is reached at AWS's.
+	CognitoEndpoints map[string]string
 	// CallTimeout bounds each call to a replica; DrainTimeout bounds a
 	// planned move's wait for replication.
 	CallTimeout, DrainTimeout time.Duration
@@ -40,11 +47,17 @@ type target struct {
 // The names of the outputs hush-ops reads from `pulumi stack output
 // --json` (package components' OutputTableName and OutputRegions, which a
 // test holds these to), and the one only a local stack's file has
-// (localcloud.StackOutput).
+// (localcloud.StackOutput). The identity commands read the user pool's
+// (components' OutputUserPoolID, OutputHomeRegion and
+// OutputIdentityReplicaRegion) and a local stack's Cognito endpoints.
 const (
-	outputTable     = "tableName"
-	outputRegions   = "regions"
-	outputEndpoints = "replicaEndpoints"
+	outputTable         = "tableName"
+	outputRegions       = "regions"
+	outputEndpoints     = "replicaEndpoints"
+	outputUserPool      = "userPoolId"
+	outputHomeRegion    = "homeRegion"
+	outputReplicaRegion = "identityReplicaRegion"
+	outputCognito       = "cognitoEndpoints"
 )
 
 // The local stack's names: hush-local prints its data dir as
@@ -155,7 +168,7 @@ func usageErr(format string, a ...any) error {
 // resolve turns the flags into the target: the outputs file first, then
 // the flags over it.
 func (f *targetFlags) resolve(e env) (target, error) {
-	t := target{Endpoints: map[string]string{}, CallTimeout: f.callTimeout, DrainTimeout: f.drainTimeout}
+	t := target{Endpoints: map[string]string{}, CognitoEndpoints: map[string]string{}, CallTimeout: f.callTimeout, DrainTimeout: f.drainTimeout}
 	if f.callTimeout <= 0 || f.drainTimeout <= 0 {
 		return target{}, usageErr("-call-timeout and -drain-timeout must be positive")
 	}
@@ -188,6 +201,7 @@ func (f *targetFlags) resolve(e env) (target, error) {
 			return target{}, usageErr("outputs file %s: %v", outputs, err)
 		}
 		t.Table, t.Regions, t.Endpoints = o.table, o.regions, o.endpoints
+		t.UserPool, t.HomeRegion, t.ReplicaRegion, t.CognitoEndpoints = o.userPool, o.homeRegion, o.replicaRegion, o.cognito
 	}
 	if f.table != "" {
 		t.Table = f.table
@@ -218,7 +232,10 @@ func (f *targetFlags) resolve(e env) (target, error) {
 	if err := checkEndpoints(t.Endpoints, t.Regions); err != nil {
 		return target{}, usageErr("%v", err)
 	}
-	if len(t.Endpoints) == 0 {
+	if t.HomeRegion == "" {
+		t.HomeRegion = t.Regions[0] // the outputs list the home region first
+	}
+	if len(t.Endpoints) == 0 && len(t.CognitoEndpoints) == 0 {
 		return t, nil // AWS: default credentials, never a local secret
 	}
 	if secretFile == "" {
@@ -228,6 +245,11 @@ func (f *targetFlags) resolve(e env) (target, error) {
 	}
 	if secretFile == "" {
 		for r, u := range t.Endpoints {
+			if loopback(u) {
+				return target{}, usageErr("the endpoint of %s, %s, is a local stack's, whose emulators want requests signed with its data dir's secret: give -secret-file <data dir>/%s (or -local, or $%s)", r, u, secretFileName, dataDirEnv)
+			}
+		}
+		for r, u := range t.CognitoEndpoints {
 			if loopback(u) {
 				return target{}, usageErr("the endpoint of %s, %s, is a local stack's, whose emulators want requests signed with its data dir's secret: give -secret-file <data dir>/%s (or -local, or $%s)", r, u, secretFileName, dataDirEnv)
 			}
@@ -293,6 +315,10 @@ type outputs struct {
 	table     string
 	regions   []string
 	endpoints map[string]string
+	// userPool, homeRegion and replicaRegion are the user pool's; cognito
+	// is a local stack's Cognito endpoints. Each may be absent.
+	userPool, homeRegion, replicaRegion string
+	cognito                             map[string]string
 }
 
 // parseOutputs reads the JSON object `pulumi stack output --json` prints.
@@ -306,7 +332,7 @@ func parseOutputs(b []byte) (outputs, error) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return outputs{}, fmt.Errorf("not the JSON object `pulumi stack output --json` prints: %w", err)
 	}
-	known := []string{outputTable, outputRegions, outputEndpoints}
+	known := []string{outputTable, outputRegions, outputEndpoints, outputUserPool, outputHomeRegion, outputReplicaRegion, outputCognito}
 	for name := range raw {
 		if slices.Contains(known, name) {
 			continue
@@ -344,7 +370,54 @@ func parseOutputs(b []byte) (outputs, error) {
 	if o.endpoints == nil {
 		o.endpoints = map[string]string{}
 	}
+	if err := o.parseIdentity(raw); err != nil {
+		return outputs{}, err
+	}
 	return o, nil
+}
+
+// parseIdentity reads the user pool's outputs, each optional: the home
+// region must be the first of the regions, and the replica region another
+// of them, as hush:identityReplicaRegion.
+func (o *outputs) parseIdentity(raw map[string]json.RawMessage) error {
+	for _, f := range []struct {
+		name, want string
+		v          *string
+	}{
+		{outputUserPool, "a string, the user pool's ID", &o.userPool},
+		{outputHomeRegion, "a string, the home region", &o.homeRegion},
+		{outputReplicaRegion, "a string, the user pool replica's region", &o.replicaRegion},
+	} {
+		if _, ok := raw[f.name]; ok {
+			if err := decodeOutput(raw, f.name, f.want, f.v); err != nil {
+				return err
+			}
+		}
+	}
+	if o.userPool == "[secret]" {
+		return fmt.Errorf("%q is %q, want the user pool's ID", outputUserPool, o.userPool)
+	}
+	if o.homeRegion != "" && o.homeRegion != o.regions[0] {
+		return fmt.Errorf("%q is %q but %q lists %q first: the outputs do not agree", outputHomeRegion, o.homeRegion, outputRegions, o.regions[0])
+	}
+	if r := o.replicaRegion; r != "" {
+		switch {
+		case !slices.Contains(o.regions, r):
+			return fmt.Errorf("%q is %q, not one of the stack's regions %s", outputReplicaRegion, r, strings.Join(o.regions, ", "))
+		case r == o.regions[0]:
+			return fmt.Errorf("%q is %q, the home region, which holds the primary: want another region", outputReplicaRegion, r)
+		}
+	}
+	o.cognito = map[string]string{}
+	if _, ok := raw[outputCognito]; ok {
+		if err := decodeOutput(raw, outputCognito, "an object of region to URL", &o.cognito); err != nil {
+			return err
+		}
+		if err := checkEndpoints(o.cognito, o.regions); err != nil {
+			return fmt.Errorf("%q: %w", outputCognito, err)
+		}
+	}
+	return nil
 }
 
 // decodeOutput decodes the output name into v, or says what it is and
