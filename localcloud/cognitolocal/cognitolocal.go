@@ -106,25 +106,33 @@ func Check(ctx context.Context, root string) (node, entry string, err error) {
 	return node, entry, nil
 }
 
-// Start starts cognito-local and waits until it answers.
-func Start(ctx context.Context, opts Options) (*Server, error) {
-	root := opts.ModuleRoot
+// prepare finds Node and cognito-local's entry point under moduleRoot (""
+// means Hush's module root) and the port to serve on: port when it is free,
+// a free one when it is 0. name says which instance in errors.
+func prepare(ctx context.Context, moduleRoot string, port int, name string) (node, entry string, _ int, err error) {
+	root := moduleRoot
 	if root == "" {
-		var err error
 		if root, err = child.ModuleRoot(); err != nil {
-			return nil, fmt.Errorf("cognito-local: %w", err)
+			return "", "", 0, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	node, entry, err := Check(ctx, root)
-	if err != nil {
-		return nil, err
+	if node, entry, err = Check(ctx, root); err != nil {
+		return "", "", 0, err
 	}
-	port := opts.Port
 	if port == 0 {
 		if port, err = child.FreePort(); err != nil {
-			return nil, fmt.Errorf("cognito-local: %w", err)
+			return "", "", 0, fmt.Errorf("%s: %w", name, err)
 		}
-	} else if err := child.CheckPort(port, "cognito-local"); err != nil {
+	} else if err := child.CheckPort(port, name); err != nil {
+		return "", "", 0, err
+	}
+	return node, entry, port, nil
+}
+
+// Start starts cognito-local and waits until it answers.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	node, entry, port, err := prepare(ctx, opts.ModuleRoot, opts.Port, "cognito-local")
+	if err != nil {
 		return nil, err
 	}
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)

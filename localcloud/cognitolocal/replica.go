@@ -101,23 +101,8 @@ func StartReplica(ctx context.Context, opts ReplicaOptions) (*Replica, error) {
 	if opts.Set == nil || opts.Primary == nil || opts.PrimaryDir == "" || opts.Dir == "" {
 		return nil, errors.New("cognito-local replica: Set, Primary, PrimaryDir and Dir are required")
 	}
-	root := opts.ModuleRoot
-	if root == "" {
-		var err error
-		if root, err = child.ModuleRoot(); err != nil {
-			return nil, fmt.Errorf("cognito-local replica: %w", err)
-		}
-	}
-	node, entry, err := Check(ctx, root)
+	node, entry, port, err := prepare(ctx, opts.ModuleRoot, opts.Port, "cognito-local (identity replica)")
 	if err != nil {
-		return nil, err
-	}
-	port := opts.Port
-	if port == 0 {
-		if port, err = child.FreePort(); err != nil {
-			return nil, fmt.Errorf("cognito-local replica: %w", err)
-		}
-	} else if err := child.CheckPort(port, "cognito-local (identity replica)"); err != nil {
 		return nil, err
 	}
 	// Generations of an earlier run are stale: the first copy is made now.
