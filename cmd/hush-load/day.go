@@ -100,8 +100,7 @@ type dayReport struct {
 	SameETags bool
 	// PollControl is what the calls on the write-region partition made and
 	// cost during the polling phase: the write function's fence (belief
-	// reads, lease renewals), the read functions' beliefs and the local
-	// stack's own belief watch, none of them in any request's figures.
+	// reads, lease renewals), in no request's figures (see fencecost.go).
 	PollControl dynamo.ControlUsage
 }
 

@@ -79,12 +79,13 @@ func TestDayCostHealth(t *testing.T) {
 // TestRenderFence: the day's report says how the fence's row was priced and
 // what the run measured on the write-region partition.
 func TestRenderFence(t *testing.T) {
-	rep := dayReport{Plan: dayPlan{Poll: 20 * time.Second},
+	rep := dayReport{Plan: dayPlan{Poll: 20 * time.Second}, Regions: []string{"a", "b"},
 		PollControl: dynamo.ControlUsage{Requests: map[string]int{"Query": 40, "UpdateItem": 18}, ReadUnits: 40, WriteUnits: 18},
 		Polls:       []*pollStat{{Name: "PUT match (scorekeepers)", Durations: make([]time.Duration, 19)}}}
 	var out bytes.Buffer
 	renderFence(&out, rep, tournamentDay)
-	for _, s := range []string{"documented rates", "335 writes", "about 332 Queries", "40 Query + 18 UpdateItem", "19 writes", "measured in this run"} {
+	for _, s := range []string{"documented rates", "335 writes", "about 332 Queries", "40 Query + 18 UpdateItem", "19 writes", "as measured in this run",
+		"a Query every 0.5 s and a round of 2 every 2.2 s"} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("the fence's note lacks %q:\n%s", s, out.String())
 		}
