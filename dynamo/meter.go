@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -24,6 +25,13 @@ import (
 // DynamoDB's documented rules (writeUnits), and what Local reported is
 // kept beside them. Load tools install the meter; the handlers do not, so
 // production requests carry no extra parameter.
+//
+// Calls on the write-region partition (the fence's belief reads and lease
+// renewals, the operator's moves) are counted apart, in Usage.Control: they
+// are not what a request costs but what a function instance spends about
+// once a second whichever request happens to ask, so counting them into the
+// request that triggered them would make a request's figures a matter of
+// timing.
 type Meter struct {
 	mu    sync.Mutex
 	usage Usage
@@ -31,13 +39,17 @@ type Meter struct {
 
 // Usage is what a Meter counted.
 type Usage struct {
-	// Requests per operation name (GetItem, Query, TransactWriteItems).
+	// Requests per operation name (GetItem, Query, TransactWriteItems),
+	// calls on the write-region partition left out (see Control).
 	Requests map[string]int
-	// Auths counts the IAM authorisations the requests needed: each an
-	// action on a table or index of a region (a transaction needs one per
-	// item, by its own action). The Pulumi mock test compares the
-	// functions' grants with these.
+	// Auths counts the IAM authorisations every call needed, those on the
+	// write-region partition included: each an action on a table or index
+	// of a region (a transaction needs one per item, by its own action).
+	// The Pulumi mock test compares the functions' grants with these.
 	Auths map[awscall.Auth]int
+	// Control is what the calls on the write-region partition made and
+	// cost; none of it is in Requests or the units below.
+	Control ControlUsage
 	// ReadUnits and WriteUnits as DynamoDB reported them; a transaction's
 	// units are write units, doubled as transactions are.
 	ReadUnits  float64
@@ -55,12 +67,27 @@ type Usage struct {
 	WrittenBytes int
 }
 
+// ControlUsage is what the calls on the write-region partition (PK
+// WRITEREGION) made and cost.
+type ControlUsage struct {
+	// Requests per operation name (Query for a read of the views,
+	// UpdateItem for a renewal, a seed, a move or a mark).
+	Requests map[string]int
+	// ReadUnits and WriteUnits as DynamoDB reported them. A view is one
+	// small item written as a standard write, so what DynamoDB (Local)
+	// reports for it follows the documented rules; a global table also
+	// replicates each view write to every other region.
+	ReadUnits  float64
+	WriteUnits float64
+}
+
 // Install adds the meter to a client's options, as dynamodb.New takes them.
 func (m *Meter) Install(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("hushMeter",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				askCapacity(in.Parameters)
+				control := onWriteRegion(in.Parameters)
+				askCapacity(in.Parameters, control)
 				auths := awscall.Of(ctx, in.Parameters)
 				out, md, err := next.HandleInitialize(ctx, in)
 				written, units, replica := 0, 0.0, 0.0
@@ -70,19 +97,23 @@ func (m *Meter) Install(o *dynamodb.Options) {
 				}
 				read, write := reported(out.Result)
 				m.mu.Lock()
-				if m.usage.Requests == nil {
-					m.usage.Requests, m.usage.Auths = map[string]int{}, map[awscall.Auth]int{}
-				}
-				m.usage.Requests[awsmiddleware.GetOperationName(ctx)]++
+				defer m.mu.Unlock()
+				m.usage.init()
 				for _, a := range auths {
 					m.usage.Auths[a]++
 				}
+				if control {
+					m.usage.Control.Requests[awsmiddleware.GetOperationName(ctx)]++
+					m.usage.Control.ReadUnits += read
+					m.usage.Control.WriteUnits += write
+					return out, md, err
+				}
+				m.usage.Requests[awsmiddleware.GetOperationName(ctx)]++
 				m.usage.ReadUnits += read
 				m.usage.WriteUnits += units
 				m.usage.ReplicaWriteUnits += replica
 				m.usage.ReportedWriteUnits += write
 				m.usage.WrittenBytes += written
-				m.mu.Unlock()
 				return out, md, err
 			}), middleware.After)
 	})
@@ -94,13 +125,27 @@ func (m *Meter) Take() Usage {
 	defer m.mu.Unlock()
 	u := m.usage
 	m.usage = Usage{}
-	if u.Requests == nil {
-		u.Requests, u.Auths = map[string]int{}, map[awscall.Auth]int{}
-	}
+	u.init()
 	return u
 }
 
-func askCapacity(params any) {
+// init makes the maps of u that are still nil.
+func (u *Usage) init() {
+	if u.Requests == nil {
+		u.Requests = map[string]int{}
+	}
+	if u.Auths == nil {
+		u.Auths = map[awscall.Auth]int{}
+	}
+	if u.Control.Requests == nil {
+		u.Control.Requests = map[string]int{}
+	}
+}
+
+// askCapacity asks the calls the meter prices for their consumed capacity:
+// reads and transactions, and the updates of the write-region views
+// (control), whose write units are priced from DynamoDB's answer.
+func askCapacity(params any, control bool) {
 	switch in := params.(type) {
 	case *dynamodb.GetItemInput:
 		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
@@ -108,7 +153,51 @@ func askCapacity(params any) {
 		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	case *dynamodb.TransactWriteItemsInput:
 		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	case *dynamodb.UpdateItemInput:
+		if control {
+			in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+		}
 	}
+}
+
+// onWriteRegion reports whether a call works on the write-region partition:
+// a Query of the base table whose key condition compares a key with
+// WRITEREGION (the only partition key without a '#', so no other key of
+// the table can equal it), or a call on a single item whose PK is
+// WRITEREGION.
+func onWriteRegion(params any) bool {
+	switch in := params.(type) {
+	case *dynamodb.QueryInput:
+		return in.IndexName == nil && keyConditionOn(aws.ToString(in.KeyConditionExpression), in.ExpressionAttributeValues, writeRegionPK)
+	case *dynamodb.GetItemInput:
+		return pkIs(in.Key, writeRegionPK)
+	case *dynamodb.UpdateItemInput:
+		return pkIs(in.Key, writeRegionPK)
+	case *dynamodb.PutItemInput:
+		return pkIs(in.Item, writeRegionPK)
+	case *dynamodb.DeleteItemInput:
+		return pkIs(in.Key, writeRegionPK)
+	}
+	return false
+}
+
+func pkIs(key map[string]types.AttributeValue, pk string) bool {
+	v, ok := key[AttrPK].(*types.AttributeValueMemberS)
+	return ok && v.Value == pk
+}
+
+// keyConditionOn reports whether the key condition cond refers to a value
+// placeholder whose value is the string want.
+func keyConditionOn(cond string, values map[string]types.AttributeValue, want string) bool {
+	tokens := strings.FieldsFunc(cond, func(r rune) bool {
+		return r != ':' && r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	for _, t := range tokens {
+		if v, ok := values[t].(*types.AttributeValueMemberS); ok && v.Value == want {
+			return true
+		}
+	}
+	return false
 }
 
 func reported(result any) (read, write float64) {
@@ -123,6 +212,8 @@ func reported(result any) (read, write float64) {
 		return units(out.ConsumedCapacity), 0
 	case *dynamodb.QueryOutput:
 		return units(out.ConsumedCapacity), 0
+	case *dynamodb.UpdateItemOutput:
+		return 0, units(out.ConsumedCapacity)
 	case *dynamodb.TransactWriteItemsOutput:
 		for i := range out.ConsumedCapacity {
 			write += units(&out.ConsumedCapacity[i])

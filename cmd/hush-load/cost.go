@@ -22,25 +22,35 @@ type price struct {
 
 // Prices: AWS list prices for us-east-1 (on-demand, no free tier, no
 // savings plans), as the AWS pricing pages named in Source publish them;
-// written down 2026-11-29 from those pages as last read, not fetched by
-// this command. Other regions cost a little more; check the pages before
-// quoting a figure.
+// written down 2026-11-29 from those pages as last read (the health check's
+// and the alarm's on 2026-12-04, from the dates their Source names), not
+// fetched by this command. Other regions cost a little more; check the pages
+// before quoting a figure.
 var (
-	priceDynamoRead     = price{"DynamoDB on-demand read request unit", 0.125e-6, "RRU", "aws.amazon.com/dynamodb/pricing/on-demand"}
-	priceDynamoWrite    = price{"DynamoDB on-demand write request unit (and replicated rWRU)", 0.625e-6, "WRU", "aws.amazon.com/dynamodb/pricing/on-demand"}
-	priceLambdaRequest  = price{"Lambda request", 0.20e-6, "request", "aws.amazon.com/lambda/pricing"}
-	priceLambdaGBs      = price{"Lambda arm64 duration", 0.0000133334, "GB-second", "aws.amazon.com/lambda/pricing"}
-	priceAPIGateway     = price{"API Gateway REST API request (first 333 M/month)", 3.50e-6, "request", "aws.amazon.com/api-gateway/pricing"}
-	priceLogsIngest     = price{"CloudWatch Logs ingestion (standard)", 0.50, "GB", "aws.amazon.com/cloudwatch/pricing"}
-	priceInterRegion    = price{"Data transfer between regions", 0.02, "GB", "aws.amazon.com/ec2/pricing/on-demand (data transfer)"}
-	priceEgress         = price{"Data transfer out to the internet (first 10 TB)", 0.09, "GB", "aws.amazon.com/ec2/pricing/on-demand (data transfer)"}
-	priceHealthCheck    = price{"Route 53 health check, AWS endpoint, HTTPS (0.50 + 1.00 HTTPS feature)", 1.50, "check-month", "aws.amazon.com/route53/pricing"}
-	allPrices           = []price{priceDynamoRead, priceDynamoWrite, priceLambdaRequest, priceLambdaGBs, priceAPIGateway, priceLogsIngest, priceInterRegion, priceEgress, priceHealthCheck}
-	pricesCheckedOn     = "2026-11-29"
-	lambdaMemoryGB      = 256.0 / 1024 // components/regional.go lambdaMemoryMB
-	platformLogBytes    = 330.0        // Lambda's START, END and REPORT lines per invocation, estimated, not measured here
-	healthChecksPerHour = 15 * 120.0   // about 15 Route 53 checkers, each every 30 s, per region
-	gigabyte            = float64(1 << 30)
+	priceDynamoRead    = price{"DynamoDB on-demand read request unit", 0.125e-6, "RRU", "aws.amazon.com/dynamodb/pricing/on-demand"}
+	priceDynamoWrite   = price{"DynamoDB on-demand write request unit (and replicated rWRU)", 0.625e-6, "WRU", "aws.amazon.com/dynamodb/pricing/on-demand"}
+	priceLambdaRequest = price{"Lambda request", 0.20e-6, "request", "aws.amazon.com/lambda/pricing"}
+	priceLambdaGBs     = price{"Lambda arm64 duration", 0.0000133334, "GB-second", "aws.amazon.com/lambda/pricing"}
+	priceAPIGateway    = price{"API Gateway REST API request (first 333 M/month)", 3.50e-6, "request", "aws.amazon.com/api-gateway/pricing"}
+	priceLogsIngest    = price{"CloudWatch Logs ingestion (standard)", 0.50, "GB", "aws.amazon.com/cloudwatch/pricing"}
+	priceInterRegion   = price{"Data transfer between regions", 0.02, "GB", "aws.amazon.com/ec2/pricing/on-demand (data transfer)"}
+	priceEgress        = price{"Data transfer out to the internet (first 10 TB)", 0.09, "GB", "aws.amazon.com/ec2/pricing/on-demand (data transfer)"}
+	// The region's Route 53 health check follows a CloudWatch alarm
+	// (components/healthalarm.go): a CLOUDWATCH_METRIC check, which sends
+	// no request, so none of the endpoint options (HTTPS, string matching,
+	// fast interval, latency) applies. The pricing page lists no separate
+	// rate for checks of alarms; it is priced as a basic check of an AWS
+	// endpoint.
+	priceHealthCheck = price{"Route 53 health check of a CloudWatch alarm (basic check, AWS endpoint rate; no optional feature)", 0.50, "check-month",
+		"aws.amazon.com/route53/pricing (basic health checks, AWS endpoints: 0.50/month, page as transcribed 2026-09-20); docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html (advanced options for endpoint checks only)"}
+	priceAlarmMetric = price{"CloudWatch alarm, standard resolution", 0.10, "alarm-metric-month",
+		"aws.amazon.com/cloudwatch/pricing (alarms, standard resolution: 0.10 per alarm metric, page as transcribed 2026-05-04)"}
+	allPrices        = []price{priceDynamoRead, priceDynamoWrite, priceLambdaRequest, priceLambdaGBs, priceAPIGateway, priceLogsIngest, priceInterRegion, priceEgress, priceHealthCheck, priceAlarmMetric}
+	pricesCheckedOn  = "2026-11-29"
+	lambdaMemoryGB   = 256.0 / 1024 // components/regional.go lambdaMemoryMB
+	platformLogBytes = 330.0        // Lambda's START, END and REPORT lines per invocation, estimated, not measured here
+	gigabyte         = float64(1 << 30)
+	daysPerMonth     = 30.0
 )
 
 // dayModel is the stated day the estimate prices.
@@ -57,7 +67,7 @@ var tournamentDay = dayModel{Hours: 10, Spectators: 2000, RefreshSeconds: 30, Ma
 
 func (m dayModel) String() string {
 	return fmt.Sprintf("%d spectators refreshing every %.0f s for %.0f h (standings and results of the big tournament in turn), "+
-		"%d matches recorded, %d corrected, %d deleted; Route 53 health checks all day on every region",
+		"%d matches recorded, %d corrected, %d deleted; on every region all day a Route 53 health check following a CloudWatch alarm",
 		m.Spectators, m.RefreshSeconds, m.Hours, m.Matches, m.Corrections, m.Deletes)
 }
 
@@ -116,7 +126,8 @@ func dayCost(rep dayReport, m dayModel, regions int) []costLine {
 		{kind("POST match"), float64(m.Matches)},
 		{kind("PUT match"), float64(m.Corrections)},
 		{kind("DELETE match"), float64(m.Deletes)},
-		{kind("GET health"), healthChecksPerHour * 24 * float64(regions)},
+		// No GET health: Route 53 follows an alarm and sends no request
+		// (components/healthalarm.go); /v1/health is for people and scripts.
 	}
 	total := map[string]float64{}
 	var order []string
@@ -128,12 +139,14 @@ func dayCost(rep dayReport, m dayModel, regions int) []costLine {
 			total[l.Service] += l.USD * x.n
 		}
 	}
-	out := make([]costLine, 0, len(order)+2)
+	out := make([]costLine, 0, len(order)+4)
 	for _, s := range order {
 		out = append(out, costLine{s, total[s]})
 	}
 	out = append(out,
-		costLine{"Route 53 health checks", float64(regions) * priceHealthCheck.USD / 30},
+		costLine{"write-region fence (DynamoDB)", fenceDay(rep, m, regions).USD},
+		costLine{"Route 53 health checks (of alarms)", float64(regions) * priceHealthCheck.USD / daysPerMonth},
+		costLine{"CloudWatch alarms (edge health)", float64(regions) * priceAlarmMetric.USD / daysPerMonth},
 		costLine{"internet egress (after 304s)", refreshes * pollBytesPerRequest(rep) / gigabyte * priceEgress.USD})
 	return out
 }
@@ -234,6 +247,7 @@ func renderDay(w io.Writer, rep dayReport, quick bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	renderFence(w, rep, tournamentDay)
 
 	fmt.Fprintf(w, "\nPrices (us-east-1 list prices, as published on the pages named, written down %s):\n", pricesCheckedOn)
 	for _, pr := range allPrices {

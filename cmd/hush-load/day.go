@@ -98,6 +98,10 @@ type dayReport struct {
 	// SameETags is true when every region answered the same ETag for the
 	// same path and data once replicated (waited for before the polling).
 	SameETags bool
+	// PollControl is what the calls on the write-region partition made and
+	// cost during the polling phase: the write function's fence (belief
+	// reads, lease renewals), in no request's figures (see fencecost.go).
+	PollControl dynamo.ControlUsage
 }
 
 // runDay is `hush-load day`: it runs the scenario on a local stack and
@@ -225,7 +229,9 @@ func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport
 		return dayReport{}, err
 	}
 	fmt.Fprintf(stderr, "polling for %s...\n", plan.Poll)
+	d.meter.Take()
 	rep.Polls = d.poll(ctx)
+	rep.PollControl = d.meter.Take().Control
 	return rep, nil
 }
 
