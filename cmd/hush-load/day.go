@@ -156,7 +156,9 @@ func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport
 		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
 		DynamoDBOptions: []func(*dynamodb.Options){meter.Install},
 		// The front door's health checks would land in the probe's
-		// meters; a day's worth of them is priced from GET health instead.
+		// meters; in the cloud the checks follow CloudWatch alarms and
+		// send no requests, so the day prices the checks and alarms
+		// themselves (see dayCost), not GET health traffic.
 		FrontDoor: localcloud.FrontDoorOptions{CheckInterval: 24 * time.Hour},
 	}
 	if !c.Throttle {
