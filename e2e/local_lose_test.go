@@ -2,15 +2,20 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/hush-scores/hush/localcloud"
 	"github.com/hush-scores/hush/localcloud/drill"
 	"github.com/hush-scores/hush/localcloud/replicator"
+	"github.com/hush-scores/hush/userpool/signin"
 	"github.com/hush-scores/hush/writeregion"
 )
 
@@ -25,7 +30,12 @@ import (
 // through its gateway lands in the new write region, a function still
 // believing in the old epoch is refused by the fence; hush-repair's
 // standings repair, and the standings checked against a recomputation
-// from the matches. It prints the figures in one block.
+// from the matches. With the user pool's replica (prod's
+// hush:identityReplicaRegion), the drill also signs an existing user in
+// during the loss through the client's fallback to the replica, which it
+// activates as the runbook does; that user records a match through the
+// front door once the write region has moved; a newcomer's sign-up is
+// refused with a plain message. It prints the figures in one block.
 //
 // Afterwards a planned move takes the write region home again, for the
 // tests that follow.
@@ -63,12 +73,30 @@ func TestLoseHomeRegion(t *testing.T) {
 	hooks := plane.LoseHooks(old, localcloud.DefaultWriteTimeout, func(_ context.Context, from, to string) ([]replicator.Pending, error) {
 		return s.PendingReplication(from, to), nil
 	})
+	if info.IdentityReplicaRegion == "" {
+		t.Fatal("the suite's prod stack has no user pool replica; the drill's sign-in part needs hush:identityReplicaRegion (Pulumi.prod.yaml sets it)")
+	}
+	veteran := username("lose-veteran")
+	rememberUser(veteran)
+	hooks.Identity = localcloud.LoseIdentity(info.LockState(), info.Secret, localcloud.LoseUser{
+		Name: veteran, Password: password, Email: email(veteran),
+		Newcomer: username("lose-newcomer"), NewcomerEmail: email(username("lose-newcomer")),
+	})
+	t.Cleanup(func() {
+		// The replica starts INACTIVE; the tests that follow expect that.
+		if err := s.DeactivateIdentityReplica(context.WithoutCancel(ctx)); err != nil {
+			t.Errorf("deactivate the user pool's replica after the drill: %v", err)
+		}
+	})
 	res, err := drill.LoseRegion(ctx, &drill.Client{BaseURL: info.StatusURL}, hooks, drill.LosePlan{
 		Region: info.HomeRegion, Token: alice.IDToken, Tournament: tid,
 		Players:    []string{"ann-" + runID, "bea-" + runID, "cyd-" + runID},
 		WriteBound: localcloud.DefaultWriteTimeout,
 	}, testWriter{t})
 	rememberLoseMatches(tid, alice)
+	if id := res.Identity; id != nil && id.Token != "" {
+		rememberMatch(matchURL(homeURL(), tid, drill.IdentityWriteID), id.Token)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +140,37 @@ func TestLoseHomeRegion(t *testing.T) {
 	}
 	if res.Standings == 0 {
 		t.Error("no standings were checked")
+	}
+	checkLoseIdentity(t, res.Identity, info.IdentityReplicaRegion, veteran)
+}
+
+// checkLoseIdentity checks the lose drill's sign-in part: the existing
+// user signed in at the replica, the newcomer's sign-up was refused by it
+// with the plain message, and the user's match was acknowledged after the
+// move and names the user as its recorder.
+func checkLoseIdentity(t *testing.T, id *drill.LoseIdentityResult, replica, user string) {
+	t.Helper()
+	if id == nil {
+		t.Fatal("the drill ran no sign-in part")
+	}
+	if id.Err != nil {
+		t.Errorf("the sign-in part stopped: %v", id.Err)
+	}
+	if id.SignInRegion != replica {
+		t.Errorf("%s signed in during the loss at %q, want the replica in %s", user, id.SignInRegion, replica)
+	}
+	var notEnabled *types.OperationNotEnabledException
+	if err := id.SignUp; !errors.Is(err, signin.ErrSecondary) || !errors.As(err, &notEnabled) || !strings.Contains(err.Error(), "sign-up is not possible while the home region") {
+		t.Errorf("a newcomer's sign-up during the loss: %v; want the replica's OperationNotEnabledException, explained", err)
+	}
+	if !id.WriteAcked {
+		t.Fatalf("%s's match during the loss was not acknowledged", user)
+	}
+	if !id.WriteAfterMove {
+		t.Error("the signed-in user's match was acknowledged before the move command: a write taken while the write region was lost")
+	}
+	if id.WriteBy != user {
+		t.Errorf("the signed-in user's match is recorded by %q, want %s", id.WriteBy, user)
 	}
 }
 

@@ -42,9 +42,12 @@ FAULT is one of:
   lose      lose the write region (the home region) under steady traffic near
             every region: gateway, replica, network and user pool go dark;
             writes are refused until the write region is moved by force; then
-            the region comes back. Narrates the runbook "The home region is
-            lost" step by step with its figures (needs -stack prod), and moves
-            the write region home again at the end
+            the region comes back. With the user pool's replica (prod), a user
+            made before the loss signs in through it (activated as the runbook
+            does), records a match once the write region has moved, and a
+            newcomer's sign-up is refused. Narrates the runbook "The home
+            region is lost" step by step with its figures (needs -stack prod),
+            and moves the write region home again at the end
 
 Flags:
 `

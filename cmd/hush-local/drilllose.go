@@ -14,14 +14,23 @@ import (
 	"github.com/hush-scores/hush/writeregion"
 )
 
+// drillPassword is the password of the users the lose drill makes: they
+// live only in the local stack's pool.
+const drillPassword = "Drill-Passw0rd"
+
 // runLoseDrill is `hush-local drill lose`: it loses the write region of
 // the stack running on dataDir under steady traffic and narrates the
 // recovery, with the library the e2e drill runs (drill.LoseRegion over
 // localcloud.DataPlane): the failover, the refused writes, the forced move
 // and the first write after it, what the lost region had not replicated,
 // the restore, a write through the returned region, a write of the old
-// epoch, the standings repaired. Then it moves the write region home with
-// a planned move, as the runbook's last step does.
+// epoch, the standings repaired. When the stack's user pool has a replica,
+// the drill also makes a user before the loss, activates the replica as
+// the runbook does, signs the user in through it during the loss, has the
+// user record a match once the write region has moved, and tries a
+// newcomer's sign-up, which the replica refuses. Then it moves the write
+// region home with a planned move, as the runbook's last step does (the
+// replica stays ACTIVE: the runbook undoes nothing there).
 func runLoseDrill(ctx context.Context, dataDir, region string, timeout time.Duration, out io.Writer) (err error) {
 	st, err := datalock.Running(dataDir)
 	if errors.Is(err, datalock.ErrNotRunning) {
@@ -60,8 +69,20 @@ func runLoseDrill(ctx context.Context, dataDir, region string, timeout time.Dura
 	}
 	client := &drill.Client{BaseURL: st.StatusURL}
 	hooks := plane.LoseHooks(old, localcloud.DefaultWriteTimeout, client.Pending)
+	stamp := time.Now().UTC().Format("20060102-150405")
+	if st.IdentityReplicaRegion != "" {
+		secret, err := datalock.ReadSecret(dataDir)
+		if err != nil {
+			return fmt.Errorf("drill: %w", err)
+		}
+		veteran, newcomer := "drill-veteran-"+stamp, "drill-newcomer-"+stamp
+		hooks.Identity = localcloud.LoseIdentity(st, secret, localcloud.LoseUser{
+			Name: veteran, Password: drillPassword, Email: veteran + "@example.com",
+			Newcomer: newcomer, NewcomerEmail: newcomer + "@example.com",
+		})
+	}
 	res, err := drill.LoseRegion(ctx, client, hooks, drill.LosePlan{
-		Region: region, Token: token, Tournament: "drill-lose-" + time.Now().UTC().Format("20060102-150405"),
+		Region: region, Token: token, Tournament: "drill-lose-" + stamp,
 		WriteBound: localcloud.DefaultWriteTimeout, Timeout: timeout,
 	}, out)
 	if res.To != "" {

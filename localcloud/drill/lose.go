@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -54,7 +55,8 @@ type LosePlan struct {
 
 // LoseHooks are what the drill needs beyond the front door and the stack's
 // faults: the data plane's operator, the replicator's view of what is
-// pending, the fence as a stale function holds it, and hush-repair.
+// pending, the fence as a stale function holds it, hush-repair, and the
+// user pool when it has a replica.
 type LoseHooks struct {
 	// Pending lists what replication has not delivered from one region
 	// to another (Client.Pending, Stack.PendingReplication).
@@ -70,6 +72,9 @@ type LoseHooks struct {
 	// Repair runs hush-repair's standings repair of tournament in region
 	// and returns its report.
 	Repair func(ctx context.Context, region, tournament string) (string, error)
+	// Identity, when the stack's user pool has a secondary replica, adds
+	// sign-in during the loss to the drill; nil leaves it out.
+	Identity *LoseIdentity
 }
 
 // LoseResult is what the lose drill measured. Durations are from the
@@ -134,6 +139,9 @@ type LoseResult struct {
 	Repair          string
 	Standings       int
 	StandingsWrong  []string
+	// Identity is what the sign-in part measured; nil when the drill had
+	// no LoseHooks.Identity.
+	Identity *LoseIdentityResult
 }
 
 // loseDrill is the lose drill under way.
@@ -164,6 +172,9 @@ type loseDrill struct {
 func LoseRegion(ctx context.Context, t Target, hooks LoseHooks, plan LosePlan, out io.Writer) (res LoseResult, err error) {
 	if hooks.Pending == nil || hooks.Move == nil || hooks.StaleWrite == nil || hooks.Repair == nil {
 		return res, errors.New("drill: the lose drill needs every hook: Pending, Move, StaleWrite, Repair")
+	}
+	if id := hooks.Identity; id != nil && (id.Prepare == nil || id.Activate == nil || id.SignIn == nil || id.SignUp == nil || id.Replica == "" || id.User == "") {
+		return res, errors.New("drill: the lose drill's sign-in part needs a replica region, a user and every hook: Prepare, Activate, SignIn, SignUp")
 	}
 	st, err := t.Status(ctx)
 	if err != nil {
@@ -234,6 +245,13 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 		}
 	}
 	d.say("seeded %d matches, readable in every region", len(Seeds))
+	id := d.hooks.Identity
+	if id != nil {
+		if err := id.Prepare(ctx); err != nil {
+			return fmt.Errorf("drill: make %s, an existing user: %w", id.User, err)
+		}
+		d.say("identity: %s is a confirmed user, known to the user pool's replica in %s", id.User, id.Replica)
+	}
 	if d.traffic, err = StartTraffic(ctx, tp); err != nil {
 		return err
 	}
@@ -253,6 +271,29 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 		}
 	}()
 	d.say("lost %s: its gateway, replica and network are dark, and its user pool if it is the home region", p.Region)
+	// The sign-in part runs beside the failover and the move, as users
+	// would: it starts at the loss and is joined before the restore.
+	var movedAt atomic.Pointer[time.Time]
+	var signedIn chan LoseIdentityResult
+	if id != nil {
+		ictx, cancel := context.WithCancel(ctx)
+		signedIn = make(chan LoseIdentityResult, 1)
+		go func() {
+			signedIn <- d.identity(ictx, id, lost, func() time.Time {
+				if m := movedAt.Load(); m != nil {
+					return *m
+				}
+				return time.Time{}
+			})
+		}()
+		defer func() {
+			if signedIn != nil {
+				cancel()
+				<-signedIn
+			}
+		}()
+		defer cancel()
+	}
 	var answered reply
 	if err := d.until(ctx, "the front door near "+p.Region+" to answer from another region", func() bool {
 		answered = call(ctx, d.client, http.MethodGet, d.near[p.Region]+"/v1/health", "", nil)
@@ -273,6 +314,7 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 	}
 	moved := time.Now()
 	d.moved = moved
+	movedAt.Store(&moved)
 	d.say("hush-ops write-region move -to %s -force", p.To)
 	if err := d.hooks.Move(ctx, p.To); err != nil {
 		return fmt.Errorf("drill: the forced move to %s: %w", p.To, err)
@@ -294,6 +336,14 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 	d.res.FirstWrite = first.Done.Sub(moved)
 	d.say("first write acknowledged %s after the move command (near %s, answered by %s)", d.res.FirstWrite.Round(time.Millisecond), first.Near, first.Region)
 	d.refusals(lost, moved, first.Done)
+	if signedIn != nil {
+		r := <-signedIn
+		signedIn = nil
+		d.res.Identity = &r
+		if r.Err != nil {
+			return r.Err
+		}
+	}
 	after := cmp.Or(p.After, max(4*time.Second, 2*8*(p.Pace+100*time.Millisecond)))
 	if !sleep(ctx, after) {
 		return ctx.Err()
@@ -683,6 +733,7 @@ func (r LoseResult) Figures() string {
 	row("writes from the loss to the move", fmt.Sprintf("%d refused with 503, %d more while the move ran (slowest %s); %d answered otherwise", r.Refused, r.RefusedDuringMove, r.SlowestRefusal.Round(time.Millisecond), len(r.NotRefused)))
 	row("forced move took", r.MoveTook.Round(time.Millisecond).String())
 	row("move command to first acknowledged write", r.FirstWrite.Round(time.Millisecond).String())
+	r.Identity.figures(row)
 	row("acknowledged writes missing in the new write region", fmt.Sprintf("%d (pending from the lost region: %d; acknowledged %d, answer lost %d)", len(r.Missing), len(r.Pending), len(r.PendingAcked), len(r.PendingUnacked)))
 	row("unreplicated writes edited after the move", fmt.Sprintf("%d, later edit kept; %d items older than their last acknowledged write", len(r.OverwrittenLater), len(r.Diverged)))
 	row("restore to reads served by the returned region", r.ReadsBack.Round(time.Millisecond).String())
