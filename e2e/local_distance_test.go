@@ -63,7 +63,7 @@ func TestMultiRegionFarthestHealthAfterStart(t *testing.T) {
 	began := time.Now()
 	writeRegion := ""
 	if localStack != nil {
-		writeRegion = localStack.WriteRegion()
+		writeRegion = localStack.ReadWriteRegion(t.Context())
 	} else {
 		var h struct {
 			WriteRegion string `json:"write_region"`

@@ -126,7 +126,7 @@ func TestMultiRegionWriteRegionCutOff(t *testing.T) {
 	regions := multiRegion(t)
 	s := requireLocal(t, "it cuts a region off")
 	alice, _ := users(t)
-	wr := s.WriteRegion()
+	wr := s.ReadWriteRegion(t.Context())
 	others := slices.DeleteFunc(slices.Clone(regions), func(r string) bool { return r == wr })
 	tid := tournament("mr-cutoff")
 	t.Cleanup(func() { deleteTournament(t, tid, alice) })
@@ -219,7 +219,7 @@ func TestMultiRegionMoveWriteRegion(t *testing.T) {
 	regions := multiRegion(t)
 	s := requireLocal(t, "it moves the write region")
 	alice, _ := users(t)
-	old := s.WriteRegion()
+	old := s.ReadWriteRegion(t.Context())
 	next := regions[len(regions)-1]
 	if next == old {
 		next = regions[0]

@@ -86,6 +86,19 @@ func (s *Stack) WriteRegion() string {
 	return s.beliefs.current().WriteRegion
 }
 
+// ReadWriteRegion reads the views of every replica now and returns the
+// write region they support; what WriteRegion answers follows. A test or
+// drill that acts on the write region right after a move made elsewhere
+// (hush-ops, a DataPlane's operator) uses it: WriteRegion may be up to
+// writeregion.DefaultBeliefTTL behind such a move.
+func (s *Stack) ReadWriteRegion(ctx context.Context) string {
+	if s.beliefs == nil {
+		return s.set.writeRegion
+	}
+	s.beliefs.refresh(ctx)
+	return s.beliefs.current().WriteRegion
+}
+
 // WriteRegionBelief returns the whole belief WriteRegion is part of: the
 // write region, its epoch and whether writes are open.
 func (s *Stack) WriteRegionBelief() writeregion.Belief {
