@@ -113,12 +113,16 @@ func (r *Replicator) round(from, to string, due []*entry) (progress bool, err er
 	if err != nil {
 		return false, err
 	}
-	asked := time.Now()
 	current, err := r.readTarget(cl.DB, due)
 	if err != nil {
 		return false, fmt.Errorf("read %d items in %s: %w", len(due), to, err)
 	}
-	writes, expected, progress := r.triage(to, name, due, current, asked, settled)
+	// Taken once the answer is in, not before the call: the read is served
+	// anywhere up to then (a cross-region link adds its round trips first),
+	// and a write committed in the target meanwhile is in what it returns.
+	// Only a stream read that started after the answer has surely seen it.
+	answered := time.Now()
+	writes, expected, progress := r.triage(to, name, due, current, answered, settled)
 	if len(writes) == 0 {
 		return progress, nil
 	}
@@ -130,12 +134,13 @@ func (r *Replicator) round(from, to string, due []*entry) (progress bool, err er
 	return progress || werr == nil, nil
 }
 
-// triage compares each due change with what the target held when read at
-// asked: a change the target already holds, or that a newer one there
-// supersedes, is done with (settled); a change newer than what it holds is
-// to be written, conditional on the target still holding that (expected);
-// a change whose target holds a write its reader has not seen yet waits.
-func (r *Replicator) triage(to, name string, due []*entry, current map[string]item, asked time.Time, settled map[*entry]bool) (writes []*entry, expected []item, progress bool) {
+// triage compares each due change with what the target held in a read
+// answered by answered: a change the target already holds, or that a newer
+// one there supersedes, is done with (settled); a change newer than what it
+// holds is to be written, conditional on the target still holding that
+// (expected); a change whose target holds a write its reader has not seen
+// yet waits.
+func (r *Replicator) triage(to, name string, due []*entry, current map[string]item, answered time.Time, settled map[*entry]bool) (writes []*entry, expected []item, progress bool) {
 	now := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -148,16 +153,18 @@ func (r *Replicator) triage(to, name string, due []*entry, current map[string]it
 		held := cur.hash()
 		k, ok := rs.Items[e.Key]
 		if !ok || k.H != held {
-			if (ok || held != "") && !r.polled[to].After(asked) {
+			if (ok || held != "") && !r.polled[to].After(answered) {
 				// A write the target's reader has not seen yet: wait for it,
 				// or it would be overwritten without its version.
 				continue
 			}
-			// The reader has read everything committed before the read and
-			// the replica still holds something else: an item written before
-			// the replicator first ran, or a write DynamoDB Local rolled back
-			// when it was killed (it acknowledges a transaction a moment
-			// before it is durable). Either is older than any change.
+			// The reader has read everything committed before the read was
+			// answered (a read of the stream that started after that found
+			// nothing more), and the replica still holds something else: an
+			// item written before the replicator first ran, or a write
+			// DynamoDB Local rolled back when it was killed (it acknowledges
+			// a transaction a moment before it is durable). Either is older
+			// than any change.
 			k = known{H: held}
 		}
 		switch {

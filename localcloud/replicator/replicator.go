@@ -89,9 +89,13 @@
 // Before it writes, a link compares what the target holds with what the
 // target's reader last saw there. When they differ it waits for the reader,
 // unless the reader has read everything committed before the comparison's
-// read: then the replica holds something no record explains (an item
-// written before the replicator first ran, or a write DynamoDB Local
-// rolled back) and it counts as older than any change.
+// read was answered (a read of the stream that started after the answer
+// arrived found nothing more; the call's start is not enough, since a
+// cross-region read is served a round trip or more after it, and a write
+// committed meanwhile is in its answer): then the replica holds something
+// no record explains (an item written before the replicator first ran, or
+// a write DynamoDB Local rolled back) and it counts as older than any
+// change.
 //
 // The failure windows that remain, and why none loses an acknowledged
 // write (with one write region; moving it by force may drop what it had

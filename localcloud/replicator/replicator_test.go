@@ -3,6 +3,7 @@ package replicator_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -61,6 +62,9 @@ type world struct {
 	clients map[string]replicator.Clients
 	// saveInterval is the replicator's SaveInterval; 0 means the default.
 	saveInterval time.Duration
+	// hook, when set, sees every request of the replicator's clients
+	// before it is sent, and may hold it there.
+	hook func(from, to string, req *http.Request)
 }
 
 func newWorld(t testing.TB, own bool) *world {
@@ -137,24 +141,32 @@ func (w *world) startReplicator() {
 // client returns the replicator's clients of the link from->to: calls into
 // a partition give up after a few seconds.
 func (w *world) client(from, to string) replicator.Clients {
-	return w.clientWith(from, to, 3*time.Second)
+	return w.clientWith(from, to, 3*time.Second, true)
 }
 
 // op returns the test's own clients, patient with a cold DynamoDB Local on
 // a busy machine.
-func (w *world) op(from, to string) replicator.Clients { return w.clientWith(from, to, 20*time.Second) }
+func (w *world) op(from, to string) replicator.Clients {
+	return w.clientWith(from, to, 20*time.Second, false)
+}
 
-func (w *world) clientWith(from, to string, timeout time.Duration) replicator.Clients {
+// clientWith returns clients of the link from->to whose calls give up
+// after timeout; hooked ones pass their requests to w.hook first.
+func (w *world) clientWith(from, to string, timeout time.Duration, hooked bool) replicator.Clients {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	k := fmt.Sprintf("%s>%s/%s", from, to, timeout)
+	k := fmt.Sprintf("%s>%s/%s/%v", from, to, timeout, hooked)
 	if c, ok := w.clients[k]; ok {
 		return c
+	}
+	var hc aws.HTTPClient = awshttp.NewBuildableClient().WithTimeout(timeout)
+	if hooked {
+		hc = hookedClient{w: w, from: from, to: to, next: hc}
 	}
 	cfg := aws.Config{
 		Region:      to,
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-		HTTPClient:  awshttp.NewBuildableClient().WithTimeout(timeout),
+		HTTPClient:  hc,
 	}
 	endpoint := w.net.Endpoint(from, to)
 	c := replicator.Clients{
@@ -163,6 +175,23 @@ func (w *world) clientWith(from, to string, timeout time.Duration) replicator.Cl
 	}
 	w.clients[k] = c
 	return c
+}
+
+// hookedClient passes each request to its world's hook before sending it.
+type hookedClient struct {
+	w        *world
+	from, to string
+	next     aws.HTTPClient
+}
+
+func (c hookedClient) Do(req *http.Request) (*http.Response, error) {
+	c.w.mu.Lock()
+	hook := c.w.hook
+	c.w.mu.Unlock()
+	if hook != nil {
+		hook(c.from, c.to, req)
+	}
+	return c.next.Do(req)
 }
 
 func key(id string) map[string]types.AttributeValue {
