@@ -229,35 +229,17 @@ var Seeds = []string{"seed-0", "seed-1", "seed-2", "seed-3"}
 // region's gateway.
 const GatewayWriteID = "through-the-returned-region"
 
+// run is the drill as named steps: seed and start the traffic, lose the
+// region (restored on every way out), wait for the front door, move the
+// write region by force, restore, and check what the region brought back.
 func (d *loseDrill) run(ctx context.Context) (err error) {
 	p := d.plan
 	tp := TrafficPlan{Near: d.near, Token: p.Token, Tournament: p.Tournament, Players: p.Players, Reads: Seeds, Pace: p.Pace}
-	if err := Seed(ctx, tp, d.gateways[p.Region], Seeds); err != nil {
+	if err := d.seed(ctx, tp); err != nil {
 		return err
 	}
-	for _, id := range Seeds {
-		for r, base := range d.gateways {
-			if err := d.until(ctx, "match "+id+" readable in "+r, func() bool {
-				return d.get(ctx, base, id).status == http.StatusOK
-			}); err != nil {
-				return err
-			}
-		}
-	}
-	d.say("seeded %d matches, readable in every region", len(Seeds))
-	id := d.hooks.Identity
-	if id != nil {
-		if err := id.Prepare(ctx); err != nil {
-			return fmt.Errorf("drill: make %s, an existing user: %w", id.User, err)
-		}
-		d.say("identity: %s is a confirmed user, known to the user pool's replica in %s", id.User, id.Replica)
-	}
-	if d.traffic, err = StartTraffic(ctx, tp); err != nil {
+	if err := d.beginTraffic(ctx, tp); err != nil {
 		return err
-	}
-	d.say("traffic: a writer and a reader near each of %s, through the front door, one request per %s each", strings.Join(slices.Sorted(maps.Keys(d.near)), ", "), p.Pace)
-	if !sleep(ctx, p.Before) {
-		return ctx.Err()
 	}
 
 	lost := time.Now()
@@ -271,29 +253,120 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 		}
 	}()
 	d.say("lost %s: its gateway, replica and network are dark, and its user pool if it is the home region", p.Region)
-	// The sign-in part runs beside the failover and the move, as users
-	// would: it starts at the loss and is joined before the restore.
-	var movedAt atomic.Pointer[time.Time]
-	var signedIn chan LoseIdentityResult
-	if id != nil {
-		ictx, cancel := context.WithCancel(ctx)
-		signedIn = make(chan LoseIdentityResult, 1)
-		go func() {
-			signedIn <- d.identity(ictx, id, lost, func() time.Time {
-				if m := movedAt.Load(); m != nil {
-					return *m
-				}
-				return time.Time{}
-			})
-		}()
-		defer func() {
-			if signedIn != nil {
-				cancel()
-				<-signedIn
-			}
-		}()
-		defer cancel()
+	signIn := d.startSignIn(ctx, lost)
+	defer signIn.stop()
+	if err := d.failover(ctx, lost); err != nil {
+		return err
 	}
+	if err := d.move(ctx, lost, signIn); err != nil {
+		return err
+	}
+	if err := signIn.join(d); err != nil {
+		return err
+	}
+	after := cmp.Or(p.After, max(4*time.Second, 2*8*(p.Pace+100*time.Millisecond)))
+	if !sleep(ctx, after) {
+		return ctx.Err()
+	}
+
+	back := time.Now()
+	if err := d.t.Restore(ctx, Lose, p.Region); err != nil {
+		return err
+	}
+	restored = true
+	return d.afterRestore(ctx, lost, back)
+}
+
+// seed writes the matches the readers read and waits until every region
+// serves them.
+func (d *loseDrill) seed(ctx context.Context, tp TrafficPlan) error {
+	if err := Seed(ctx, tp, d.gateways[d.plan.Region], Seeds); err != nil {
+		return err
+	}
+	for _, id := range Seeds {
+		for r, base := range d.gateways {
+			if err := d.until(ctx, "match "+id+" readable in "+r, func() bool {
+				return d.get(ctx, base, id).status == http.StatusOK
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	d.say("seeded %d matches, readable in every region", len(Seeds))
+	return nil
+}
+
+// beginTraffic makes the sign-in part's existing user, when there is one,
+// starts the traffic and lets it run for the plan's Before.
+func (d *loseDrill) beginTraffic(ctx context.Context, tp TrafficPlan) (err error) {
+	if id := d.hooks.Identity; id != nil {
+		if err := id.Prepare(ctx); err != nil {
+			return fmt.Errorf("drill: make %s, an existing user: %w", id.User, err)
+		}
+		d.say("identity: %s is a confirmed user, known to the user pool's replica in %s", id.User, id.Replica)
+	}
+	if d.traffic, err = StartTraffic(ctx, tp); err != nil {
+		return err
+	}
+	d.say("traffic: a writer and a reader near each of %s, through the front door, one request per %s each", strings.Join(slices.Sorted(maps.Keys(d.near)), ", "), d.plan.Pace)
+	if !sleep(ctx, d.plan.Before) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// signIn is the sign-in part running beside the failover and the move, as
+// users would: it starts at the loss and is joined before the restore.
+// Without an identity hook it does nothing.
+type signIn struct {
+	movedAt atomic.Pointer[time.Time]
+	result  chan LoseIdentityResult
+	cancel  context.CancelFunc
+}
+
+// startSignIn starts the sign-in part at the loss.
+func (d *loseDrill) startSignIn(ctx context.Context, lost time.Time) *signIn {
+	s := &signIn{cancel: func() {}}
+	id := d.hooks.Identity
+	if id == nil {
+		return s
+	}
+	ictx, cancel := context.WithCancel(ctx)
+	s.cancel, s.result = cancel, make(chan LoseIdentityResult, 1)
+	go func() {
+		s.result <- d.identity(ictx, id, lost, func() time.Time {
+			if m := s.movedAt.Load(); m != nil {
+				return *m
+			}
+			return time.Time{}
+		})
+	}()
+	return s
+}
+
+// join waits for the sign-in part and records its result.
+func (s *signIn) join(d *loseDrill) error {
+	if s.result == nil {
+		return nil
+	}
+	r := <-s.result
+	s.result = nil
+	d.res.Identity = &r
+	return r.Err
+}
+
+// stop ends a sign-in part that was not joined (the drill failed first).
+func (s *signIn) stop() {
+	s.cancel()
+	if s.result != nil {
+		<-s.result
+	}
+}
+
+// failover waits until the front door near the lost region answers from
+// another, then holds for the plan's Hold past the detection bound.
+func (d *loseDrill) failover(ctx context.Context, lost time.Time) error {
+	p := d.plan
 	var answered reply
 	if err := d.until(ctx, "the front door near "+p.Region+" to answer from another region", func() bool {
 		answered = call(ctx, d.client, http.MethodGet, d.near[p.Region]+"/v1/health", "", nil)
@@ -306,7 +379,14 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 	if !sleep(ctx, time.Until(lost.Add(d.res.Bound+p.Hold))) {
 		return ctx.Err()
 	}
+	return nil
+}
 
+// move records what the new write region lacks at the move, moves the
+// write region by force and waits for the first write acknowledged after
+// it.
+func (d *loseDrill) move(ctx context.Context, lost time.Time, s *signIn) error {
+	p := d.plan
 	// At the move: what the new write region lacks, and what the lost one
 	// has not delivered to it. Nothing is written anywhere meanwhile.
 	if err := d.atTheMove(ctx); err != nil {
@@ -314,7 +394,7 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 	}
 	moved := time.Now()
 	d.moved = moved
-	movedAt.Store(&moved)
+	s.movedAt.Store(&moved)
 	d.say("hush-ops write-region move -to %s -force", p.To)
 	if err := d.hooks.Move(ctx, p.To); err != nil {
 		return fmt.Errorf("drill: the forced move to %s: %w", p.To, err)
@@ -336,24 +416,14 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 	d.res.FirstWrite = first.Done.Sub(moved)
 	d.say("first write acknowledged %s after the move command (near %s, answered by %s)", d.res.FirstWrite.Round(time.Millisecond), first.Near, first.Region)
 	d.refusals(lost, moved, first.Done)
-	if signedIn != nil {
-		r := <-signedIn
-		signedIn = nil
-		d.res.Identity = &r
-		if r.Err != nil {
-			return r.Err
-		}
-	}
-	after := cmp.Or(p.After, max(4*time.Second, 2*8*(p.Pace+100*time.Millisecond)))
-	if !sleep(ctx, after) {
-		return ctx.Err()
-	}
+	return nil
+}
 
-	back := time.Now()
-	if err := d.t.Restore(ctx, Lose, p.Region); err != nil {
-		return err
-	}
-	restored = true
+// afterRestore checks what the restored region brought back: reads served
+// by it again, a write through it, a function of the old epoch refused,
+// replication drained, every item's final contents and the standings.
+func (d *loseDrill) afterRestore(ctx context.Context, lost, back time.Time) error {
+	p := d.plan
 	d.say("restored %s with what it held", p.Region)
 	if err := d.until(ctx, "a read near "+p.Region+" answered by it", func() bool {
 		for _, r := range d.traffic.Reads() {
@@ -371,14 +441,7 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 	if err := d.gatewayWrite(ctx); err != nil {
 		return err
 	}
-	refused, answer := d.hooks.StaleWrite(ctx)
-	d.res.StaleWrite, d.res.StaleAdmitted = answer, !refused
-	if refused {
-		d.say("a function still believing in the old epoch asked to write: refused (%s)", answer)
-	} else {
-		d.say("a function still believing in the old epoch asked to write: NOT REFUSED (%s)", answer)
-	}
-
+	d.staleWrite(ctx)
 	writes, _ := d.traffic.Stop()
 	d.res.Writes = len(writes)
 	for _, w := range writes {
@@ -394,6 +457,18 @@ func (d *loseDrill) run(ctx context.Context) (err error) {
 		return err
 	}
 	return d.standings(ctx)
+}
+
+// staleWrite asks a function that still believes in the old epoch to
+// write, and records whether the fence refused it.
+func (d *loseDrill) staleWrite(ctx context.Context) {
+	refused, answer := d.hooks.StaleWrite(ctx)
+	d.res.StaleWrite, d.res.StaleAdmitted = answer, !refused
+	if refused {
+		d.say("a function still believing in the old epoch asked to write: refused (%s)", answer)
+	} else {
+		d.say("a function still believing in the old epoch asked to write: NOT REFUSED (%s)", answer)
+	}
 }
 
 // until polls ok until it holds or the plan's timeout runs out.
