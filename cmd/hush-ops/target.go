@@ -172,37 +172,78 @@ func (f *targetFlags) resolve(e env) (target, error) {
 	if f.callTimeout <= 0 || f.drainTimeout <= 0 {
 		return target{}, usageErr("-call-timeout and -drain-timeout must be positive")
 	}
-	outputs, secretFile := f.outputs, f.secretFile
+	outputs, secretFile, err := f.sourceFiles(e)
+	if err != nil {
+		return target{}, err
+	}
+	if outputs != "" {
+		if err := f.applyOutputs(e, outputs, &t); err != nil {
+			return target{}, err
+		}
+	}
+	if err := f.applyFlags(&t); err != nil {
+		return target{}, err
+	}
+	if err := checkTarget(t); err != nil {
+		return target{}, err
+	}
+	if t.HomeRegion == "" {
+		t.HomeRegion = t.Regions[0] // the outputs list the home region first
+	}
+	if len(t.Endpoints) == 0 && len(t.CognitoEndpoints) == 0 {
+		return t, nil // AWS: default credentials, never a local secret
+	}
+	if err := loadSecret(e, secretFile, &t); err != nil {
+		return target{}, err
+	}
+	return t, nil
+}
+
+// sourceFiles returns the outputs file and the secret file the flags name,
+// with -local standing for its data dir's files, and rejects the flags that
+// go only with -local when it is not given.
+func (f *targetFlags) sourceFiles(e env) (outputs, secretFile string, err error) {
+	outputs, secretFile = f.outputs, f.secretFile
 	switch {
 	case f.local && f.outputs != "":
-		return target{}, usageErr("give -local or -outputs, not both")
+		return "", "", usageErr("give -local or -outputs, not both")
 	case f.local:
 		dir, err := f.localDataDir(e)
 		if err != nil {
-			return target{}, err
+			return "", "", err
 		}
 		outputs = filepath.Join(dir, outputsFileName)
 		if secretFile == "" {
 			secretFile = filepath.Join(dir, secretFileName)
 		}
 	case f.dataDir != "" || f.stack != "":
-		return target{}, usageErr("-data-dir and -stack go with -local")
+		return "", "", usageErr("-data-dir and -stack go with -local")
 	}
-	if outputs != "" {
-		b, err := e.readFile(outputs)
-		if err != nil {
-			if f.local {
-				return target{}, usageErr("read the local stack's outputs: %v (is hush-local running on that data dir?)", err)
-			}
-			return target{}, usageErr("read the outputs file: %v", err)
+	return outputs, secretFile, nil
+}
+
+// applyOutputs reads and parses the outputs file and sets the target's
+// table, regions, endpoints and identity from it.
+func (f *targetFlags) applyOutputs(e env, outputs string, t *target) error {
+	b, err := e.readFile(outputs)
+	if err != nil {
+		if f.local {
+			return usageErr("read the local stack's outputs: %v (is hush-local running on that data dir?)", err)
 		}
-		o, err := parseOutputs(b)
-		if err != nil {
-			return target{}, usageErr("outputs file %s: %v", outputs, err)
-		}
-		t.Table, t.Regions, t.Endpoints = o.table, o.regions, o.endpoints
-		t.UserPool, t.HomeRegion, t.ReplicaRegion, t.CognitoEndpoints = o.userPool, o.homeRegion, o.replicaRegion, o.cognito
+		return usageErr("read the outputs file: %v", err)
 	}
+	o, err := parseOutputs(b)
+	if err != nil {
+		return usageErr("outputs file %s: %v", outputs, err)
+	}
+	t.Table, t.Regions, t.Endpoints = o.table, o.regions, o.endpoints
+	t.UserPool, t.HomeRegion, t.ReplicaRegion, t.CognitoEndpoints = o.userPool, o.homeRegion, o.replicaRegion, o.cognito
+	return nil
+}
+
+// applyFlags sets -table, -regions and -endpoint over what the outputs
+// file gave the target.
+func (f *targetFlags) applyFlags(t *target) error {
 	if f.table != "" {
 		t.Table = f.table
 	}
@@ -212,58 +253,74 @@ func (f *targetFlags) resolve(e env) (target, error) {
 			t.Regions = append(t.Regions, strings.TrimSpace(r))
 		}
 		if err := checkRegions(t.Regions); err != nil {
-			return target{}, usageErr("-regions: %v", err)
+			return usageErr("-regions: %v", err)
 		}
 	}
 	for r, u := range f.endpoints {
 		t.Endpoints[r] = u
 	}
+	return nil
+}
+
+// checkTarget rejects a target without a table or regions, with a
+// malformed table name, or with endpoints that do not match its regions.
+func checkTarget(t target) error {
 	switch {
 	case t.Table == "" && len(t.Regions) == 0:
-		return target{}, usageErr("which stack? give -outputs FILE (a saved `pulumi stack output --json`), -local, or -table and -regions")
+		return usageErr("which stack? give -outputs FILE (a saved `pulumi stack output --json`), -local, or -table and -regions")
 	case t.Table == "":
-		return target{}, usageErr("no table: give -table hush-<stack> or -outputs FILE")
+		return usageErr("no table: give -table hush-<stack> or -outputs FILE")
 	case len(t.Regions) == 0:
-		return target{}, usageErr("no regions: give -regions (every region of the stack, comma-separated) or -outputs FILE")
+		return usageErr("no regions: give -regions (every region of the stack, comma-separated) or -outputs FILE")
 	}
 	if !tableName.MatchString(t.Table) {
-		return target{}, usageErr("table %q: want 3-255 letters, digits, '_', '-' or '.'", t.Table)
+		return usageErr("table %q: want 3-255 letters, digits, '_', '-' or '.'", t.Table)
 	}
 	if err := checkEndpoints(t.Endpoints, t.Regions); err != nil {
-		return target{}, usageErr("%v", err)
+		return usageErr("%v", err)
 	}
-	if t.HomeRegion == "" {
-		t.HomeRegion = t.Regions[0] // the outputs list the home region first
-	}
-	if len(t.Endpoints) == 0 && len(t.CognitoEndpoints) == 0 {
-		return t, nil // AWS: default credentials, never a local secret
-	}
+	return nil
+}
+
+// loadSecret sets the target's secret from the secret file, else from the
+// one in $HUSH_LOCAL_DATA_DIR; with neither it leaves the secret empty for
+// AWS's default credentials, but refuses a loopback endpoint, which is a
+// local stack's and wants its requests signed with that stack's secret.
+func loadSecret(e env, secretFile string, t *target) error {
 	if secretFile == "" {
 		if dir := e.getenv(dataDirEnv); dir != "" {
 			secretFile = filepath.Join(dir, secretFileName)
 		}
 	}
 	if secretFile == "" {
-		for r, u := range t.Endpoints {
-			if loopback(u) {
-				return target{}, usageErr("the endpoint of %s, %s, is a local stack's, whose emulators want requests signed with its data dir's secret: give -secret-file <data dir>/%s (or -local, or $%s)", r, u, secretFileName, dataDirEnv)
-			}
+		if err := refuseLoopback(t.Endpoints); err != nil {
+			return err
 		}
-		for r, u := range t.CognitoEndpoints {
-			if loopback(u) {
-				return target{}, usageErr("the endpoint of %s, %s, is a local stack's, whose emulators want requests signed with its data dir's secret: give -secret-file <data dir>/%s (or -local, or $%s)", r, u, secretFileName, dataDirEnv)
-			}
+		if err := refuseLoopback(t.CognitoEndpoints); err != nil {
+			return err
 		}
-		return t, nil // custom endpoints of AWS: default credentials
+		return nil // custom endpoints of AWS: default credentials
 	}
 	b, err := e.readFile(secretFile)
 	if err != nil {
-		return target{}, usageErr("read the local stack's secret: %v", err)
+		return usageErr("read the local stack's secret: %v", err)
 	}
 	if t.Secret = strings.TrimSpace(string(b)); t.Secret == "" {
-		return target{}, usageErr("the secret file %s is empty", secretFile)
+		return usageErr("the secret file %s is empty", secretFile)
 	}
-	return t, nil
+	return nil
+}
+
+// refuseLoopback returns a usage error naming the first loopback endpoint
+// it finds, since without a secret file a local stack's emulators cannot be
+// called.
+func refuseLoopback(endpoints map[string]string) error {
+	for r, u := range endpoints {
+		if loopback(u) {
+			return usageErr("the endpoint of %s, %s, is a local stack's, whose emulators want requests signed with its data dir's secret: give -secret-file <data dir>/%s (or -local, or $%s)", r, u, secretFileName, dataDirEnv)
+		}
+	}
+	return nil
 }
 
 // localDataDir is -data-dir, else $HUSH_LOCAL_DATA_DIR, else the default
