@@ -141,16 +141,42 @@ func (rep dayReport) problems() error {
 }
 
 // executeDay runs the scenario and returns what it measured; progress goes
-// to stderr.
+// to stderr. Its steps: the local stack, the run's user and clients, the
+// seed and its replication, the probe and the polling phase.
 func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport, err error) {
 	plan := fullDay
 	if c.Quick {
 		plan = quickDay
 	}
+	// What was started is stopped in reverse, even after an error.
+	var cl cleanups
+	defer func() {
+		if cerr := cl.run(context.WithoutCancel(ctx)); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
 	meter := &dynamo.Meter{}
 	logs := &logMeter{}
+	s, err := startDayStack(ctx, c, meter, logs, stderr, &cl)
+	if err != nil {
+		return dayReport{}, err
+	}
+	d := &day{plan: plan, meter: meter, logs: logs}
+	if err := d.connect(ctx, s); err != nil {
+		return dayReport{}, err
+	}
+	if err := d.seedAndReplicate(ctx, stderr); err != nil {
+		return dayReport{}, err
+	}
+	return d.probeAndPoll(ctx, stderr)
+}
+
+// startDayStack starts a local stack of every region of c.Stack whose
+// DynamoDB calls go through meter and whose logs go to logs; it adds to cl
+// the steps that stop the stack and end its start context.
+func startDayStack(ctx context.Context, c dayConfig, meter *dynamo.Meter, logs *logMeter, stderr io.Writer, cl *cleanups) (*localcloud.Stack, error) {
 	startCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
+	cl.add(func(context.Context) error { cancel(); return nil })
 	opts := localcloud.Options{
 		Stack: c.Stack, Progress: stderr, WriteTimeout: c.WriteTimeout,
 		Logger:          slog.New(slog.NewJSONHandler(logs, nil)),
@@ -168,44 +194,61 @@ func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport
 	}
 	s, err := localcloud.StartTemp(startCtx, opts)
 	if err != nil {
-		return dayReport{}, fmt.Errorf("day: start a local %s stack: %w", c.Stack, err)
+		return nil, fmt.Errorf("day: start a local %s stack: %w", c.Stack, err)
 	}
-	defer func() {
+	// An error stopping the stack is reported on stderr, not returned.
+	cl.add(func(context.Context) error {
 		if cerr := s.Close(); cerr != nil {
 			fmt.Fprintln(stderr, "hush-load: stop the local stack:", cerr)
 		}
-	}()
+		return nil
+	})
+	return s, nil
+}
+
+// connect signs a user of the run's own up on the stack s and sets the
+// rest of the run: its HTTP client and token, its regions, the names of its
+// two tournaments and a store that reaches the table directly.
+func (d *day) connect(ctx context.Context, s *localcloud.Stack) error {
 	info := s.Info()
 	t := target{Base: info.Regions[0].URL, Region: info.HomeRegion, PoolID: info.UserPoolID,
 		ClientID: info.UserPoolClientID, CognitoEndpoint: info.CognitoEndpoint, Secret: info.Secret}
 	cognito, err := newCognito(ctx, t)
 	if err != nil {
-		return dayReport{}, err
+		return err
 	}
 	runID := randomID()
 	token, err := signUp(ctx, cognito, t, "day-"+runID)
 	if err != nil {
-		return dayReport{}, err
+		return err
 	}
 	direct, err := dynamolocal.NewClient(ctx, info.DynamoDBEndpoint, info.HomeRegion, dynamolocal.Credentials(info.Secret), dynamo.ConfigureEmulator)
 	if err != nil {
-		return dayReport{}, err
+		return err
 	}
 	sub, err := tokenSub(token)
 	if err != nil {
-		return dayReport{}, err
+		return err
 	}
-	d := &day{plan: plan, client: newHTTPClient(plan.Spectators + plan.Scorers + 8), token: token,
-		home: info.Regions[0].URL, small: "day-" + runID + "-20", big: "day-" + runID + "-big",
-		meter: meter, logs: logs, store: dynamo.NewStore(direct, info.Table),
-		scorer: scores.Caller{Sub: sub, Username: "day-" + runID}}
+	d.client = newHTTPClient(d.plan.Spectators + d.plan.Scorers + 8)
+	d.token = token
+	d.home = info.Regions[0].URL
+	d.small, d.big = "day-"+runID+"-20", "day-"+runID+"-big"
+	d.store = dynamo.NewStore(direct, info.Table)
+	d.scorer = scores.Caller{Sub: sub, Username: "day-" + runID}
 	for _, r := range info.Regions {
 		d.regions = append(d.regions, r.URL)
 		d.regionNames = append(d.regionNames, r.Name)
 	}
-	fmt.Fprintf(stderr, "seeding %d and %d matches...\n", plan.Small, plan.Big)
+	return nil
+}
+
+// seedAndReplicate seeds both tournaments and waits until every region
+// answers the same standings and results for them.
+func (d *day) seedAndReplicate(ctx context.Context, stderr io.Writer) error {
+	fmt.Fprintf(stderr, "seeding %d and %d matches...\n", d.plan.Small, d.plan.Big)
 	if err := d.seed(ctx); err != nil {
-		return dayReport{}, err
+		return err
 	}
 	// The seed reaches the other regions through the local global table:
 	// thousands of items, which take a while at its pace. Probing while it
@@ -217,20 +260,28 @@ func executeDay(ctx context.Context, c dayConfig, stderr io.Writer) (_ dayReport
 	if err != nil || !same {
 		fmt.Fprintln(stderr, "failed")
 		if err != nil {
-			return dayReport{}, err
+			return err
 		}
-		return dayReport{}, fmt.Errorf("day: the regions still answer different standings or results %s after the seed", seedReplicatesWithin)
+		return fmt.Errorf("day: the regions still answer different standings or results %s after the seed", seedReplicatesWithin)
 	}
 	fmt.Fprintf(stderr, "ok (%.1fs)\n", time.Since(t0).Seconds())
-	rep := dayReport{Plan: plan, Regions: d.regionNames}
+	return nil
+}
+
+// probeAndPoll measures the seeded run: the probe of each kind of request,
+// whether the regions agree on the ETags, then the polling phase and what
+// the write-region partition's control calls cost during it.
+func (d *day) probeAndPoll(ctx context.Context, stderr io.Writer) (dayReport, error) {
+	rep := dayReport{Plan: d.plan, Regions: d.regionNames}
 	fmt.Fprintln(stderr, "probing each kind of request...")
+	var err error
 	if rep.Kinds, err = d.probe(ctx); err != nil {
 		return dayReport{}, err
 	}
 	if rep.SameETags, err = d.sameETags(ctx, convergeWithin); err != nil {
 		return dayReport{}, err
 	}
-	fmt.Fprintf(stderr, "polling for %s...\n", plan.Poll)
+	fmt.Fprintf(stderr, "polling for %s...\n", d.plan.Poll)
 	d.meter.Take()
 	rep.Polls = d.poll(ctx)
 	rep.PollControl = d.meter.Take().Control
